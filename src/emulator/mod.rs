@@ -1,0 +1,242 @@
+//! `georep serve`: an ARM-compatible emulator of `Microsoft.Cache/redis` and its linked servers.
+
+pub mod data_plane;
+mod errors;
+pub mod fleet;
+pub mod operations;
+mod routes;
+pub mod store;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::http::{HeaderMap, StatusCode, header};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+pub use data_plane::{DataPlane, Simulated};
+pub use errors::ArmError;
+use store::{State, StateFileError};
+
+/// The demo's time scale: a showcase link takes about 20 seconds instead of minutes.
+pub const DEMO_TIME_SCALE: f64 = 8.0;
+
+/// How the emulator runs.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The fleet file's text.
+    pub fleet: String,
+    /// Keep state here across restarts.
+    pub state_file: Option<PathBuf>,
+    /// Require `Authorization: Bearer <token>`.
+    pub token: Option<String>,
+    /// Model seconds per real second.
+    pub time_scale: f64,
+    /// Caches per page of a list.
+    pub page_size: usize,
+    /// The URL clients reach the emulator at, for `nextLink` and operation URLs; else the Host header.
+    pub public_url: Option<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            fleet: fleet::DEMO_FLEET.to_string(),
+            state_file: None,
+            token: None,
+            time_scale: 1.0,
+            page_size: 100,
+            public_url: None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EmulatorError {
+    #[error(transparent)]
+    Fleet(#[from] fleet::FleetError),
+    #[error(transparent)]
+    State(#[from] StateFileError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error(
+        "refusing to listen on {0}, which is not a loopback address, without --token: anyone who can reach it could link and unlink caches"
+    )]
+    RemoteWithoutToken(SocketAddr),
+    #[error("--time-scale must be a positive number, not {0}")]
+    TimeScale(f64),
+}
+
+pub(crate) struct Inner {
+    pub config: Config,
+    pub state: Mutex<State>,
+    pub data_plane: Box<dyn DataPlane>,
+    last_persist: Mutex<std::time::Instant>,
+}
+
+/// A handle on the emulator's state; cheap to clone.
+#[derive(Clone)]
+pub struct Emulator {
+    pub(crate) inner: Arc<Inner>,
+}
+
+/// A running emulator. Dropping it stops the server and its operation driver.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub emulator: Emulator,
+    stop: watch::Sender<bool>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops serving and waits for the server to finish.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let _ = (&mut { self }.server).await;
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+impl Emulator {
+    /// Builds the emulator from the state file when there is one, else from the fleet.
+    pub fn new(config: Config, data_plane: Box<dyn DataPlane>) -> Result<Self, EmulatorError> {
+        if !(config.time_scale.is_finite() && config.time_scale > 0.0) {
+            return Err(EmulatorError::TimeScale(config.time_scale));
+        }
+        let state = match &config.state_file {
+            Some(path) => match store::read_state(path)? {
+                Some(state) => state,
+                None => {
+                    let state = State::from_fleet(fleet::load(&config.fleet)?)?;
+                    store::write_state(path, &state)?;
+                    state
+                }
+            },
+            None => State::from_fleet(fleet::load(&config.fleet)?)?,
+        };
+        Ok(Emulator {
+            inner: Arc::new(Inner {
+                config,
+                state: Mutex::new(state),
+                data_plane,
+                last_persist: Mutex::new(std::time::Instant::now()),
+            }),
+        })
+    }
+
+    /// A simulated emulator on the given config.
+    pub fn simulated(config: Config) -> Result<Self, EmulatorError> {
+        let scale = config.time_scale;
+        Self::new(config, Box::new(Simulated { time_scale: scale }))
+    }
+
+    pub fn data_plane_name(&self) -> &'static str {
+        self.inner.data_plane.name()
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave the state half-changed in a way later requests
+        // trip over (every change is a few assignments), so a poisoned lock is still used.
+        self.inner.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A copy of the whole state (tests, tools).
+    pub fn snapshot(&self) -> State {
+        self.lock().clone()
+    }
+
+    fn check_token(&self, headers: &HeaderMap) -> Result<(), ArmError> {
+        let Some(token) = &self.inner.config.token else { return Ok(()) };
+        let got = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let ok = got.strip_prefix("Bearer ").is_some_and(|t| constant_time_eq(t.trim().as_bytes(), token.as_bytes()));
+        if ok {
+            Ok(())
+        } else {
+            Err(ArmError::new(
+                StatusCode::UNAUTHORIZED,
+                "AuthenticationFailed",
+                "Authentication failed. The 'Authorization' header is missing or does not carry the expected bearer token.",
+            ))
+        }
+    }
+
+    /// Seconds clients are asked to wait between polls of an operation.
+    fn retry_after_seconds(&self) -> u64 {
+        (10.0 / self.inner.config.time_scale).round().clamp(1.0, 60.0) as u64
+    }
+
+    /// Writes the state file, if there is one.
+    fn persist(&self, state: &State) -> Result<(), ArmError> {
+        let Some(path) = &self.inner.config.state_file else { return Ok(()) };
+        *self.inner.last_persist.lock().unwrap_or_else(|e| e.into_inner()) = std::time::Instant::now();
+        store::write_state(path, state).map_err(|e| {
+            tracing::error!(error = %e, "persisting state failed");
+            ArmError::new(StatusCode::INTERNAL_SERVER_ERROR, "InternalServerError", "The emulator could not save its state.")
+        })
+    }
+
+    /// One pass of the operation driver.
+    pub fn tick(&self) {
+        let mut state = self.lock();
+        let changes = operations::advance(&mut state, self.inner.data_plane.as_ref(), chrono::Utc::now());
+        let due = self.inner.last_persist.lock().unwrap_or_else(|e| e.into_inner()).elapsed() >= Duration::from_secs(1);
+        if changes.structural || (changes.progress && due) {
+            let _ = self.persist(&state);
+        }
+    }
+
+    /// Listens on `addr` and serves until the returned handle is shut down or dropped.
+    pub async fn bind(self, addr: SocketAddr) -> Result<Running, EmulatorError> {
+        if !addr.ip().is_loopback() && self.inner.config.token.is_none() {
+            return Err(EmulatorError::RemoteWithoutToken(addr));
+        }
+        let listener = TcpListener::bind(addr).await.map_err(|source| EmulatorError::Bind { addr, source })?;
+        let addr = listener.local_addr().map_err(|source| EmulatorError::Bind { addr, source })?;
+        let (stop, mut stopped) = watch::channel(false);
+
+        let driver = self.clone();
+        let mut driver_stop = stop.subscribe();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_millis(100));
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+            loop {
+                tokio::select! {
+                    _ = every.tick() => driver.tick(),
+                    _ = driver_stop.changed() => break,
+                }
+            }
+        });
+
+        let emu = self.clone();
+        let app = axum::Router::new().fallback(move |method, uri, headers, body| {
+            let emu = emu.clone();
+            async move { routes::dispatch(emu, method, uri, headers, body).await }
+        });
+        let server = tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            };
+            if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+                tracing::error!(error = %e, "emulator server stopped");
+            }
+        });
+        tracing::info!(%addr, data_plane = self.data_plane_name(), "emulator listening");
+        Ok(Running { addr, emulator: self, stop, server })
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

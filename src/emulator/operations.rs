@@ -1,0 +1,105 @@
+//! Moves running operations forward: asks the data plane how far each one is and applies what it says
+//! to the links (through the `geo` state machine), the operation status and the caches' data.
+
+use chrono::{DateTime, Utc};
+
+use crate::arm::{ErrorDetail, OperationState};
+use crate::geo::{LinkEvent, LinkPhase};
+
+use super::data_plane::{DataPlane, Progress};
+use super::store::{Dataset, OperationKind, State};
+
+/// What one pass changed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Changes {
+    /// A phase or status changed: worth persisting at once.
+    pub structural: bool,
+    /// Only figures (percent, bytes) moved.
+    pub progress: bool,
+}
+
+/// Advances every running operation to `now`.
+pub fn advance(state: &mut State, data_plane: &dyn DataPlane, now: DateTime<Utc>) -> Changes {
+    let mut changes = Changes::default();
+    for i in 0..state.operations.len() {
+        if state.operations[i].status != OperationState::InProgress {
+            continue;
+        }
+        let progress = data_plane.progress(&state.operations[i], now);
+        let (primary, secondary) = (state.operations[i].primary.clone(), state.operations[i].secondary.clone());
+        let phase = state.topology.link_between(&primary, &secondary).map(|l| l.phase);
+        let primary_data = state.cache(&primary).map(|c| c.dataset).unwrap_or_default();
+        let kind = state.operations[i].kind;
+        let finish = |state: &mut State, changes: &mut Changes, status: OperationState, error: Option<ErrorDetail>| {
+            let op = &mut state.operations[i];
+            op.status = status;
+            op.error = error;
+            op.end_time = Some(now);
+            changes.structural = true;
+        };
+        // A link that vanished under a running operation (state edited by hand) ends it.
+        let Some(phase) = phase else {
+            finish(state, &mut changes, OperationState::Failed, Some(ErrorDetail::new("LinkNotFound", "The link no longer exists.")));
+            continue;
+        };
+        match (kind, progress) {
+            (OperationKind::Link, Progress::Provisioning) => {}
+            (OperationKind::Link, Progress::Syncing { done, total }) => {
+                if phase == LinkPhase::Creating {
+                    let _ = state.topology.apply(&primary, LinkEvent::SyncStarted);
+                    changes.structural = true;
+                }
+                let op = &mut state.operations[i];
+                let percent = if total == 0 { 100.0 } else { done as f64 * 100.0 / total as f64 };
+                if op.bytes_done != done || op.bytes_total != total {
+                    op.bytes_done = done;
+                    op.bytes_total = total;
+                    op.percent_complete = percent.min(99.9);
+                    changes.progress = true;
+                }
+                let keys = if total == 0 { 0 } else { (primary_data.keys as f64 * done as f64 / total as f64) as u64 };
+                if let Some(c) = state.cache_mut(&secondary) {
+                    c.dataset = Dataset { bytes: done, keys };
+                }
+            }
+            (OperationKind::Link, Progress::Linked) => {
+                if phase == LinkPhase::Creating {
+                    let _ = state.topology.apply(&primary, LinkEvent::SyncStarted);
+                }
+                let _ = state.topology.apply(&primary, LinkEvent::Synced);
+                if let Some(c) = state.cache_mut(&secondary) {
+                    c.dataset = primary_data;
+                }
+                let op = &mut state.operations[i];
+                op.bytes_done = op.bytes_total;
+                op.percent_complete = 100.0;
+                finish(state, &mut changes, OperationState::Succeeded, None);
+            }
+            (OperationKind::Unlink, Progress::Unlinking { fraction }) => {
+                let op = &mut state.operations[i];
+                let percent = (fraction * 100.0).clamp(0.0, 99.9);
+                if (op.percent_complete - percent).abs() >= 0.1 {
+                    op.percent_complete = percent;
+                    changes.progress = true;
+                }
+            }
+            (OperationKind::Unlink, Progress::Unlinked) => {
+                let _ = state.topology.apply(&primary, LinkEvent::Unlinked);
+                state.operations[i].percent_complete = 100.0;
+                finish(state, &mut changes, OperationState::Succeeded, None);
+            }
+            (OperationKind::Link, Progress::Failed(e)) => {
+                let _ = state.topology.apply(&primary, LinkEvent::LinkFailed);
+                finish(state, &mut changes, OperationState::Failed, Some(e));
+            }
+            (OperationKind::Unlink, Progress::Failed(e)) => {
+                let _ = state.topology.apply(&primary, LinkEvent::UnlinkFailed);
+                finish(state, &mut changes, OperationState::Failed, Some(e));
+            }
+            // A data plane answering with the other kind's progress: treat as no news.
+            (OperationKind::Link, Progress::Unlinking { .. } | Progress::Unlinked)
+            | (OperationKind::Unlink, Progress::Provisioning | Progress::Syncing { .. } | Progress::Linked) => {}
+        }
+    }
+    changes
+}

@@ -1,0 +1,270 @@
+//! The emulator's state: caches, links and operations, and its atomic persistence (`--state FILE`).
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::arm::{
+    CACHE_TYPE, DataPlaneInfo, ErrorDetail, LINKED_SERVER_TYPE, LinkedServer, LinkedServerProperties,
+    LinkedServerRef, OperationState, OperationStatus, ProvisioningState, RedisResource, ReplicationRole, ResourceId,
+    Subscription,
+};
+use crate::geo::{LinkEntry, LinkEvent, Topology};
+
+use super::fleet::{Fleet, FleetError};
+
+/// What a cache holds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Dataset {
+    pub bytes: u64,
+    pub keys: u64,
+}
+
+/// One cache: its ARM resource as created (state that links impose is added when rendered), and its data.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CacheRecord {
+    pub resource: RedisResource,
+    pub dataset: Dataset,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub endpoints: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OperationKind {
+    Link,
+    Unlink,
+}
+
+/// A long-running link or unlink operation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Operation {
+    pub id: Uuid,
+    pub kind: OperationKind,
+    pub subscription: String,
+    /// The region the operation is filed under: the primary's.
+    pub location: String,
+    pub secondary_location: String,
+    pub primary: ResourceId,
+    pub secondary: ResourceId,
+    pub status: OperationState,
+    pub start_time: DateTime<Utc>,
+    pub end_time: Option<DateTime<Utc>>,
+    pub percent_complete: f64,
+    pub bytes_total: u64,
+    pub bytes_done: u64,
+    /// The secondary's data before the link replaced it (restored if the link fails before syncing).
+    #[serde(default)]
+    pub secondary_before: Dataset,
+    pub error: Option<ErrorDetail>,
+}
+
+impl Operation {
+    pub fn status_body(&self) -> OperationStatus {
+        OperationStatus {
+            id: Some(format!(
+                "/subscriptions/{}/providers/Microsoft.Cache/locations/{}/asyncOperations/{}",
+                self.subscription, self.location, self.id
+            )),
+            name: Some(self.id.to_string()),
+            status: self.status.clone(),
+            start_time: Some(self.start_time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+            end_time: self.end_time.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+            percent_complete: Some((self.percent_complete * 10.0).round() / 10.0),
+            properties: None,
+            error: self.error.clone(),
+        }
+    }
+}
+
+/// Everything the emulator knows; what `--state FILE` holds.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct State {
+    pub format: u32,
+    pub subscriptions: Vec<Subscription>,
+    /// Keyed by [`ResourceId::key`].
+    pub caches: BTreeMap<String, CacheRecord>,
+    pub topology: Topology,
+    pub operations: Vec<Operation>,
+}
+
+/// Finished operations kept for status queries.
+const KEEP_FINISHED: usize = 500;
+
+impl State {
+    pub const FORMAT: u32 = 1;
+
+    /// The state a fleet describes: its caches, and its links established and in sync.
+    pub fn from_fleet(fleet: Fleet) -> Result<Self, FleetError> {
+        let caches = fleet
+            .caches
+            .into_iter()
+            .map(|c| (ResourceId::parse(c.resource.id()).map(|i| i.key()).unwrap_or_default(), c))
+            .collect();
+        let mut state = State {
+            format: Self::FORMAT,
+            subscriptions: fleet.subscriptions,
+            caches,
+            topology: Topology::default(),
+            operations: Vec::new(),
+        };
+        for (p, s) in fleet.links {
+            let bad = |why: String| FleetError::Link { primary: p.name.clone(), secondary: s.name.clone(), why };
+            let (Some(pr), Some(sr)) = (state.cache(&p), state.cache(&s)) else {
+                return Err(bad("no such cache".into()));
+            };
+            let (pr, sr) = (state.render(pr), state.render(sr));
+            state.topology.begin_link(&pr, &sr).map_err(|e| bad(e.to_string()))?;
+            for event in [LinkEvent::SyncStarted, LinkEvent::Synced] {
+                state.topology.apply(&p, event).map_err(|e| bad(e.to_string()))?;
+            }
+            let data = state.cache(&p).map(|c| c.dataset).unwrap_or_default();
+            if let Some(c) = state.cache_mut(&s) {
+                c.dataset = data;
+            }
+        }
+        Ok(state)
+    }
+
+    pub fn cache(&self, id: &ResourceId) -> Option<&CacheRecord> {
+        self.caches.get(&id.cache_id().key())
+    }
+
+    pub fn cache_mut(&mut self, id: &ResourceId) -> Option<&mut CacheRecord> {
+        self.caches.get_mut(&id.cache_id().key())
+    }
+
+    pub fn has_subscription(&self, sub: &str) -> bool {
+        self.subscriptions.iter().any(|s| s.subscription_id.eq_ignore_ascii_case(sub))
+    }
+
+    pub fn has_resource_group(&self, sub: &str, rg: &str) -> bool {
+        self.caches.values().any(|c| {
+            ResourceId::parse(c.resource.id())
+                .is_ok_and(|i| i.subscription.eq_ignore_ascii_case(sub) && i.resource_group.eq_ignore_ascii_case(rg))
+        })
+    }
+
+    /// The cache as the API shows it: with the state its link imposes, its linked servers and its data.
+    pub fn render(&self, record: &CacheRecord) -> RedisResource {
+        let mut r = record.resource.clone();
+        let Ok(id) = ResourceId::parse(record.resource.id()) else { return r };
+        r.id = Some(id.to_string());
+        r.kind = Some(CACHE_TYPE.to_string());
+        if let Some(state) = self.topology.cache_state(&id) {
+            r.properties.provisioning_state = Some(state);
+        }
+        let entries = self.topology.entries(&id);
+        r.properties.linked_servers =
+            Some(entries.iter().map(|e| LinkedServerRef { id: id.linked_server(&e.peer.name).to_string() }).collect());
+        let read_only = entries.iter().any(|e| e.server_role == ReplicationRole::Primary);
+        r.properties.data_plane = Some(DataPlaneInfo {
+            dataset_bytes: record.dataset.bytes,
+            dataset_keys: record.dataset.keys,
+            writable: !read_only && r.properties.provisioning_state != Some(ProvisioningState::Failed),
+            extra: Default::default(),
+        });
+        r
+    }
+
+    /// The cache's linked-server entries as the API shows them.
+    pub fn linked_servers(&self, cache: &ResourceId) -> Vec<LinkedServer> {
+        self.topology.entries(cache).iter().map(|e| linked_server(cache, e)).collect()
+    }
+
+    pub fn operation(&self, id: Uuid) -> Option<&Operation> {
+        self.operations.iter().find(|o| o.id == id)
+    }
+
+    /// Records a new operation and forgets the oldest finished ones past [`KEEP_FINISHED`].
+    pub fn push_operation(&mut self, op: Operation) {
+        self.operations.push(op);
+        let finished = self.operations.iter().filter(|o| o.status.is_terminal()).count();
+        if finished > KEEP_FINISHED {
+            let mut drop = finished - KEEP_FINISHED;
+            self.operations.retain(|o| {
+                if drop > 0 && o.status.is_terminal() {
+                    drop -= 1;
+                    false
+                } else {
+                    true
+                }
+            });
+        }
+    }
+}
+
+/// One linked-server entry of `cache`.
+pub fn linked_server(cache: &ResourceId, e: &LinkEntry) -> LinkedServer {
+    LinkedServer {
+        id: Some(cache.linked_server(&e.peer.name).to_string()),
+        name: Some(e.peer.name.clone()),
+        kind: Some(LINKED_SERVER_TYPE.to_string()),
+        properties: LinkedServerProperties {
+            linked_redis_cache_id: e.peer.to_string(),
+            linked_redis_cache_location: e.peer_location.clone(),
+            server_role: e.server_role.clone(),
+            geo_replicated_primary_host_name: Some(e.geo_replicated_primary_host_name.clone()),
+            primary_host_name: Some(e.primary_host_name.clone()),
+            provisioning_state: Some(e.phase.as_str().to_string()),
+            extra: Default::default(),
+        },
+        extra: Default::default(),
+    }
+}
+
+/// Why a state file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum StateFileError {
+    #[error("cannot read the state file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error(
+        "the state file {path} is corrupt ({source}); it was left as it is: move it away to start from the fleet again"
+    )]
+    Corrupt { path: PathBuf, source: serde_json::Error },
+    #[error("the state file {path} has format {found}, this georep writes format {}", State::FORMAT)]
+    Format { path: PathBuf, found: u32 },
+    #[error("cannot write the state file {path}: {source}")]
+    Write { path: PathBuf, source: std::io::Error },
+}
+
+/// Reads a state file; `Ok(None)` when there is none yet.
+pub fn read_state(path: &Path) -> Result<Option<State>, StateFileError> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(StateFileError::Read { path: path.into(), source }),
+    };
+    let state: State =
+        serde_json::from_slice(&bytes).map_err(|source| StateFileError::Corrupt { path: path.into(), source })?;
+    if state.format != State::FORMAT {
+        return Err(StateFileError::Format { path: path.into(), found: state.format });
+    }
+    Ok(Some(state))
+}
+
+/// Writes the state atomically: a temporary file in the same directory, fsync, rename, fsync the directory.
+/// A crash at any point leaves either the old file or the new one, never a torn one.
+pub fn write_state(path: &Path, state: &State) -> Result<(), StateFileError> {
+    let err = |source| StateFileError::Write { path: path.into(), source };
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let bytes = serde_json::to_vec(state).map_err(|e| err(std::io::Error::other(e)))?;
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("state"),
+        std::process::id()
+    ));
+    let mut f = std::fs::File::create(&tmp).map_err(err)?;
+    f.write_all(&bytes).map_err(err)?;
+    f.sync_all().map_err(err)?;
+    drop(f);
+    std::fs::rename(&tmp, path).map_err(err)?;
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}

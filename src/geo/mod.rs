@@ -1,0 +1,25 @@
+//! The geo-replication rules, pure and total: no I/O, no panics.
+//!
+//! `compatibility` says whether a cache can be linked as secondary to a primary and, when not, every
+//! reason why. `Topology` is the link state machine shared by the emulator (which enforces it) and by
+//! tests. `regions` knows each region's geography and `cost` estimates the cross-region transfer.
+
+mod compatibility;
+mod cost;
+mod regions;
+mod topology;
+
+pub use compatibility::*;
+pub use cost::*;
+pub use regions::*;
+pub use topology::*;
+
+/// `<name>.geo.redis.cache.windows.net`: the geo-primary URL that follows the primary role.
+pub fn geo_primary_host_name(cache_name: &str) -> String {
+    format!("{}.geo.redis.cache.windows.net", cache_name.to_ascii_lowercase())
+}
+
+/// `<name>.redis.cache.windows.net`.
+pub fn host_name(cache_name: &str) -> String {
+    format!("{}.redis.cache.windows.net", cache_name.to_ascii_lowercase())
+}

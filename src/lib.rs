@@ -1,0 +1,7 @@
+//! georep: a terminal console for Redis geo-replication, shaped like the Azure portal's blades, and the
+//! ARM-compatible emulator it runs on.
+
+pub mod arm;
+pub mod geo;
+pub mod emulator;
+pub mod tui;
