@@ -2,6 +2,7 @@
 //! ARM-compatible emulator it runs on.
 
 pub mod arm;
-pub mod geo;
+pub mod client;
 pub mod emulator;
+pub mod geo;
 pub mod tui;

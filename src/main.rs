@@ -8,7 +8,11 @@ use clap::{Args, Parser, Subcommand};
 use georep::emulator::{self, Config, Emulator};
 
 #[derive(Parser, Debug)]
-#[command(name = "georep", version, about = "A terminal console for Redis geo-replication, shaped like the Azure portal")]
+#[command(
+    name = "georep",
+    version,
+    about = "A terminal console for Redis geo-replication, shaped like the Azure portal"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -71,9 +75,8 @@ fn read_fleet(path: &Option<PathBuf>) -> Result<String, String> {
 }
 
 fn init_logging(path: Option<PathBuf>, default_name: &str) -> Option<PathBuf> {
-    let path = path.or_else(|| {
-        dirs::state_dir().or_else(dirs::cache_dir).map(|d| d.join("georep").join(default_name))
-    })?;
+    let path =
+        path.or_else(|| dirs::state_dir().or_else(dirs::cache_dir).map(|d| d.join("georep").join(default_name)))?;
     if let Some(dir) = path.parent() {
         let _ = std::fs::create_dir_all(dir);
     }

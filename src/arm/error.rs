@@ -24,13 +24,7 @@ pub struct ErrorDetail {
 
 impl ErrorDetail {
     pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
-        ErrorDetail {
-            code: code.into(),
-            message: message.into(),
-            target: None,
-            details: Vec::new(),
-            extra: Map::new(),
-        }
+        ErrorDetail { code: code.into(), message: message.into(), target: None, details: Vec::new(), extra: Map::new() }
     }
 
     pub fn with_target(mut self, target: impl Into<String>) -> Self {

@@ -53,13 +53,16 @@ impl ResourceId {
         let err = |why| ResourceIdError { id: id.to_string(), why };
         let rest = id.strip_prefix('/').ok_or(err("it must start with '/'"))?;
         let segs: Vec<&str> = rest.split('/').collect();
-        let fixed = [(0, "subscriptions"), (2, "resourceGroups"), (4, "providers"), (5, "Microsoft.Cache"), (6, "Redis")];
+        let fixed =
+            [(0, "subscriptions"), (2, "resourceGroups"), (4, "providers"), (5, "Microsoft.Cache"), (6, "Redis")];
         if segs.len() != 8 && segs.len() != 10 {
             return Err(err("expected /subscriptions/{s}/resourceGroups/{g}/providers/Microsoft.Cache/Redis/{name}"));
         }
         for (i, want) in fixed {
             if !segs[i].eq_ignore_ascii_case(want) {
-                return Err(err("expected /subscriptions/{s}/resourceGroups/{g}/providers/Microsoft.Cache/Redis/{name}"));
+                return Err(err(
+                    "expected /subscriptions/{s}/resourceGroups/{g}/providers/Microsoft.Cache/Redis/{name}",
+                ));
             }
         }
         if segs.len() == 10 && !segs[8].eq_ignore_ascii_case("linkedServers") {
@@ -134,7 +137,10 @@ mod tests {
     fn parses_and_prints_with_service_spelling() {
         let id = ResourceId::parse("/subscriptions/s1/resourcegroups/rg/providers/microsoft.cache/redis/c1").unwrap();
         assert_eq!(id.to_string(), "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Cache/Redis/c1");
-        let l = ResourceId::parse("/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Cache/Redis/c1/linkedservers/c2").unwrap();
+        let l = ResourceId::parse(
+            "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Cache/Redis/c1/linkedservers/c2",
+        )
+        .unwrap();
         assert_eq!(l.linked_server.as_deref(), Some("c2"));
         assert_eq!(l.cache_id(), id);
         assert_eq!(id.linked_server("c2"), l);

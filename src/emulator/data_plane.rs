@@ -14,11 +14,16 @@ pub enum Progress {
     /// The secondary is being prepared (link `Creating`).
     Provisioning,
     /// The initial sync is moving data (link `Syncing`).
-    Syncing { done: u64, total: u64 },
+    Syncing {
+        done: u64,
+        total: u64,
+    },
     /// The link is up and in sync.
     Linked,
     /// The unlink is running; `fraction` 0..1.
-    Unlinking { fraction: f64 },
+    Unlinking {
+        fraction: f64,
+    },
     /// The caches are apart again.
     Unlinked,
     Failed(ErrorDetail),

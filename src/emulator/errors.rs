@@ -1,6 +1,6 @@
 //! ARM error responses: `{"error": {code, message, target, details}}` with a fitting status.
 
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::arm::{ErrorDetail, ErrorResponse};
@@ -9,11 +9,13 @@ use crate::arm::{ErrorDetail, ErrorResponse};
 pub struct ArmError {
     pub status: StatusCode,
     pub detail: Box<ErrorDetail>,
+    /// The methods a resource answers to, sent as `Allow` with a 405.
+    pub allow: Option<&'static str>,
 }
 
 impl ArmError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
-        ArmError { status, detail: Box::new(ErrorDetail::new(code, message)) }
+        ArmError { status, detail: Box::new(ErrorDetail::new(code, message)), allow: None }
     }
 
     pub fn bad_request(code: &str, message: impl Into<String>) -> Self {
@@ -42,6 +44,11 @@ impl ArmError {
         self
     }
 
+    /// From a data plane's error detail.
+    pub fn from_detail(status: StatusCode, detail: ErrorDetail) -> Self {
+        ArmError { status, detail: Box::new(detail), allow: None }
+    }
+
     pub fn with_details(mut self, details: Vec<ErrorDetail>) -> Self {
         self.detail.details = details;
         self
@@ -50,6 +57,13 @@ impl ArmError {
 
 impl IntoResponse for ArmError {
     fn into_response(self) -> Response {
-        (self.status, axum::Json(ErrorResponse { error: *self.detail })).into_response()
+        let mut resp = (self.status, axum::Json(ErrorResponse { error: *self.detail })).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(allow) = self.allow {
+            resp.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allow));
+        }
+        resp
     }
 }

@@ -7,8 +7,8 @@ use serde::Deserialize;
 use serde_json::Map;
 
 use crate::arm::{
-    ProvisioningState, PublicNetworkAccess, RedisConfiguration, RedisInstanceDetails, RedisProperties,
-    RedisResource, ResourceId, Sku, SkuFamily, SkuName, Subscription,
+    ProvisioningState, PublicNetworkAccess, RedisConfiguration, RedisInstanceDetails, RedisProperties, RedisResource,
+    ResourceId, Sku, SkuFamily, SkuName, Subscription,
 };
 use crate::geo::{host_name, region_display_name};
 
@@ -176,7 +176,10 @@ pub fn load(text: &str) -> Result<Fleet, FleetError> {
             zones: c.zones.clone(),
             properties: RedisProperties {
                 provisioning_state: Some(
-                    c.provisioning_state.as_deref().map(ProvisioningState::parse).unwrap_or(ProvisioningState::Succeeded),
+                    c.provisioning_state
+                        .as_deref()
+                        .map(ProvisioningState::parse)
+                        .unwrap_or(ProvisioningState::Succeeded),
                 ),
                 sku: Sku { name: tier.clone(), family, capacity: c.capacity },
                 redis_version: Some(c.redis_version.clone()),

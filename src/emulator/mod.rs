@@ -88,6 +88,7 @@ pub struct Running {
     pub emulator: Emulator,
     stop: watch::Sender<bool>,
     server: tokio::task::JoinHandle<()>,
+    driver: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
@@ -96,10 +97,16 @@ impl Running {
         format!("http://{}", self.addr)
     }
 
-    /// Stops serving and waits for the server to finish.
+    /// Stops serving, waits for the server and the operation driver to finish, and writes the state
+    /// file one last time. Once this returns nothing of this emulator touches the state file again,
+    /// so a new emulator can be started on it.
     pub async fn shutdown(self) {
-        let _ = self.stop.send(true);
-        let _ = (&mut { self }.server).await;
+        let mut this = self;
+        let _ = this.stop.send(true);
+        let _ = (&mut this.server).await;
+        let _ = (&mut this.driver).await;
+        let state = this.emulator.lock();
+        let _ = this.emulator.persist(&state);
     }
 }
 
@@ -159,8 +166,12 @@ impl Emulator {
 
     fn check_token(&self, headers: &HeaderMap) -> Result<(), ArmError> {
         let Some(token) = &self.inner.config.token else { return Ok(()) };
-        let got = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
-        let ok = got.strip_prefix("Bearer ").is_some_and(|t| constant_time_eq(t.trim().as_bytes(), token.as_bytes()));
+        let got = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("").trim();
+        // The scheme is case-insensitive (RFC 9110 §11.1): `bearer` is as good as `Bearer`.
+        let ok = got
+            .split_once(' ')
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("Bearer"))
+            .is_some_and(|(_, t)| constant_time_eq(t.trim().as_bytes(), token.as_bytes()));
         if ok {
             Ok(())
         } else {
@@ -183,7 +194,11 @@ impl Emulator {
         *self.inner.last_persist.lock().unwrap_or_else(|e| e.into_inner()) = std::time::Instant::now();
         store::write_state(path, state).map_err(|e| {
             tracing::error!(error = %e, "persisting state failed");
-            ArmError::new(StatusCode::INTERNAL_SERVER_ERROR, "InternalServerError", "The emulator could not save its state.")
+            ArmError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalServerError",
+                "The emulator could not save its state.",
+            )
         })
     }
 
@@ -208,13 +223,16 @@ impl Emulator {
 
         let driver = self.clone();
         let mut driver_stop = stop.subscribe();
-        tokio::spawn(async move {
+        let driver = tokio::spawn(async move {
             let mut every = tokio::time::interval(Duration::from_millis(100));
             every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
             loop {
+                // `biased`: once stopped, never tick again (a tick after shutdown would write the
+                // state file under whichever emulator was started on it next).
                 tokio::select! {
+                    biased;
+                    _ = driver_stop.wait_for(|s| *s) => break,
                     _ = every.tick() => driver.tick(),
-                    _ = driver_stop.changed() => break,
                 }
             }
         });
@@ -233,7 +251,7 @@ impl Emulator {
             }
         });
         tracing::info!(%addr, data_plane = self.data_plane_name(), "emulator listening");
-        Ok(Running { addr, emulator: self, stop, server })
+        Ok(Running { addr, emulator: self, stop, server, driver })
     }
 }
 

@@ -39,7 +39,12 @@ pub fn advance(state: &mut State, data_plane: &dyn DataPlane, now: DateTime<Utc>
         };
         // A link that vanished under a running operation (state edited by hand) ends it.
         let Some(phase) = phase else {
-            finish(state, &mut changes, OperationState::Failed, Some(ErrorDetail::new("LinkNotFound", "The link no longer exists.")));
+            finish(
+                state,
+                &mut changes,
+                OperationState::Failed,
+                Some(ErrorDetail::new("LinkNotFound", "The link no longer exists.")),
+            );
             continue;
         };
         match (kind, progress) {
@@ -50,11 +55,16 @@ pub fn advance(state: &mut State, data_plane: &dyn DataPlane, now: DateTime<Utc>
                     changes.structural = true;
                 }
                 let op = &mut state.operations[i];
+                // Progress never goes backwards for the same amount of data: after a restart with a
+                // lower time scale the clock-based model would otherwise report less than was shown.
+                let done = if total == op.bytes_total { done.max(op.bytes_done).min(total) } else { done };
                 let percent = if total == 0 { 100.0 } else { done as f64 * 100.0 / total as f64 };
                 if op.bytes_done != done || op.bytes_total != total {
+                    let same_total = op.bytes_total == total;
                     op.bytes_done = done;
                     op.bytes_total = total;
-                    op.percent_complete = percent.min(99.9);
+                    op.percent_complete =
+                        if same_total { percent.min(99.9).max(op.percent_complete) } else { percent.min(99.9) };
                     changes.progress = true;
                 }
                 let keys = if total == 0 { 0 } else { (primary_data.keys as f64 * done as f64 / total as f64) as u64 };
@@ -78,7 +88,7 @@ pub fn advance(state: &mut State, data_plane: &dyn DataPlane, now: DateTime<Utc>
             (OperationKind::Unlink, Progress::Unlinking { fraction }) => {
                 let op = &mut state.operations[i];
                 let percent = (fraction * 100.0).clamp(0.0, 99.9);
-                if (op.percent_complete - percent).abs() >= 0.1 {
+                if percent - op.percent_complete >= 0.1 {
                     op.percent_complete = percent;
                     changes.progress = true;
                 }

@@ -12,7 +12,7 @@ use crate::arm::{
     API_VERSION, LinkedServerCreateParameters, OperationState, Page, ReplicationRole, ResourceId,
     SUBSCRIPTIONS_API_VERSION,
 };
-use crate::geo::{Incompatibility, TransitionError, World, compatibility, same_region};
+use crate::geo::{Incompatibility, LinkPhase, TransitionError, World, compatibility, same_region};
 
 use super::Emulator;
 use super::errors::ArmError;
@@ -20,6 +20,22 @@ use super::store::{Operation, OperationKind};
 
 /// Largest request body accepted (a link request is a few hundred bytes).
 pub const MAX_BODY: usize = 64 * 1024;
+/// How much of a too-large body is read (and dropped) before answering 413.
+const DRAIN_LIMIT: usize = 8 * 1024 * 1024;
+
+/// What to escape in a path segment of a URL the emulator hands out (`nextLink`).
+const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'/')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}');
 
 const ALREADY_LINKED: &str = "Cannot create geo-replication link, since this cache is already linked to another cache.";
 
@@ -58,7 +74,13 @@ pub async fn dispatch(emu: Emulator, method: Method, uri: Uri, headers: HeaderMa
     resp
 }
 
-async fn handle(emu: &Emulator, method: Method, uri: Uri, headers: &HeaderMap, body: Body) -> Result<Response, ArmError> {
+async fn handle(
+    emu: &Emulator,
+    method: Method,
+    uri: Uri,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Response, ArmError> {
     emu.check_token(headers)?;
     let segs: Vec<String> = uri
         .path()
@@ -101,17 +123,14 @@ async fn handle(emu: &Emulator, method: Method, uri: Uri, headers: &HeaderMap, b
                 return match req.method {
                     Method::GET => get_linked_server(emu, &req, &id),
                     Method::PUT => {
-                        let bytes = axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| {
-                            ArmError::new(
-                                StatusCode::PAYLOAD_TOO_LARGE,
-                                "RequestEntityTooLarge",
-                                format!("The request content is larger than the {MAX_BODY} bytes allowed."),
-                            )
-                        })?;
+                        let bytes = match read_body(body).await {
+                            Ok(b) => b,
+                            Err(too_large) => return Ok(too_large),
+                        };
                         put_linked_server(emu, &req, &id, &bytes)
                     }
                     Method::DELETE => delete_linked_server(emu, &req, &id),
-                    _ => Err(method_not_allowed(&req)),
+                    _ => Err(method_not_allowed(&req, "GET, PUT, DELETE")),
                 };
             }
             _ => {}
@@ -124,16 +143,50 @@ async fn handle(emu: &Emulator, method: Method, uri: Uri, headers: &HeaderMap, b
     ))
 }
 
-fn only_get(req: &Req) -> Result<(), ArmError> {
-    if req.method == Method::GET { Ok(()) } else { Err(method_not_allowed(req)) }
+/// Reads a request body of at most [`MAX_BODY`] bytes. A larger one is answered 413, after reading
+/// and dropping the rest up to [`DRAIN_LIMIT`]: closing a socket with unread data resets the connection,
+/// and the client could lose the 413 (or, having pooled the connection, its next request) to that.
+async fn read_body(body: Body) -> Result<Vec<u8>, Response> {
+    use futures::StreamExt;
+    let mut stream = body.into_data_stream();
+    let mut buf = Vec::new();
+    let mut seen = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let Ok(chunk) = chunk else {
+            return Err(ArmError::invalid_content("the request body could not be read").into_response());
+        };
+        seen = seen.saturating_add(chunk.len());
+        if seen <= MAX_BODY {
+            buf.extend_from_slice(&chunk);
+        } else if seen > DRAIN_LIMIT {
+            break;
+        }
+    }
+    if seen <= MAX_BODY {
+        return Ok(buf);
+    }
+    let mut resp = ArmError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "RequestEntityTooLarge",
+        format!("The request content is larger than the {MAX_BODY} bytes allowed."),
+    )
+    .into_response();
+    resp.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    Err(resp)
 }
 
-fn method_not_allowed(req: &Req) -> ArmError {
-    ArmError::new(
+fn only_get(req: &Req) -> Result<(), ArmError> {
+    if req.method == Method::GET { Ok(()) } else { Err(method_not_allowed(req, "GET")) }
+}
+
+fn method_not_allowed(req: &Req, allow: &'static str) -> ArmError {
+    let mut e = ArmError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "MethodNotAllowed",
-        format!("The HTTP method '{}' is not supported on this resource.", req.method),
-    )
+        format!("The HTTP method '{}' is not supported on this resource: use {allow}.", req.method),
+    );
+    e.allow = Some(allow);
+    e
 }
 
 fn check_api_version(req: &Req, want: &str) -> Result<(), ArmError> {
@@ -145,7 +198,9 @@ fn check_api_version(req: &Req, want: &str) -> Result<(), ArmError> {
         )),
         None => Err(ArmError::bad_request(
             "InvalidApiVersionParameter",
-            format!("The api-version query parameter (?api-version=) is required for all requests. The supported version is '{want}'."),
+            format!(
+                "The api-version query parameter (?api-version=) is required for all requests. The supported version is '{want}'."
+            ),
         )),
     }
 }
@@ -161,14 +216,20 @@ fn list_subscriptions(emu: &Emulator, req: &Req) -> Result<Response, ArmError> {
 }
 
 fn subscription_not_found(sub: &str) -> ArmError {
-    ArmError::new(StatusCode::NOT_FOUND, "SubscriptionNotFound", format!("The subscription '{sub}' could not be found."))
+    ArmError::new(
+        StatusCode::NOT_FOUND,
+        "SubscriptionNotFound",
+        format!("The subscription '{sub}' could not be found."),
+    )
 }
 
 fn list_caches(emu: &Emulator, req: &Req, sub: &str, rg: Option<&str>) -> Result<Response, ArmError> {
     check_api_version(req, API_VERSION)?;
     let skip: usize = match req.query("$skipToken") {
         None => 0,
-        Some(t) => t.parse().map_err(|_| ArmError::bad_request("InvalidSkipToken", format!("The $skipToken '{t}' is not valid.")))?,
+        Some(t) => t
+            .parse()
+            .map_err(|_| ArmError::bad_request("InvalidSkipToken", format!("The $skipToken '{t}' is not valid.")))?,
     };
     let state = emu.lock();
     if !state.has_subscription(sub) {
@@ -177,7 +238,11 @@ fn list_caches(emu: &Emulator, req: &Req, sub: &str, rg: Option<&str>) -> Result
     if let Some(rg) = rg
         && !state.has_resource_group(sub, rg)
     {
-        return Err(ArmError::new(StatusCode::NOT_FOUND, "ResourceGroupNotFound", format!("Resource group '{rg}' could not be found.")));
+        return Err(ArmError::new(
+            StatusCode::NOT_FOUND,
+            "ResourceGroupNotFound",
+            format!("Resource group '{rg}' could not be found."),
+        ));
     }
     let page_size = emu.inner.config.page_size.max(1);
     let mut matching = state.caches.values().filter(|c| {
@@ -188,9 +253,12 @@ fn list_caches(emu: &Emulator, req: &Req, sub: &str, rg: Option<&str>) -> Result
     let value: Vec<_> = matching.by_ref().skip(skip).take(page_size).map(|c| state.render(c)).collect();
     let more = matching.next().is_some();
     let next_link = more.then(|| {
+        let enc = |s: &str| percent_encoding::utf8_percent_encode(s, PATH_SEGMENT).to_string();
         let path = match rg {
-            Some(rg) => format!("/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Cache/redis"),
-            None => format!("/subscriptions/{sub}/providers/Microsoft.Cache/redis"),
+            Some(rg) => {
+                format!("/subscriptions/{}/resourceGroups/{}/providers/Microsoft.Cache/redis", enc(sub), enc(rg))
+            }
+            None => format!("/subscriptions/{}/providers/Microsoft.Cache/redis", enc(sub)),
         };
         format!("{}{}?api-version={API_VERSION}&$skipToken={}", req.base, path, skip + page_size)
     });
@@ -282,16 +350,23 @@ fn put_linked_server(emu: &Emulator, req: &Req, id: &ResourceId, body: &[u8]) ->
             .with_target("properties.serverRole"));
         }
     }
-    let linked_id = ResourceId::parse(&props.linked_redis_cache_id)
-        .map_err(|e| ArmError::bad_request("InvalidParameter", e.to_string()).with_target("properties.linkedRedisCacheId"))?;
+    let linked_id = ResourceId::parse(&props.linked_redis_cache_id).map_err(|e| {
+        ArmError::bad_request("InvalidParameter", e.to_string()).with_target("properties.linkedRedisCacheId")
+    })?;
+    // The id of a cache, not of one of its linked-server entries: an entry id would otherwise name
+    // the cache it belongs to here, but not match the link the operation driver looks for.
+    if linked_id.linked_server.is_some() {
+        return Err(ArmError::bad_request(
+            "InvalidParameter",
+            format!("'{}' is the id of a linked server, not of a cache.", props.linked_redis_cache_id),
+        )
+        .with_target("properties.linkedRedisCacheId"));
+    }
     let wanted = id.linked_server.clone().unwrap_or_default();
     if !linked_id.name.eq_ignore_ascii_case(&wanted) {
         return Err(ArmError::bad_request(
             "InvalidParameter",
-            format!(
-                "The linked server name '{wanted}' must be the name of the linked cache '{}'.",
-                linked_id.name
-            ),
+            format!("The linked server name '{wanted}' must be the name of the linked cache '{}'.", linked_id.name),
         )
         .with_target("linkedServerName"));
     }
@@ -301,7 +376,8 @@ fn put_linked_server(emu: &Emulator, req: &Req, id: &ResourceId, body: &[u8]) ->
     let secondary = state
         .cache(&linked_id)
         .ok_or_else(|| {
-            ArmError::cache_not_found(&linked_id.resource_group, &linked_id.name).with_target("properties.linkedRedisCacheId")
+            ArmError::cache_not_found(&linked_id.resource_group, &linked_id.name)
+                .with_target("properties.linkedRedisCacheId")
         })?
         .clone();
     if !same_region(&props.linked_redis_cache_location, &secondary.resource.location) {
@@ -315,9 +391,11 @@ fn put_linked_server(emu: &Emulator, req: &Req, id: &ResourceId, body: &[u8]) ->
         .with_target("properties.linkedRedisCacheLocation"));
     }
     let cache_id = id.cache_id();
-    // PUT is idempotent: asking again for the link that exists answers with it.
+    // PUT is idempotent: asking again for the link that exists answers with it. Not while it is being
+    // deleted: that is an operation in flight (409 below), not the link the caller asked for.
     if let Some(link) = state.topology.link_between(&cache_id, &linked_id)
         && link.primary == cache_id
+        && link.phase != LinkPhase::Deleting
     {
         let entry = state.linked_servers(&cache_id).into_iter().find(|l| l.name().eq_ignore_ascii_case(&wanted));
         if let Some(entry) = entry {
@@ -385,7 +463,7 @@ fn put_linked_server(emu: &Emulator, req: &Req, id: &ResourceId, body: &[u8]) ->
         let _ = state.topology.apply(&cache_id, crate::geo::LinkEvent::LinkFailed);
         let _ = state.topology.apply(&cache_id, crate::geo::LinkEvent::UnlinkStarted);
         let _ = state.topology.apply(&cache_id, crate::geo::LinkEvent::Unlinked);
-        return Err(ArmError { status: StatusCode::BAD_REQUEST, detail: Box::new(e) });
+        return Err(ArmError::from_detail(StatusCode::BAD_REQUEST, e));
     }
     state.push_operation(op.clone());
     emu.persist(&state)?;
@@ -406,9 +484,11 @@ fn delete_linked_server(emu: &Emulator, req: &Req, id: &ResourceId) -> Result<Re
     state.cache(id).ok_or_else(|| ArmError::cache_not_found(&id.resource_group, &id.name))?;
     let cache_id = id.cache_id();
     let wanted = id.linked_server.clone().unwrap_or_default();
-    let Some(link) = state.topology.link_of(&cache_id).filter(|l| {
-        l.peer_of(&cache_id).is_some_and(|(peer, _, _)| peer.name.eq_ignore_ascii_case(&wanted))
-    }) else {
+    let Some(link) = state
+        .topology
+        .link_of(&cache_id)
+        .filter(|l| l.peer_of(&cache_id).is_some_and(|(peer, _, _)| peer.name.eq_ignore_ascii_case(&wanted)))
+    else {
         // Deleting what is not there: ARM answers 204.
         return Ok(StatusCode::NO_CONTENT.into_response());
     };
@@ -425,7 +505,8 @@ fn delete_linked_server(emu: &Emulator, req: &Req, id: &ResourceId) -> Result<Re
             ),
         ));
     }
-    let (Some(primary), Some(secondary)) = (state.cache(&link.primary).cloned(), state.cache(&link.secondary).cloned()) else {
+    let (Some(primary), Some(secondary)) = (state.cache(&link.primary).cloned(), state.cache(&link.secondary).cloned())
+    else {
         return Err(linked_server_not_found(id));
     };
     state
@@ -451,7 +532,7 @@ fn delete_linked_server(emu: &Emulator, req: &Req, id: &ResourceId) -> Result<Re
     };
     if let Err(e) = emu.inner.data_plane.start(&op, &primary, &secondary) {
         let _ = state.topology.apply(&cache_id, crate::geo::LinkEvent::UnlinkFailed);
-        return Err(ArmError { status: StatusCode::BAD_REQUEST, detail: Box::new(e) });
+        return Err(ArmError::from_detail(StatusCode::BAD_REQUEST, e));
     }
     state.push_operation(op.clone());
     emu.persist(&state)?;
@@ -463,9 +544,8 @@ fn delete_linked_server(emu: &Emulator, req: &Req, id: &ResourceId) -> Result<Re
 
 fn get_operation(emu: &Emulator, req: &Req, sub: &str, op_id: &str) -> Result<Response, ArmError> {
     check_api_version(req, API_VERSION)?;
-    let not_found = || {
-        ArmError::new(StatusCode::NOT_FOUND, "ResourceNotFound", format!("The operation '{op_id}' was not found."))
-    };
+    let not_found =
+        || ArmError::new(StatusCode::NOT_FOUND, "ResourceNotFound", format!("The operation '{op_id}' was not found."));
     let id = Uuid::parse_str(op_id).map_err(|_| not_found())?;
     let state = emu.lock();
     let op = state.operation(id).filter(|o| o.subscription.eq_ignore_ascii_case(sub)).ok_or_else(not_found)?;

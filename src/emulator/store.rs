@@ -9,9 +9,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::arm::{
-    CACHE_TYPE, DataPlaneInfo, ErrorDetail, LINKED_SERVER_TYPE, LinkedServer, LinkedServerProperties,
-    LinkedServerRef, OperationState, OperationStatus, ProvisioningState, RedisResource, ReplicationRole, ResourceId,
-    Subscription,
+    CACHE_TYPE, DataPlaneInfo, ErrorDetail, LINKED_SERVER_TYPE, LinkedServer, LinkedServerProperties, LinkedServerRef,
+    OperationState, OperationStatus, ProvisioningState, RedisResource, ReplicationRole, ResourceId, Subscription,
 };
 use crate::geo::{LinkEntry, LinkEvent, Topology};
 
@@ -226,7 +225,10 @@ pub enum StateFileError {
         "the state file {path} is corrupt ({source}); it was left as it is: move it away to start from the fleet again"
     )]
     Corrupt { path: PathBuf, source: serde_json::Error },
-    #[error("the state file {path} has format {found}, this georep writes format {}", State::FORMAT)]
+    #[error(
+        "the state file {path} has format {found}, this georep reads and writes format {}; it was left as it is",
+        State::FORMAT
+    )]
     Format { path: PathBuf, found: u32 },
     #[error("cannot write the state file {path}: {source}")]
     Write { path: PathBuf, source: std::io::Error },
@@ -239,6 +241,16 @@ pub fn read_state(path: &Path) -> Result<Option<State>, StateFileError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(source) => return Err(StateFileError::Read { path: path.into(), source }),
     };
+    // The format first: a file another georep wrote says so, rather than "corrupt" over some field.
+    #[derive(Deserialize)]
+    struct Head {
+        format: u32,
+    }
+    if let Ok(Head { format }) = serde_json::from_slice::<Head>(&bytes)
+        && format != State::FORMAT
+    {
+        return Err(StateFileError::Format { path: path.into(), found: format });
+    }
     let state: State =
         serde_json::from_slice(&bytes).map_err(|source| StateFileError::Corrupt { path: path.into(), source })?;
     if state.format != State::FORMAT {

@@ -105,10 +105,9 @@ impl Incompatibility {
                 "{} has {kinds} persistence enabled: geo-replicated caches cannot use data persistence.",
                 cap(side.the())
             ),
-            Incompatibility::AlreadyLinked { side } => format!(
-                "{} is already linked to another cache: a link joins exactly two caches.",
-                cap(side.the())
-            ),
+            Incompatibility::AlreadyLinked { side } => {
+                format!("{} is already linked to another cache: a link joins exactly two caches.", cap(side.the()))
+            }
             Incompatibility::OperationInProgress { side, state } => {
                 format!("{} is {state}: wait for its running operation to finish.", cap(side.the()))
             }

@@ -49,6 +49,9 @@ pub struct Link {
     pub primary_location: String,
     pub secondary_location: String,
     pub phase: LinkPhase,
+    /// While `Deleting`: the phase the unlink started from, which a failed unlink returns to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase_before_unlink: Option<LinkPhase>,
 }
 
 impl Link {
@@ -81,7 +84,7 @@ pub enum LinkEvent {
     UnlinkStarted,
     /// Deleting -> (gone).
     Unlinked,
-    /// Deleting -> Succeeded: the unlink did not happen.
+    /// Deleting -> the phase the unlink started from (Succeeded or Failed): the unlink did not happen.
     UnlinkFailed,
 }
 
@@ -168,6 +171,7 @@ impl Topology {
             primary_location: primary.location.clone(),
             secondary_location: secondary.location.clone(),
             phase: LinkPhase::Creating,
+            phase_before_unlink: None,
         });
         Ok(self.links.last().expect("just pushed"))
     }
@@ -183,13 +187,17 @@ impl Topology {
             (LinkPhase::Creating | LinkPhase::Syncing, LinkEvent::LinkFailed) => Some(LinkPhase::Failed),
             (LinkPhase::Succeeded | LinkPhase::Failed, LinkEvent::UnlinkStarted) => Some(LinkPhase::Deleting),
             (LinkPhase::Deleting, LinkEvent::Unlinked) => None,
-            (LinkPhase::Deleting, LinkEvent::UnlinkFailed) => Some(LinkPhase::Succeeded),
+            (LinkPhase::Deleting, LinkEvent::UnlinkFailed) => {
+                Some(self.links[i].phase_before_unlink.unwrap_or(LinkPhase::Succeeded))
+            }
             _ => return Err(TransitionError::Illegal { from, event }),
         };
         match to {
             Some(phase) => {
-                self.links[i].phase = phase;
-                Ok(Some(self.links[i].clone()))
+                let link = &mut self.links[i];
+                link.phase_before_unlink = (phase == LinkPhase::Deleting).then_some(from);
+                link.phase = phase;
+                Ok(Some(link.clone()))
             }
             None => {
                 self.links.remove(i);

@@ -1,7 +1,41 @@
-//! The console (in progress in this session).
+//! The console: the portal's geo-replication blades in ratatui, live over HTTP.
+//!
+//! Elm architecture: terminal events, poller results and timers become [`Action`]s; `App::update` is
+//! the only place state changes and returns [`Effect`]s, which tasks carry out and answer with more
+//! actions. A frame is drawn only when the state changed.
 
+pub mod action;
+pub mod app;
+pub mod blades;
+pub mod data;
+pub mod format;
+pub mod headless;
+pub mod keymap;
+pub mod render;
+pub mod tasks;
+pub mod theme;
+pub mod widgets;
+
+use std::io;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::{Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use ratatui::crossterm::event::{Event, EventStream};
+use tokio::sync::Notify;
+use tokio::sync::mpsc;
+
+pub use action::{Action, Effect};
+pub use app::App;
+
+use crate::client::ArmClient;
+use crate::emulator::{self, Emulator};
+use tasks::{Effects, PollIntervals};
+use theme::Theme;
 
 pub struct Options {
     pub endpoint: Option<String>,
@@ -11,7 +45,157 @@ pub struct Options {
     pub log: Option<PathBuf>,
 }
 
-pub async fn run(_options: Options) -> ExitCode {
-    eprintln!("georep: the console is being built; use `georep serve`");
-    ExitCode::FAILURE
+/// What a run of the loop did (for benchmarks and tests).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LoopStats {
+    pub frames: u64,
+    pub actions: u64,
+}
+
+/// Ticks while something animates.
+const TICK: Duration = Duration::from_millis(250);
+
+/// Runs the console until the user quits, `stop` resolves, or the events end. Generic over the
+/// terminal backend and the event source, so it runs headless in tests and benchmarks.
+pub async fn event_loop<B: Backend, E>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    client: ArmClient,
+    mut events: E,
+    intervals: PollIntervals,
+    stop: impl std::future::Future<Output = ()>,
+) -> io::Result<LoopStats>
+where
+    E: Stream<Item = io::Result<Event>> + Unpin,
+    B::Error: Into<io::Error>,
+{
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let refresh = Arc::new(Notify::new());
+    let poller = tokio::spawn(tasks::poller(client.clone(), tx.clone(), refresh.clone(), intervals));
+    let effects = Effects { client, tx, refresh };
+    let start = Instant::now();
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut stats = LoopStats::default();
+    tokio::pin!(stop);
+    if let Ok(size) = terminal.size() {
+        app.size = (size.width, size.height);
+    }
+    let result = loop {
+        if app.dirty {
+            if let Err(e) = terminal.draw(|f| render::draw(app, f)) {
+                break Err(e.into());
+            }
+            app.dirty = false;
+            stats.frames += 1;
+        }
+        if app.quit {
+            break Ok(stats);
+        }
+        let action = tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(Event::Key(k))) => Action::Key(k),
+                Some(Ok(Event::Mouse(m))) => Action::Mouse(m),
+                Some(Ok(Event::Resize(w, h))) => Action::Resize(w, h),
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => break Err(e),
+                None => break Ok(stats),
+            },
+            Some(a) = rx.recv() => a,
+            _ = tick.tick(), if app.wants_ticks() => Action::Tick(start.elapsed()),
+            _ = &mut stop => break Ok(stats),
+        };
+        let mut next = Some(action);
+        // Handle everything already waiting before drawing once.
+        while let Some(action) = next {
+            stats.actions += 1;
+            app.set_clock(start.elapsed());
+            for effect in app.update(action) {
+                effects.run(effect);
+            }
+            next = rx.try_recv().ok();
+        }
+    };
+    poller.abort();
+    result
+}
+
+/// Resolves on SIGTERM or SIGHUP (Ctrl-C arrives as a key in raw mode).
+async fn termination() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (signal(SignalKind::terminate()), signal(SignalKind::hangup())) {
+            (Ok(mut term), Ok(mut hup)) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = hup.recv() => {}
+                }
+            }
+            _ => std::future::pending::<()>().await,
+        }
+    }
+    #[cfg(not(unix))]
+    std::future::pending::<()>().await
+}
+
+/// `georep`: the console, on `--endpoint` or on the embedded demo emulator.
+pub async fn run(options: Options) -> ExitCode {
+    let _ = color_eyre::install();
+    let (label, client, _embedded) = match &options.endpoint {
+        Some(endpoint) => match ArmClient::new(endpoint, options.token.clone()) {
+            Ok(c) => (
+                endpoint.trim_start_matches("http://").trim_start_matches("https://").trim_end_matches('/').to_string(),
+                c,
+                None,
+            ),
+            Err(e) => {
+                eprintln!("georep: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        None => {
+            let config =
+                emulator::Config { fleet: options.fleet.clone(), time_scale: options.time_scale, ..Default::default() };
+            let running = match Emulator::simulated(config) {
+                Ok(emu) => emu.bind("127.0.0.1:0".parse().expect("a valid address")).await,
+                Err(e) => Err(e),
+            };
+            let running = match running {
+                Ok(r) => r,
+                Err(e) => {
+                    eprintln!("georep: cannot start the demo backend: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match ArmClient::new(&running.url(), None) {
+                Ok(c) => ("demo backend".to_string(), c, Some(running)),
+                Err(e) => {
+                    eprintln!("georep: {e}");
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+    };
+    tracing::info!(backend = %label, log = ?options.log, "console starting");
+
+    let mut terminal = ratatui::init();
+    let _ = ratatui::crossterm::execute!(io::stdout(), ratatui::crossterm::event::EnableMouseCapture);
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = ratatui::crossterm::execute!(io::stdout(), ratatui::crossterm::event::DisableMouseCapture);
+        previous(info);
+    }));
+    let mut app = App::new(label, Theme::from_env());
+    let result =
+        event_loop(&mut terminal, &mut app, client, EventStream::new(), PollIntervals::default(), termination()).await;
+    let _ = ratatui::crossterm::execute!(io::stdout(), ratatui::crossterm::event::DisableMouseCapture);
+    ratatui::restore();
+    match result {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("georep: terminal error: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -1,0 +1,177 @@
+//! Overview: the Essentials of a cache and its geo-replication status, live on both caches.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget};
+
+use crate::arm::{RedisResource, ResourceId};
+use crate::tui::app::App;
+use crate::tui::data::Role;
+use crate::tui::format;
+use crate::tui::theme::Theme;
+use crate::tui::widgets::progress;
+
+/// The style of a status word: green when running, yellow while busy, red when failed.
+pub fn state_style(t: &Theme, state: &str) -> Style {
+    match state {
+        "Succeeded" | "Running" => t.ok,
+        "Failed" | "Disabled" | "Disconnected" => t.bad,
+        _ => t.busy,
+    }
+}
+
+fn pair(t: &Theme, label: &str, value: Vec<Span<'static>>, label_width: usize) -> Line<'static> {
+    let mut spans = vec![Span::styled(format!(" {label:<label_width$}"), t.label)];
+    spans.extend(value);
+    Line::from(spans)
+}
+
+fn text(t: &Theme, s: impl Into<String>) -> Vec<Span<'static>> {
+    vec![Span::styled(s.into(), t.value)]
+}
+
+/// The Essentials as (label, value) pairs.
+fn essentials(app: &App, id: &ResourceId, c: &RedisResource) -> Vec<(&'static str, Vec<Span<'static>>)> {
+    let t = &app.theme;
+    let state = super::home::status(c);
+    let p = &c.properties;
+    let ports = match (p.ssl_port, p.enable_non_ssl_port, p.port) {
+        (Some(ssl), Some(true), Some(port)) => format!("{ssl} (SSL), {port}"),
+        (Some(ssl), _, _) => format!("{ssl} (SSL); non-SSL disabled"),
+        (None, _, Some(port)) => port.to_string(),
+        _ => "—".into(),
+    };
+    let network = match &p.subnet_id {
+        Some(subnet) => {
+            let vnet =
+                subnet.split('/').skip_while(|s| !s.eq_ignore_ascii_case("virtualNetworks")).nth(1).unwrap_or("");
+            format!("{vnet} (injected{})", p.static_ip.as_ref().map(|ip| format!(", {ip}")).unwrap_or_default())
+        }
+        None => format!(
+            "Public endpoint ({})",
+            p.public_network_access.as_ref().map(|a| a.to_string()).unwrap_or_else(|| "Enabled".into())
+        ),
+    };
+    vec![
+        ("Status", vec![Span::styled(state.clone(), state_style(t, &state))]),
+        ("Location", text(t, c.location.clone())),
+        ("Pricing tier", text(t, format::tier_long(c))),
+        ("Shards", text(t, format::shards(c))),
+        ("Redis version", text(t, p.redis_version.clone().unwrap_or_else(|| "—".into()))),
+        ("Host name", text(t, p.host_name.clone().unwrap_or_else(|| "—".into()))),
+        ("Ports", text(t, ports)),
+        ("Resource group", text(t, id.resource_group.clone())),
+        ("Subscription", text(t, app.data.subscription_name(&id.subscription).to_string())),
+        ("Network", text(t, network)),
+    ]
+}
+
+/// The Geo-replication status pairs.
+fn geo_status(app: &App, id: &ResourceId, c: &RedisResource) -> Vec<(&'static str, Vec<Span<'static>>)> {
+    let t = &app.theme;
+    let data = &app.data;
+    let mut out = Vec::new();
+    let link = data.link(id);
+    let role = link.as_ref().map(|l| l.role).unwrap_or(Role::NotLinked);
+    out.push(("Role", text(t, role.label())));
+    match &link {
+        Some(l) => {
+            let phase = l.entry.provisioning_state().to_string();
+            out.push((
+                "Linked cache",
+                text(t, format!("{} ({})", l.peer.name, l.entry.properties.linked_redis_cache_location)),
+            ));
+            let op = data.running_op_for(id);
+            let mut status = vec![Span::styled(phase.clone(), state_style(t, &phase))];
+            if op.is_some() || matches!(phase.as_str(), "Creating" | "Syncing" | "Deleting") {
+                status.push(Span::raw("  "));
+                status.extend(progress::spans(t, op, data.clock, 16));
+            }
+            out.push(("Link status", status));
+            out.push((
+                "Read-only",
+                text(
+                    t,
+                    if role == Role::Secondary {
+                        "Yes: a linked secondary accepts reads only"
+                    } else {
+                        "No: the primary accepts reads and writes"
+                    },
+                ),
+            ));
+            out.push((
+                "Geo-primary URL",
+                text(t, l.entry.properties.geo_replicated_primary_host_name.clone().unwrap_or_else(|| "—".into())),
+            ));
+        }
+        None => {
+            let state = super::home::status(c);
+            let s = if state == "Linking" || state == "Unlinking" {
+                vec![
+                    Span::styled(state.clone(), state_style(t, &state)),
+                    Span::raw("  "),
+                    Span::styled(progress::spinner(data.clock), t.busy),
+                ]
+            } else {
+                text(t, "Not linked: open Geo-replication to add a link")
+            };
+            out.push(("Link status", s));
+        }
+    }
+    if let Some(dp) = &c.properties.data_plane {
+        let writable = if dp.writable { "writable" } else { "read-only" };
+        out.push((
+            "Data",
+            text(
+                t,
+                format!("{} in {} keys, {writable}", format::bytes(dp.dataset_bytes), format::count(dp.dataset_keys)),
+            ),
+        ));
+    }
+    out
+}
+
+/// Draws a cache's Overview into `area` (a bordered blade).
+pub fn render(app: &App, id: &ResourceId, focused: bool, title: &str, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(if focused { t.border_focused } else { t.border })
+        .title(Span::styled(format!(" {title} "), t.title));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let Some(c) = app.data.cache(id) else {
+        let msg = if app.data.loaded {
+            format!(" The cache {} is no longer listed by the backend.", id.name)
+        } else {
+            " Loading…".into()
+        };
+        Paragraph::new(Span::styled(msg, t.muted)).render(inner, buf);
+        return;
+    };
+    let ess = essentials(app, id, c);
+    let geo = geo_status(app, id, c);
+    let mut lines = vec![Line::from(Span::styled(" Essentials", t.group))];
+    if inner.width >= 96 {
+        // Two columns, as the portal lays out the Essentials.
+        let half = ess.len().div_ceil(2);
+        let col = (inner.width as usize) / 2;
+        for i in 0..half {
+            let mut left = pair(t, ess[i].0, ess[i].1.clone(), 16);
+            let used: usize = left.spans.iter().map(|s| s.content.chars().count()).sum();
+            left.spans.push(Span::raw(" ".repeat(col.saturating_sub(used))));
+            if let Some((label, value)) = ess.get(half + i) {
+                left.spans.extend(pair(t, label, value.clone(), 16).spans);
+            }
+            lines.push(left);
+        }
+    } else {
+        lines.extend(ess.into_iter().map(|(l, v)| pair(t, l, v, 16)));
+    }
+    lines.push(Line::default());
+    lines.push(Line::from(Span::styled(" Geo-replication", t.group)));
+    lines.extend(geo.into_iter().map(|(l, v)| pair(t, l, v, 16)));
+    Paragraph::new(lines).render(inner, buf);
+}

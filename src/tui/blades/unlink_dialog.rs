@@ -1,0 +1,95 @@
+//! The Unlink confirmation dialog: which link, that both caches stay available, and that the secondary
+//! keeps a snapshot of the data and becomes writable.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+
+use crate::arm::ResourceId;
+use crate::tui::action::Command;
+use crate::tui::app::App;
+use crate::tui::format;
+use crate::tui::widgets::dialog;
+
+use super::Click;
+use super::link_dialog::confirm_keys;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnlinkDialog {
+    pub primary: ResourceId,
+    pub secondary: ResourceId,
+    pub confirm_focused: bool,
+}
+
+impl UnlinkDialog {
+    pub fn new(primary: ResourceId, secondary: ResourceId) -> Self {
+        UnlinkDialog { primary, secondary, confirm_focused: false }
+    }
+
+    pub fn on_command(&mut self, cmd: Option<Command>) -> Option<bool> {
+        confirm_keys(&mut self.confirm_focused, cmd)
+    }
+}
+
+/// `az redis server-link delete ...`
+pub fn az_command(primary: &ResourceId, secondary: &ResourceId) -> String {
+    format!(
+        "az redis server-link delete --name {} --resource-group {} --linked-server-name {}",
+        primary.name, primary.resource_group, secondary.name
+    )
+}
+
+fn body(app: &App, d: &UnlinkDialog) -> Vec<Line<'static>> {
+    let t = &app.theme;
+    let data = &app.data;
+    let loc = |id: &ResourceId| data.cache(id).map(|c| c.location.clone()).unwrap_or_default();
+    let snapshot = data
+        .cache(&d.secondary)
+        .and_then(|c| c.properties.data_plane.as_ref())
+        .map(|dp| format!(" ({}, {} keys)", format::bytes(dp.dataset_bytes), format::count(dp.dataset_keys)))
+        .unwrap_or_default();
+    vec![
+        Line::from(vec![
+            Span::styled(d.primary.name.clone(), t.title),
+            Span::styled(format!(" ({}, primary)  ⇄  ", loc(&d.primary)), t.label),
+            Span::styled(d.secondary.name.clone(), t.title),
+            Span::styled(format!(" ({}, secondary)", loc(&d.secondary)), t.label),
+        ]),
+        Line::default(),
+        Line::from(Span::styled("What will happen", t.group)),
+        Line::from("• Both caches stay available while the link is removed and afterwards."),
+        Line::from(format!(
+            "• {} keeps a snapshot of the replicated data{snapshot} and becomes writable.",
+            d.secondary.name
+        )),
+        Line::from(format!("• Writes to {} no longer reach {}.", d.primary.name, d.secondary.name)),
+        Line::default(),
+        Line::from(Span::styled("Equivalent command", t.group)),
+        Line::from(Span::styled(az_command(&d.primary, &d.secondary), t.muted)),
+    ]
+}
+
+fn area(screen: Rect) -> Rect {
+    dialog::area(screen, 96, 15)
+}
+
+pub fn render(app: &App, d: &UnlinkDialog, screen: Rect, buf: &mut Buffer) {
+    let confirm = dialog::Confirm {
+        title: "Unlink caches",
+        body: body(app, d),
+        confirm: "Unlink",
+        confirm_focused: d.confirm_focused,
+    };
+    dialog::render(&app.theme, screen, area(screen), confirm, buf);
+}
+
+pub fn hit(screen: Rect, x: u16, y: u16) -> Option<Click> {
+    let (c, x_) = dialog::buttons(area(screen), "Unlink");
+    if c.contains((x, y).into()) {
+        Some(Click::DialogConfirm)
+    } else if x_.contains((x, y).into()) {
+        Some(Click::DialogCancel)
+    } else {
+        None
+    }
+}

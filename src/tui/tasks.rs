@@ -1,0 +1,188 @@
+//! Side effects: the poller, and one task per effect. Each reports back with actions; none touches
+//! the App.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::arm::{LinkedServer, ProvisioningState, RedisResource, ResourceId, Subscription};
+use crate::client::{ArmClient, ClientError, LroStatus};
+
+use super::action::{Action, Effect};
+
+/// How often the poller asks while nothing moves, and while something does.
+#[derive(Clone, Copy, Debug)]
+pub struct PollIntervals {
+    pub idle: Duration,
+    pub busy: Duration,
+}
+
+impl Default for PollIntervals {
+    fn default() -> Self {
+        PollIntervals { idle: Duration::from_secs(3), busy: Duration::from_secs(1) }
+    }
+}
+
+/// Runs effects against the backend.
+#[derive(Clone)]
+pub struct Effects {
+    pub client: ArmClient,
+    pub tx: UnboundedSender<Action>,
+    pub refresh: Arc<Notify>,
+}
+
+impl Effects {
+    pub fn run(&self, effect: Effect) {
+        let this = self.clone();
+        match effect {
+            Effect::Quit => {}
+            Effect::Refresh => self.refresh.notify_one(),
+            Effect::StartLink { op, primary, secondary, secondary_location } => {
+                tokio::spawn(async move {
+                    let action = match this.client.create_link(&primary, &secondary, &secondary_location).await {
+                        Ok((_, lro)) => Action::OperationAccepted { op, lro: Some(lro) },
+                        Err(error) => Action::OperationRejected { op, error },
+                    };
+                    let _ = this.tx.send(action);
+                    this.refresh.notify_one();
+                });
+            }
+            Effect::StartUnlink { op, cache, linked_name } => {
+                tokio::spawn(async move {
+                    let action = match this.client.delete_link(&cache, &linked_name).await {
+                        Ok(lro) => Action::OperationAccepted { op, lro },
+                        Err(error) => Action::OperationRejected { op, error },
+                    };
+                    let _ = this.tx.send(action);
+                    this.refresh.notify_one();
+                });
+            }
+            Effect::PollOperation { op, lro } => {
+                tokio::spawn(async move {
+                    let mut last: Option<LroStatus> = None;
+                    let mut wait = lro.retry_after.unwrap_or(Duration::from_secs(1));
+                    loop {
+                        tokio::time::sleep(wait.clamp(Duration::from_millis(250), Duration::from_secs(30))).await;
+                        match this.client.poll(&lro).await {
+                            Ok(status) => {
+                                wait = status.retry_after.or(lro.retry_after).unwrap_or(Duration::from_secs(5));
+                                let done = status.state.is_terminal();
+                                let changed = last
+                                    .as_ref()
+                                    .is_none_or(|l| l.state != status.state || l.percent != status.percent);
+                                if changed
+                                    && this.tx.send(Action::OperationProgress { op, status: status.clone() }).is_err()
+                                {
+                                    return;
+                                }
+                                if done {
+                                    this.refresh.notify_one();
+                                    return;
+                                }
+                                last = Some(status);
+                            }
+                            Err(error) => {
+                                let _ = this.tx.send(Action::OperationPollFailed { op, error });
+                                return;
+                            }
+                        }
+                    }
+                });
+            }
+        }
+    }
+}
+
+/// Everything the console shows, fetched in one pass.
+async fn fetch(
+    client: &ArmClient,
+) -> Result<(Vec<Subscription>, Vec<RedisResource>, HashMap<String, Vec<LinkedServer>>), ClientError> {
+    let subs = client.list_subscriptions().await?;
+    let lists = futures::future::join_all(subs.iter().map(|s| client.list_caches(&s.subscription_id))).await;
+    let mut caches = Vec::new();
+    for list in lists {
+        caches.extend(list?);
+    }
+    let linked_ids: Vec<ResourceId> = caches
+        .iter()
+        .filter(|c| c.linked_server_ids().next().is_some())
+        .filter_map(|c| ResourceId::parse(c.id()).ok())
+        .collect();
+    let entries = futures::future::join_all(linked_ids.iter().map(|id| client.list_linked_servers(id))).await;
+    let mut linked = HashMap::new();
+    for (id, e) in linked_ids.iter().zip(entries) {
+        match e {
+            Ok(list) => {
+                linked.insert(id.key(), list);
+            }
+            // The cache went away between the two calls: it has no links to show.
+            Err(ClientError::Arm { status: 404, .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok((subs, caches, linked))
+}
+
+/// Polls the backend and sends an action only when something changed.
+pub async fn poller(client: ArmClient, tx: UnboundedSender<Action>, refresh: Arc<Notify>, intervals: PollIntervals) {
+    let mut last_subs = None;
+    let mut last_caches = None;
+    let mut last_linked = None;
+    let mut last_error: Option<String> = None;
+    loop {
+        let mut busy = false;
+        match fetch(&client).await {
+            Ok((subs, caches, linked)) => {
+                busy = caches.iter().any(|c| {
+                    matches!(
+                        c.properties.provisioning_state,
+                        Some(ProvisioningState::Linking | ProvisioningState::Unlinking)
+                    )
+                });
+                if last_error.take().is_some() && tx.send(Action::BackendRecovered).is_err() {
+                    return;
+                }
+                if last_subs.as_ref() != Some(&subs) {
+                    last_subs = Some(subs.clone());
+                    if tx.send(Action::SubscriptionsLoaded(subs)).is_err() {
+                        return;
+                    }
+                }
+                // Linked servers first, so the caches arrive with their links known.
+                if last_linked.as_ref() != Some(&linked) {
+                    last_linked = Some(linked.clone());
+                    if tx.send(Action::LinkedServersLoaded(linked)).is_err() {
+                        return;
+                    }
+                }
+                if last_caches.as_ref() != Some(&caches) {
+                    last_caches = Some(caches.clone());
+                    if tx.send(Action::CachesLoaded(caches)).is_err() {
+                        return;
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "poll failed");
+                let text = e.to_string();
+                if last_error.as_deref() != Some(&text) {
+                    last_error = Some(text);
+                    if tx.send(Action::BackendError(e)).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+        let wait = if busy || last_error.is_some() { intervals.busy } else { intervals.idle };
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = refresh.notified() => {}
+        }
+        if tx.is_closed() {
+            return;
+        }
+    }
+}

@@ -1,0 +1,63 @@
+//! A modal dialog frame: the screen dimmed, a bordered box in the middle, and buttons at the bottom.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+
+use crate::tui::theme::Theme;
+
+/// The dialog's box inside `screen`.
+pub fn area(screen: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(screen.width.saturating_sub(2));
+    let h = height.min(screen.height.saturating_sub(2));
+    Rect::new(screen.x + (screen.width - w) / 2, screen.y + (screen.height - h) / 2, w, h)
+}
+
+/// The buttons row: (confirm, cancel) rectangles.
+pub fn buttons(area: Rect, confirm: &str) -> (Rect, Rect) {
+    let y = area.y + area.height.saturating_sub(2);
+    let cw = confirm.chars().count() as u16 + 4;
+    let cancel_w = 10;
+    let x = area.x + area.width.saturating_sub(cw + cancel_w + 4);
+    (Rect::new(x, y, cw, 1), Rect::new(x + cw + 2, y, cancel_w, 1))
+}
+
+/// Dims everything already drawn, as the portal greys the page under a dialog.
+pub fn dim(screen: Rect, buf: &mut Buffer, t: &Theme) {
+    for y in screen.top()..screen.bottom() {
+        for x in screen.left()..screen.right() {
+            if let Some(cell) = buf.cell_mut((x, y)) {
+                cell.set_style(t.dim);
+            }
+        }
+    }
+}
+
+/// What a confirmation dialog says.
+pub struct Confirm<'a> {
+    pub title: &'a str,
+    pub body: Vec<Line<'static>>,
+    /// The confirm button's label.
+    pub confirm: &'a str,
+    pub confirm_focused: bool,
+}
+
+/// Draws the frame, the body lines and the two buttons.
+pub fn render(t: &Theme, screen: Rect, area: Rect, d: Confirm, buf: &mut Buffer) {
+    let Confirm { title, body, confirm, confirm_focused } = d;
+    dim(screen, buf, t);
+    Clear.render(area, buf);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.border_focused)
+        .title(Span::styled(format!(" {title} "), t.title));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let text_area = Rect::new(inner.x + 1, inner.y, inner.width.saturating_sub(2), inner.height.saturating_sub(2));
+    Paragraph::new(body).wrap(Wrap { trim: false }).render(text_area, buf);
+    let (c, x) = buttons(area, confirm);
+    let style = |focused: bool| if focused { t.button_focused } else { t.button };
+    Paragraph::new(Span::styled(format!("[ {confirm} ]"), style(confirm_focused))).render(c, buf);
+    Paragraph::new(Span::styled("[ Cancel ]", style(!confirm_focused))).render(x, buf);
+}

@@ -1,0 +1,4 @@
+//! Small pieces shared by blades.
+
+pub mod dialog;
+pub mod progress;
