@@ -177,7 +177,8 @@ impl App {
                 fx.push(Effect::Refresh);
             }
             Action::OperationProgress { op, status } => {
-                let Some(o) = self.op_mut(op) else { return fx };
+                // An operation already ended (see `reconcile_ops`) keeps its ending.
+                let Some(o) = self.op_mut(op).filter(|o| o.running()) else { return fx };
                 o.percent = status.percent.or(o.percent);
                 o.state = status.state.clone();
                 if status.state.is_terminal() {
@@ -236,6 +237,7 @@ impl App {
     }
 
     fn data_changed(&mut self) {
+        self.reconcile_ops();
         self.home.refilter(&self.data);
         for blade in &mut self.stack {
             if let Blade::Compatible(c) = blade {
@@ -245,13 +247,37 @@ impl App {
         self.dirty = true;
     }
 
+    /// The listed links can show an operation's end before its own poll does (the poller and the
+    /// operation's poll run on their own clocks): end the tracked operation then, so the buttons that
+    /// wait for it come back at once. Its poll's later answer finds it already finished.
+    fn reconcile_ops(&mut self) {
+        let done: Vec<u64> = self
+            .data
+            .ops
+            .iter()
+            .filter(|o| o.running() && o.lro.is_some())
+            .filter(|o| match o.kind {
+                OpKind::Link => self.data.link(&o.primary).is_some_and(|l| l.entry.provisioning_state() == "Succeeded"),
+                OpKind::Unlink => {
+                    self.data.link(&o.primary).is_none()
+                        && self.data.cache(&o.primary).is_some_and(|c| c.linked_server_ids().next().is_none())
+                }
+            })
+            .map(|o| o.id)
+            .collect();
+        for op in done {
+            self.finish_op(op, OperationState::Succeeded, None);
+        }
+    }
+
     fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         if keymap::is_ctrl_c(&key) {
             self.quit = true;
             return vec![Effect::Quit];
         }
         if let Some(scroll) = self.help {
-            self.help = help::on_key(scroll, keymap::command(&key));
+            let screen = ratatui::layout::Rect::new(0, 0, self.size.0, self.size.1);
+            self.help = help::on_key(scroll, keymap::command(&key)).map(|s| s.min(help::max_scroll(screen)));
             return Vec::new();
         }
         if self.dialog.is_some() {
@@ -280,6 +306,10 @@ impl App {
             Some(Blade::Details(_)) => Outcome::Ignored,
         };
         if outcome != Outcome::Ignored {
+            let max = render::scroll_max(self);
+            if let Some(Blade::Cache(b)) = self.stack.last_mut() {
+                b.scroll = b.scroll.min(max);
+            }
             return self.apply(outcome);
         }
         match cmd {
@@ -431,6 +461,8 @@ impl App {
                 self.notifications.open = false;
             }
             Click::HomeRow(i) => {
+                // A click ends typing a filter, as Enter does.
+                self.home.editing = false;
                 self.home.selected = i;
                 return self.command(Command::Enter);
             }
@@ -438,6 +470,7 @@ impl App {
                 if let Some(Blade::Cache(b)) = self.stack.last_mut() {
                     b.item = MenuItem::ALL[i];
                     b.pane = Pane::Menu;
+                    b.scroll = 0;
                 }
             }
             Click::GeoButton(i) => {

@@ -88,7 +88,7 @@ pub struct Data {
 
 impl Data {
     pub fn set_caches(&mut self, mut caches: Vec<RedisResource>) {
-        caches.sort_by_key(|c| c.name().to_ascii_lowercase());
+        caches.sort_by_cached_key(|c| c.name().to_ascii_lowercase());
         self.index = caches
             .iter()
             .enumerate()

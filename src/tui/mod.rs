@@ -67,7 +67,7 @@ pub async fn event_loop<B: Backend, E>(
 ) -> io::Result<LoopStats>
 where
     E: Stream<Item = io::Result<Event>> + Unpin,
-    B::Error: Into<io::Error>,
+    B::Error: std::error::Error + Send + Sync + 'static,
 {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let refresh = Arc::new(Notify::new());
@@ -84,7 +84,7 @@ where
     let result = loop {
         if app.dirty {
             if let Err(e) = terminal.draw(|f| render::draw(app, f)) {
-                break Err(e.into());
+                break Err(backend_error(e));
             }
             app.dirty = false;
             stats.frames += 1;
@@ -118,6 +118,16 @@ where
     };
     poller.abort();
     result
+}
+
+/// A backend's error as an io::Error: itself for the terminal backends, wrapped for others (TestBackend's
+/// is `Infallible`, which has no `Into<io::Error>`).
+fn backend_error<E: std::error::Error + Send + Sync + 'static>(e: E) -> io::Error {
+    let e: Box<dyn std::error::Error + Send + Sync> = Box::new(e);
+    match e.downcast::<io::Error>() {
+        Ok(io) => *io,
+        Err(other) => io::Error::other(other),
+    }
 }
 
 /// Resolves on SIGTERM or SIGHUP (Ctrl-C arrives as a key in raw mode).

@@ -8,7 +8,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
-use super::app::App;
+use super::app::{App, Banner};
 use super::blades::resource_menu::{self, MenuItem, Pane};
 use super::blades::{
     Blade, Click, Dialog, compatible_caches, geo_replication, help, home, link_dialog, notifications, overview,
@@ -40,19 +40,28 @@ fn chrome(app: &App, area: Rect) -> Chrome {
     y += 1;
     let crumb = row(y);
     y += 1;
-    let banner = app.banner.as_ref().map(|_| {
-        let r = row(y);
-        y += 1;
+    // The banner and the notice take a second row when their text needs it.
+    let mut lines = |text: String| {
+        let h = if text.chars().count() > area.width as usize { 2 } else { 1 };
+        let r = Rect::new(area.x, y, area.width, h);
+        y += h;
         r
-    });
-    let notice = app.notice.as_ref().map(|_| {
-        let r = row(y);
-        y += 1;
-        r
-    });
+    };
+    let banner = app.banner.as_ref().map(|b| lines(banner_text(b)));
+    let notice = app.notice.as_ref().map(|(text, _)| lines(notice_text(text)));
     let hints = row(area.bottom().saturating_sub(1));
     let body = Rect::new(area.x, y, area.width, hints.y.saturating_sub(y));
     Chrome { header, crumb, banner, notice, body, hints }
+}
+
+fn banner_text(b: &Banner) -> String {
+    let retry = if b.from_poller { " · retrying" } else { "" };
+    let rid = b.request_id.as_ref().map(|r| format!(" (request {r})")).unwrap_or_default();
+    format!(" ⚠ {}: {}{retry}{rid}", b.code, b.message)
+}
+
+fn notice_text(text: &str) -> String {
+    format!(" {text}")
 }
 
 /// Where the header's bell and help are: (bell, help).
@@ -89,9 +98,23 @@ fn crumbs(app: &App) -> Vec<(String, usize)> {
     out
 }
 
+/// The breadcrumb for a row `width` wide: when it is too long, the segments after Home become `…`
+/// from the left, so the current blade stays named.
+fn fitted_crumbs(app: &App, width: u16) -> Vec<(String, usize)> {
+    let mut segs = crumbs(app);
+    let len = |segs: &[(String, usize)]| 1 + segs.iter().map(|(l, _)| l.chars().count() + 3).sum::<usize>() - 3;
+    for i in 1..segs.len().saturating_sub(1) {
+        if len(&segs) <= width as usize {
+            break;
+        }
+        segs[i].0 = "…".into();
+    }
+    segs
+}
+
 fn crumb_rects(app: &App, crumb: Rect) -> Vec<(Rect, usize)> {
     let mut x = crumb.x + 1;
-    crumbs(app)
+    fitted_crumbs(app, crumb.width)
         .into_iter()
         .map(|(label, keep)| {
             let w = label.chars().count() as u16;
@@ -141,6 +164,9 @@ fn hints(app: &App) -> Vec<(&'static str, &'static str)> {
     h
 }
 
+/// Hints dropped, in this order, when the bar is too narrow for all of them.
+const HINTS_GIVE_WAY: [&str; 7] = ["n", "r", "Tab", "Enter", "↑↓", "←→", "/"];
+
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
@@ -170,7 +196,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .render(Rect::new(help_r.x.saturating_sub(1), help_r.y, help_r.width + 1, 1), buf);
 
     // Breadcrumb.
-    let segs = crumbs(app);
+    let segs = fitted_crumbs(app, c.crumb.width);
     let n = segs.len();
     let mut spans = vec![Span::raw(" ")];
     for (i, (label, _)) in segs.into_iter().enumerate() {
@@ -183,14 +209,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 
     if let (Some(r), Some(b)) = (c.banner, &app.banner) {
         buf.set_style(r, t.banner);
-        let rid = b.request_id.as_ref().map(|r| format!(" (request {r})")).unwrap_or_default();
-        let retry = if b.from_poller { " · retrying" } else { "" };
-        Paragraph::new(Span::styled(format!(" ⚠ {}: {}{rid}{retry} · x dismiss", b.code, b.message), t.banner))
-            .render(r, buf);
+        Paragraph::new(Span::styled(banner_text(b), t.banner)).wrap(Wrap { trim: false }).render(r, buf);
     }
     if let (Some(r), Some((text, _))) = (c.notice, &app.notice) {
         buf.set_style(r, t.toast);
-        Paragraph::new(Span::styled(format!(" {text}"), t.toast)).render(r, buf);
+        Paragraph::new(Span::styled(notice_text(text), t.toast)).wrap(Wrap { trim: false }).render(r, buf);
     }
 
     // The top blade.
@@ -203,20 +226,29 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             resource_menu::render(app, b, menu, buf);
             let focused = b.pane == Pane::Content && !app.modal();
             match b.item {
-                MenuItem::Overview => overview::render(app, &b.id, focused, "Overview", content, buf),
+                MenuItem::Overview => overview::render(app, &b.id, focused, "Overview", b.scroll, content, buf),
                 MenuItem::GeoReplication => geo_replication::render(app, b, content, buf),
-                MenuItem::Properties => properties::render(app, &b.id, focused, content, buf),
+                MenuItem::Properties => properties::render(app, &b.id, focused, b.scroll, content, buf),
             }
         }
         Blade::Compatible(cc) => compatible_caches::render(app, cc, c.body, buf),
         Blade::Details(id) => {
-            overview::render(app, id, !app.modal(), &format!("{} · Overview (read-only)", id.name), c.body, buf)
+            overview::render(app, id, !app.modal(), &format!("{} · Overview (read-only)", id.name), 0, c.body, buf)
         }
     }
 
-    // Key hints.
+    // Key hints: as many as fit. The ones everybody knows give way first; the actions of this blade,
+    // Esc, help and quit stay (the help overlay lists every key).
+    let mut shown = hints(app);
+    let width = |h: &(&str, &str)| h.0.chars().count() + h.1.chars().count() + 3;
+    for key in HINTS_GIVE_WAY {
+        if shown.iter().map(width).sum::<usize>() <= c.hints.width as usize {
+            break;
+        }
+        shown.retain(|h| h.0 != key);
+    }
     let mut spans = Vec::new();
-    for (key, what) in hints(app) {
+    for (key, what) in shown {
         spans.push(Span::styled(format!(" {key}"), t.hint_key));
         spans.push(Span::styled(format!(" {what} "), t.hint));
     }
@@ -236,6 +268,22 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     }
 }
 
+/// How far the top blade's Overview or Properties can scroll at the current size: its last line at
+/// the bottom.
+pub fn scroll_max(app: &App) -> u16 {
+    let area = Rect::new(0, 0, app.size.0, app.size.1);
+    let Blade::Cache(b) = app.top() else { return 0 };
+    let body = chrome(app, area).body;
+    let mw = resource_menu::width(body.width);
+    let (w, h) = (body.width.saturating_sub(mw + 2), body.height.saturating_sub(2));
+    let lines = match b.item {
+        MenuItem::Overview => overview::lines(app, &b.id, w),
+        MenuItem::Properties => properties::lines(app, &b.id, w),
+        MenuItem::GeoReplication => None,
+    };
+    lines.map_or(0, |l| l.len().saturating_sub(h as usize).min(u16::MAX as usize) as u16)
+}
+
 /// What a click at (x, y) lands on.
 pub fn hit(app: &App, x: u16, y: u16) -> Option<Click> {
     let area = Rect::new(0, 0, app.size.0, app.size.1);
@@ -246,8 +294,8 @@ pub fn hit(app: &App, x: u16, y: u16) -> Option<Click> {
         return Some(Click::Help);
     }
     match &app.dialog {
-        Some(Dialog::Link(_)) => return link_dialog::hit(area, x, y),
-        Some(Dialog::Unlink(_)) => return unlink_dialog::hit(area, x, y),
+        Some(Dialog::Link(d)) => return link_dialog::hit(app, d, area, x, y),
+        Some(Dialog::Unlink(d)) => return unlink_dialog::hit(app, d, area, x, y),
         None => {}
     }
     let c = chrome(app, area);
@@ -284,7 +332,7 @@ pub fn hit(app: &App, x: u16, y: u16) -> Option<Click> {
                 _ => None,
             }
         }
-        Blade::Compatible(cc) => compatible_caches::hit(cc, c.body, x, y),
+        Blade::Compatible(cc) => compatible_caches::hit(app, cc, c.body, x, y),
         Blade::Details(_) => None,
     }
 }

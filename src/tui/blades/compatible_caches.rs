@@ -151,16 +151,40 @@ impl CompatibleCaches {
     }
 }
 
-/// (intro, toggle line, table, reasons panel) inside the border.
-fn layout(area: Rect, show_reasons: bool) -> (Rect, Rect, Rect, Rect) {
+/// The line above the list: which primary, and what it is.
+fn intro(app: &App, c: &CompatibleCaches) -> Line<'static> {
+    let t = &app.theme;
+    let describe = app
+        .data
+        .cache(&c.primary)
+        .map(|p| {
+            format!(
+                "{}, {}, {}, Redis {}",
+                p.location,
+                format::tier(p),
+                p.shards().map(|n| format!("{n} shards")).unwrap_or_else(|| "not clustered".into()),
+                p.properties.redis_version.clone().unwrap_or_default()
+            )
+        })
+        .unwrap_or_default();
+    Line::from(vec![
+        Span::styled(format!("Caches that can be linked as secondary to {} ", c.primary.name), t.value),
+        Span::styled(format!("({describe})"), t.muted),
+    ])
+}
+
+/// (intro, toggle line, table, reasons panel) inside the border; the intro takes two lines when it
+/// needs them.
+fn layout(app: &App, c: &CompatibleCaches, area: Rect) -> (Rect, Rect, Rect, Rect) {
     let inner = Rect::new(area.x + 1, area.y + 1, area.width.saturating_sub(2), area.height.saturating_sub(2));
-    let intro = Rect::new(inner.x + 1, inner.y, inner.width.saturating_sub(2), 1.min(inner.height));
-    let toggle =
-        Rect::new(inner.x + 1, inner.y + 1, inner.width.saturating_sub(2), 1.min(inner.height.saturating_sub(1)));
-    let reasons_h = if show_reasons { 4.min(inner.height.saturating_sub(6)) } else { 0 };
-    let table_h = inner.height.saturating_sub(3 + reasons_h);
-    let table = Rect::new(inner.x + 1, inner.y + 3, inner.width.saturating_sub(2), table_h);
-    let reasons = Rect::new(inner.x + 1, table.bottom(), inner.width.saturating_sub(2), reasons_h);
+    let width = inner.width.saturating_sub(2);
+    let intro_h = if intro(app, c).width() > width as usize { 2 } else { 1 };
+    let intro = Rect::new(inner.x + 1, inner.y, width, intro_h.min(inner.height));
+    let toggle = Rect::new(inner.x + 1, inner.y + intro_h, width, 1.min(inner.height.saturating_sub(intro_h)));
+    let reasons_h = if c.show_incompatible { 4.min(inner.height.saturating_sub(6 + intro_h)) } else { 0 };
+    let table_h = inner.height.saturating_sub(2 + intro_h + reasons_h);
+    let table = Rect::new(inner.x + 1, inner.y + intro_h + 2, width, table_h);
+    let reasons = Rect::new(inner.x + 1, table.bottom(), width, reasons_h);
     (intro, toggle, table, reasons)
 }
 
@@ -172,24 +196,9 @@ pub fn render(app: &App, c: &CompatibleCaches, area: Rect, buf: &mut Buffer) {
         .border_style(if focused { t.border_focused } else { t.border })
         .title(Span::styled(format!(" Compatible caches · {} ", c.primary.name), t.title))
         .render(area, buf);
-    let (intro, toggle, table, reasons) = layout(area, c.show_incompatible);
+    let (intro_area, toggle, table, reasons) = layout(app, c, area);
     let primary = app.data.cache(&c.primary);
-    let describe = primary
-        .map(|p| {
-            format!(
-                "{}, {}, {}, Redis {}",
-                p.location,
-                format::tier(p),
-                p.shards().map(|n| format!("{n} shards")).unwrap_or_else(|| "not clustered".into()),
-                p.properties.redis_version.clone().unwrap_or_default()
-            )
-        })
-        .unwrap_or_default();
-    Paragraph::new(Line::from(vec![
-        Span::styled(format!("Caches that can be linked as secondary to {} ", c.primary.name), t.value),
-        Span::styled(format!("({describe})"), t.muted),
-    ]))
-    .render(intro, buf);
+    Paragraph::new(intro(app, c)).wrap(Wrap { trim: true }).render(intro_area, buf);
     let toggle_text = if c.show_incompatible {
         format!("[i] Incompatible caches shown ({} greyed, with why)", c.excluded)
     } else {
@@ -209,6 +218,9 @@ pub fn render(app: &App, c: &CompatibleCaches, area: Rect, buf: &mut Buffer) {
         Paragraph::new(Span::styled(msg, t.muted)).wrap(Wrap { trim: true }).render(table, buf);
         return;
     }
+    // With the reasons column on a narrow terminal, shards and version give way (the reasons say which
+    // of them is wrong).
+    let compact = c.show_incompatible && table.width < 100;
     let body_rows = table.height.saturating_sub(1) as usize;
     let offset = scroll_offset(c.selected, body_rows);
     let rows = c.rows.iter().enumerate().skip(offset).take(body_rows).map(|(i, row)| {
@@ -225,31 +237,39 @@ pub fn render(app: &App, c: &CompatibleCaches, area: Rect, buf: &mut Buffer) {
             Cell::from(format!("{}{}", row.id.name, if i == c.selected { " …" } else { "" })),
             Cell::from(cache.map(|c| c.location.clone()).unwrap_or_default()),
             Cell::from(cache.map(format::tier).unwrap_or_default()),
-            Cell::from(
-                cache.map(|c| c.shards().map(|n| n.to_string()).unwrap_or_else(|| "—".into())).unwrap_or_default(),
-            ),
-            Cell::from(cache.and_then(|c| c.properties.redis_version.clone()).unwrap_or_default()),
         ];
+        if !compact {
+            cells.push(Cell::from(
+                cache.map(|c| c.shards().map(|n| n.to_string()).unwrap_or_else(|| "—".into())).unwrap_or_default(),
+            ));
+            cells.push(Cell::from(cache.and_then(|c| c.properties.redis_version.clone()).unwrap_or_default()));
+        }
         if c.show_incompatible {
             cells.push(Cell::from(match row.reasons.first() {
                 None => "Compatible".to_string(),
+                Some(r) if row.reasons.len() > 1 && compact => format!("{} +{}", r.code(), row.reasons.len() - 1),
                 Some(r) if row.reasons.len() > 1 => format!("{} (+{})", r.code(), row.reasons.len() - 1),
                 Some(r) => r.code().to_string(),
             }));
         }
         Row::new(cells).style(style)
     });
-    let mut header = vec!["NAME", "LOCATION", "PRICING TIER", "SHARDS", "VERSION"];
-    let mut widths = vec![
-        Constraint::Fill(3),
-        Constraint::Length(16),
-        Constraint::Length(12),
-        Constraint::Length(6),
-        Constraint::Length(7),
-    ];
+    // Compact: every name (24 characters at most in Azure's naming style) and reason code stays whole.
+    let (mut header, mut widths) = if compact {
+        (vec!["NAME", "LOCATION", "TIER"], vec![Constraint::Fill(1), Constraint::Length(14), Constraint::Length(11)])
+    } else {
+        (
+            vec!["NAME", "LOCATION", "PRICING TIER"],
+            vec![Constraint::Fill(3), Constraint::Length(16), Constraint::Length(12)],
+        )
+    };
+    if !compact {
+        header.extend(["SHARDS", "VERSION"]);
+        widths.extend([Constraint::Length(6), Constraint::Length(7)]);
+    }
     if c.show_incompatible {
         header.push("WHY NOT");
-        widths.push(Constraint::Fill(2));
+        widths.push(if compact { Constraint::Fill(1) } else { Constraint::Fill(3) });
     }
     Table::new(rows, widths).header(Row::new(header).style(t.table_header)).column_spacing(1).render(table, buf);
 
@@ -266,8 +286,8 @@ pub fn render(app: &App, c: &CompatibleCaches, area: Rect, buf: &mut Buffer) {
     }
 }
 
-pub fn hit(c: &CompatibleCaches, area: Rect, x: u16, y: u16) -> Option<Click> {
-    let (_, toggle, table, _) = layout(area, c.show_incompatible);
+pub fn hit(app: &App, c: &CompatibleCaches, area: Rect, x: u16, y: u16) -> Option<Click> {
+    let (_, toggle, table, _) = layout(app, c, area);
     let offset = scroll_offset(c.selected, table.height.saturating_sub(1) as usize);
     if c.menu.is_some() {
         let row_y = table.y + 1 + (c.selected - offset) as u16;

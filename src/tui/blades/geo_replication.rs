@@ -132,10 +132,19 @@ fn layout(area: Rect) -> (Rect, Rect, Rect) {
     (buttons, table, panel)
 }
 
+/// Shorter labels for narrow terminals, so that every button stays on screen.
+const BUTTONS_SHORT: [&str; 3] = ["+ Add link", "✕ Unlink caches", "↻ Refresh"];
+
+/// The button labels that fit a row `width` cells wide.
+pub fn button_labels(width: u16) -> [&'static str; 3] {
+    let need: usize = BUTTONS.iter().map(|l| l.chars().count() + 4).sum::<usize>() + 2 * (BUTTONS.len() - 1);
+    if need <= width as usize { BUTTONS } else { BUTTONS_SHORT }
+}
+
 /// Where each button is drawn.
 pub fn button_rects(row: Rect) -> Vec<Rect> {
     let mut x = row.x;
-    BUTTONS
+    button_labels(row.width)
         .iter()
         .map(|label| {
             let w = label.chars().count() as u16 + 4;
@@ -158,7 +167,7 @@ pub fn render(app: &App, b: &CacheBlade, area: Rect, buf: &mut Buffer) {
     let (button_row, table_area, panel) = layout(area);
     let add_off = add_disabled(data, &b.id).is_some() || app.read_only;
     let unlink_off = unlink_disabled(data, &b.id).is_some() || app.read_only;
-    for (i, (label, r)) in BUTTONS.iter().zip(button_rects(button_row)).enumerate() {
+    for (i, (label, r)) in button_labels(button_row.width).iter().zip(button_rects(button_row)).enumerate() {
         let disabled = (i == ADD && add_off) || (i == UNLINK && unlink_off);
         let style = if focused && b.geo.on_buttons && b.geo.button == i {
             t.button_focused
@@ -192,6 +201,9 @@ pub fn render(app: &App, b: &CacheBlade, area: Rect, buf: &mut Buffer) {
     let op = data.running_op_for(&b.id).or_else(|| data.op_for(&b.id).filter(|o| !o.running()));
     let link = data.link(&b.id);
     let wide = table_area.width >= 90;
+    // Narrow terminals drop the location (the panel below names both regions) and show the progress
+    // as a percentage, so that names and status stay whole; the gauge is in the panel.
+    let narrow = table_area.width < 80;
     let table_rows = ids.iter().enumerate().map(|(i, id)| {
         let cache = data.cache(id);
         let role = if i == 0 { "Primary" } else { "Secondary" };
@@ -200,25 +212,36 @@ pub fn render(app: &App, b: &CacheBlade, area: Rect, buf: &mut Buffer) {
             let phase = link.as_ref().map(|l| l.entry.provisioning_state().to_string()).unwrap_or_default();
             status.push(Span::styled(phase.clone(), state_style(t, &phase)));
             if matches!(phase.as_str(), "Creating" | "Syncing" | "Deleting") {
+                let running = op.filter(|o| o.running());
                 status.push(Span::raw("  "));
-                status.extend(progress::spans(t, op.filter(|o| o.running()), data.clock, if wide { 12 } else { 6 }));
+                match running.and_then(|o| o.percent) {
+                    Some(p) if narrow => status.push(Span::raw(format!("{:.0}%", p.clamp(0.0, 100.0).floor()))),
+                    None if narrow => status.push(Span::styled(progress::spinner(data.clock), t.busy)),
+                    _ => status.extend(progress::spans(t, running, data.clock, if wide { 12 } else { 6 })),
+                }
             }
         } else {
             let state = cache.map(super::home::status).unwrap_or_default();
             status.push(Span::styled(state.clone(), state_style(t, &state)));
         }
         let selected = focused && !b.geo.on_buttons && b.geo.row == i;
-        Row::new(vec![
-            Cell::from(id.name.clone()),
-            Cell::from(cache.map(|c| c.location.clone()).unwrap_or_default()),
-            Cell::from(role),
-            Cell::from(Line::from(status)),
-        ])
-        .style(if selected { t.selected } else { t.value })
+        let mut cells = vec![Cell::from(id.name.clone())];
+        if !narrow {
+            cells.push(Cell::from(cache.map(|c| c.location.clone()).unwrap_or_default()));
+        }
+        cells.extend([Cell::from(role), Cell::from(Line::from(status))]);
+        Row::new(cells).style(if selected { t.selected } else { t.value })
     });
-    let header = Row::new(vec!["NAME", "LOCATION", "ROLE", "LINK STATUS"]).style(t.table_header);
-    Table::new(table_rows, [Constraint::Fill(2), Constraint::Length(15), Constraint::Length(10), Constraint::Fill(3)])
-        .header(header)
+    let (header, widths) = if narrow {
+        (vec!["NAME", "ROLE", "LINK STATUS"], vec![Constraint::Fill(1), Constraint::Length(9), Constraint::Length(14)])
+    } else {
+        (
+            vec!["NAME", "LOCATION", "ROLE", "LINK STATUS"],
+            vec![Constraint::Fill(2), Constraint::Length(15), Constraint::Length(10), Constraint::Fill(3)],
+        )
+    };
+    Table::new(table_rows, widths)
+        .header(Row::new(header).style(t.table_header))
         .column_spacing(1)
         .render(table_area, buf);
 

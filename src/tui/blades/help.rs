@@ -3,11 +3,13 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 
 use crate::tui::action::Command;
 use crate::tui::app::App;
 use crate::tui::keymap::KEYS;
+use crate::tui::theme::Theme;
+use crate::tui::widgets::wrap::wrap;
 
 /// The FAQ: questions operators ask before linking, with the answers georep's rules enforce.
 pub const FAQ: &[(&str, &str)] = &[
@@ -65,6 +67,7 @@ pub fn on_key(scroll: u16, cmd: Option<Command>) -> Option<u16> {
         Some(Command::PageDown) => Some(scroll.saturating_add(10)),
         Some(Command::PageUp) => Some(scroll.saturating_sub(10)),
         Some(Command::Home) => Some(0),
+        Some(Command::End) => Some(u16::MAX),
         Some(Command::Back | Command::Help | Command::Quit | Command::Enter) => None,
         _ => Some(scroll),
     }
@@ -74,27 +77,58 @@ pub fn area(screen: Rect) -> Rect {
     crate::tui::widgets::dialog::area(screen, 100, screen.height.saturating_sub(2))
 }
 
+/// Where the text goes: inside the border, a column of padding on each side.
+fn text_area(screen: Rect) -> Rect {
+    let a = area(screen);
+    Rect::new(a.x + 2, a.y + 1, a.width.saturating_sub(4), a.height.saturating_sub(2))
+}
+
+/// Width of the keys column.
+const KEYS_WIDTH: usize = 20;
+
+/// The help text wrapped to `width`, each entry's continuation lines under its own text.
+fn lines(t: &Theme, width: usize) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::from(Span::styled("Keys", t.group))];
+    for (keys, what) in KEYS {
+        let line =
+            Line::from(vec![Span::styled(format!("  {keys:<KEYS_WIDTH$}"), t.hint_key), Span::styled(*what, t.value)]);
+        lines.extend(wrap(&line, width, KEYS_WIDTH + 2));
+    }
+    lines.push(Line::default());
+    lines.push(Line::from(Span::styled("Geo-replication FAQ", t.group)));
+    for (q, a) in FAQ {
+        lines.extend(wrap(&Line::from(Span::styled(format!("  {q}"), t.title)), width, 2));
+        lines.extend(wrap(&Line::from(Span::styled(format!("    {a}"), t.value)), width, 4));
+    }
+    lines
+}
+
+/// The furthest the help scrolls on `screen`: its last line at the bottom.
+pub fn max_scroll(screen: Rect) -> u16 {
+    let text = text_area(screen);
+    let n = lines(&Theme::mono(), text.width as usize).len();
+    n.saturating_sub(text.height as usize).min(u16::MAX as usize) as u16
+}
+
 pub fn render(app: &App, scroll: u16, screen: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     let a = area(screen);
     crate::tui::widgets::dialog::dim(screen, buf, t);
     Clear.render(a, buf);
-    let block = Block::default()
+    let text = text_area(screen);
+    let lines = lines(t, text.width as usize);
+    let scroll = scroll.min(lines.len().saturating_sub(text.height as usize) as u16);
+    let more = match (scroll > 0, (scroll as usize + text.height as usize) < lines.len()) {
+        (false, true) => " ↓ more · ↑↓ scroll · Esc close ",
+        (true, true) => " ↑↓ more · Esc close ",
+        (true, false) => " ↑ more · Esc close ",
+        (false, false) => " Esc close ",
+    };
+    Block::default()
         .borders(Borders::ALL)
         .border_style(t.border_focused)
         .title(Span::styled(" Help ", t.title))
-        .title_bottom(Span::styled(" ↑↓ scroll · Esc close ", t.muted));
-    let inner = block.inner(a);
-    block.render(a, buf);
-    let mut lines = vec![Line::from(Span::styled("Keys", t.group))];
-    for (keys, what) in KEYS {
-        lines.push(Line::from(vec![Span::styled(format!("  {keys:<20}"), t.hint_key), Span::styled(*what, t.value)]));
-    }
-    lines.push(Line::default());
-    lines.push(Line::from(Span::styled("Geo-replication FAQ", t.group)));
-    for (q, a) in FAQ {
-        lines.push(Line::from(Span::styled(format!("  {q}"), t.title)));
-        lines.push(Line::from(Span::styled(format!("    {a}"), t.value)));
-    }
-    Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)).render(inner, buf);
+        .title_bottom(Span::styled(more, t.muted))
+        .render(a, buf);
+    Paragraph::new(lines).scroll((scroll, 0)).render(text, buf);
 }

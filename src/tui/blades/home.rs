@@ -112,7 +112,8 @@ pub fn status(c: &crate::arm::RedisResource) -> String {
 fn layout(area: Rect) -> (Rect, Rect, Rect) {
     let inner = Rect::new(area.x + 1, area.y + 1, area.width.saturating_sub(2), area.height.saturating_sub(2));
     let filter = Rect::new(inner.x, inner.y, inner.width, 1.min(inner.height));
-    let table = Rect::new(inner.x, inner.y + 2, inner.width, inner.height.saturating_sub(2));
+    // A column of padding each side, as the filter line has.
+    let table = Rect::new(inner.x + 1, inner.y + 2, inner.width.saturating_sub(2), inner.height.saturating_sub(2));
     (inner, filter, table)
 }
 
@@ -121,12 +122,20 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let home = &app.home;
     let title = format!(" Azure Cache for Redis · {} of {} ", home.visible.len(), app.data.caches.len());
     let focused = !app.modal();
+    let (_, filter_area, table_area) = layout(area);
+    // When the list is longer than the screen, the bottom border says there is more.
+    let body_rows = table_area.height.saturating_sub(1) as usize;
+    let more = if app.data.loaded {
+        super::overview::more(scroll_offset(home.selected, body_rows), body_rows, home.visible.len())
+    } else {
+        ""
+    };
     Block::default()
         .borders(Borders::ALL)
         .border_style(if focused { t.border_focused } else { t.border })
         .title(Span::styled(title, t.title))
+        .title_bottom(Span::styled(more, t.muted))
         .render(area, buf);
-    let (_, filter_area, table_area) = layout(area);
     let filter = if home.editing {
         Line::from(vec![Span::styled(" Filter by name: ", t.label), Span::styled(format!("{}▏", home.filter), t.value)])
     } else if home.filter.is_empty() {
@@ -141,31 +150,33 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     Paragraph::new(filter).render(filter_area, buf);
 
     if !app.data.loaded {
-        Paragraph::new(Span::styled(" Loading caches…", t.muted)).render(table_area, buf);
+        Paragraph::new(Span::styled("Loading caches…", t.muted)).render(table_area, buf);
         return;
     }
     if home.visible.is_empty() {
         let why = if app.data.caches.is_empty() {
-            " No caches in the subscriptions this console can see.".to_string()
+            "No caches in the subscriptions this console can see.".to_string()
         } else {
-            format!(" No cache name contains \"{}\".", home.filter)
+            format!("No cache name contains \"{}\".", home.filter)
         };
         Paragraph::new(Span::styled(why, t.muted)).render(table_area, buf);
         return;
     }
-    let body_rows = table_area.height.saturating_sub(1) as usize;
+    // Narrow terminals drop the resource group (it is on the Overview) so names stay readable.
+    let wide = table_area.width >= 110;
     let offset = scroll_offset(home.selected, body_rows);
     let rows = home.visible.iter().enumerate().skip(offset).take(body_rows).map(|(pos, &i)| {
         let c = &app.data.caches[i];
         let id = ResourceId::parse(c.id()).ok();
         let role = id.as_ref().map(|id| app.data.role(id)).unwrap_or(Role::NotLinked);
-        let rg = id.as_ref().map(|i| i.resource_group.clone()).unwrap_or_default();
         let state = status(c);
         let state_style = super::overview::state_style(t, &state);
         let style = if pos == home.selected && focused { t.selected } else { t.value };
-        Row::new(vec![
-            Cell::from(c.name().to_string()),
-            Cell::from(rg),
+        let mut cells = vec![Cell::from(c.name().to_string())];
+        if wide {
+            cells.push(Cell::from(id.as_ref().map(|i| i.resource_group.clone()).unwrap_or_default()));
+        }
+        cells.extend([
             Cell::from(c.location.clone()),
             Cell::from(format::tier(c)),
             Cell::from(Span::styled(state, if pos == home.selected && focused { style } else { state_style })),
@@ -173,30 +184,34 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 Role::NotLinked => "—".to_string(),
                 r => r.label().to_string(),
             }),
-        ])
-        .style(style)
+        ]);
+        Row::new(cells).style(style)
     });
-    let header = Row::new(vec!["NAME", "RESOURCE GROUP", "LOCATION", "PRICING TIER", "STATUS", "GEO-REPLICATION"])
-        .style(t.table_header);
-    let widths = if table_area.width >= 110 {
-        [
-            Constraint::Fill(3),
-            Constraint::Fill(2),
-            Constraint::Length(16),
-            Constraint::Length(14),
-            Constraint::Length(12),
-            Constraint::Length(15),
-        ]
+    let (header, widths) = if wide {
+        (
+            vec!["NAME", "RESOURCE GROUP", "LOCATION", "PRICING TIER", "STATUS", "GEO-REPLICATION"],
+            vec![
+                Constraint::Fill(3),
+                Constraint::Fill(2),
+                Constraint::Length(16),
+                Constraint::Length(14),
+                Constraint::Length(12),
+                Constraint::Length(15),
+            ],
+        )
     } else {
-        [
-            Constraint::Fill(3),
-            Constraint::Fill(2),
-            Constraint::Length(14),
-            Constraint::Length(11),
-            Constraint::Length(10),
-            Constraint::Length(9),
-        ]
+        (
+            vec!["NAME", "LOCATION", "PRICING TIER", "STATUS", "GEO ROLE"],
+            vec![
+                Constraint::Fill(1),
+                Constraint::Length(14),
+                Constraint::Length(12),
+                Constraint::Length(10),
+                Constraint::Length(9),
+            ],
+        )
     };
+    let header = Row::new(header).style(t.table_header);
     Table::new(rows, widths).header(header).column_spacing(1).render(table_area, buf);
 }
 

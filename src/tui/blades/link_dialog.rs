@@ -106,22 +106,19 @@ fn body(app: &App, d: &LinkDialog) -> Vec<Line<'static>> {
     lines
 }
 
-fn area(screen: Rect) -> Rect {
-    dialog::area(screen, 104, 21)
+/// The dialog's box, sized to its text, and the text wrapped to it.
+fn fit(app: &App, d: &LinkDialog, screen: Rect) -> (Rect, Vec<Line<'static>>) {
+    dialog::fit(screen, 104, &body(app, d))
 }
 
 pub fn render(app: &App, d: &LinkDialog, screen: Rect, buf: &mut Buffer) {
-    let confirm = dialog::Confirm {
-        title: "Link caches",
-        body: body(app, d),
-        confirm: "Link",
-        confirm_focused: d.confirm_focused,
-    };
-    dialog::render(&app.theme, screen, area(screen), confirm, buf);
+    let (area, body) = fit(app, d, screen);
+    let confirm = dialog::Confirm { title: "Link caches", body, confirm: "Link", confirm_focused: d.confirm_focused };
+    dialog::render(&app.theme, screen, area, confirm, buf);
 }
 
-pub fn hit(screen: Rect, x: u16, y: u16) -> Option<Click> {
-    let (c, x_) = dialog::buttons(area(screen), "Link");
+pub fn hit(app: &App, d: &LinkDialog, screen: Rect, x: u16, y: u16) -> Option<Click> {
+    let (c, x_) = dialog::buttons(fit(app, d, screen).0, "Link");
     if c.contains((x, y).into()) {
         Some(Click::DialogConfirm)
     } else if x_.contains((x, y).into()) {

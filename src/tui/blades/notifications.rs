@@ -5,11 +5,12 @@ use std::time::Duration;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 
 use crate::tui::action::Command;
 use crate::tui::app::App;
 use crate::tui::format;
+use crate::tui::widgets::wrap::wrap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Level {
@@ -88,23 +89,28 @@ pub fn render(app: &App, screen: Rect, buf: &mut Buffer) {
         Paragraph::new(Span::styled(" No notifications yet.", t.muted)).render(inner, buf);
         return;
     }
+    // A column of padding each side; each notification's text wraps under itself.
+    let text = Rect::new(inner.x + 1, inner.y, inner.width.saturating_sub(2), inner.height);
     let lines: Vec<Line> = n
         .items
         .iter()
         .rev()
         .skip(n.scroll)
-        .map(|item| {
+        .flat_map(|item| {
             let (mark, style) = match item.level {
                 Level::Info => ("ℹ", t.value),
                 Level::Success => ("✓", t.ok),
                 Level::Error => ("✕", t.bad),
             };
-            Line::from(vec![
+            let at = format::elapsed(item.at);
+            let hang = at.chars().count() + 3;
+            let line = Line::from(vec![
                 Span::styled(format!("{mark} "), style),
-                Span::styled(format!("{} ", format::elapsed(item.at)), t.muted),
+                Span::styled(format!("{at} "), t.muted),
                 Span::styled(item.text.clone(), t.value),
-            ])
+            ]);
+            wrap(&line, text.width as usize, hang)
         })
         .collect();
-    Paragraph::new(lines).wrap(Wrap { trim: false }).render(inner, buf);
+    Paragraph::new(lines).render(text, buf);
 }

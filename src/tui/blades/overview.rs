@@ -12,6 +12,7 @@ use crate::tui::data::Role;
 use crate::tui::format;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::progress;
+use crate::tui::widgets::wrap::wrap;
 
 /// The style of a status word: green when running, yellow while busy, red when failed.
 pub fn state_style(t: &Theme, state: &str) -> Style {
@@ -69,7 +70,7 @@ fn essentials(app: &App, id: &ResourceId, c: &RedisResource) -> Vec<(&'static st
 }
 
 /// The Geo-replication status pairs.
-fn geo_status(app: &App, id: &ResourceId, c: &RedisResource) -> Vec<(&'static str, Vec<Span<'static>>)> {
+fn geo_status(app: &App, id: &ResourceId, c: &RedisResource, narrow: bool) -> Vec<(&'static str, Vec<Span<'static>>)> {
     let t = &app.theme;
     let data = &app.data;
     let mut out = Vec::new();
@@ -94,10 +95,11 @@ fn geo_status(app: &App, id: &ResourceId, c: &RedisResource) -> Vec<(&'static st
                 "Read-only",
                 text(
                     t,
-                    if role == Role::Secondary {
-                        "Yes: a linked secondary accepts reads only"
-                    } else {
-                        "No: the primary accepts reads and writes"
+                    match (role == Role::Secondary, narrow) {
+                        (true, false) => "Yes: a linked secondary accepts reads only",
+                        (true, true) => "Yes (linked secondary)",
+                        (false, false) => "No: the primary accepts reads and writes",
+                        (false, true) => "No (primary)",
                     },
                 ),
             ));
@@ -115,7 +117,7 @@ fn geo_status(app: &App, id: &ResourceId, c: &RedisResource) -> Vec<(&'static st
                     Span::styled(progress::spinner(data.clock), t.busy),
                 ]
             } else {
-                text(t, "Not linked: open Geo-replication to add a link")
+                text(t, "Not linked")
             };
             out.push(("Link status", s));
         }
@@ -133,31 +135,28 @@ fn geo_status(app: &App, id: &ResourceId, c: &RedisResource) -> Vec<(&'static st
     out
 }
 
-/// Draws a cache's Overview into `area` (a bordered blade).
-pub fn render(app: &App, id: &ResourceId, focused: bool, title: &str, area: Rect, buf: &mut Buffer) {
+/// Label column of the Essentials and Geo-replication pairs (a space, the label, padding).
+const LABEL: usize = 17;
+
+/// The Overview's text for a blade whose inside is `width` cells wide; `None` when the cache is not
+/// listed (yet).
+pub fn lines(app: &App, id: &ResourceId, width: u16) -> Option<Vec<Line<'static>>> {
     let t = &app.theme;
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(if focused { t.border_focused } else { t.border })
-        .title(Span::styled(format!(" {title} "), t.title));
-    let inner = block.inner(area);
-    block.render(area, buf);
-    let Some(c) = app.data.cache(id) else {
-        let msg = if app.data.loaded {
-            format!(" The cache {} is no longer listed by the backend.", id.name)
-        } else {
-            " Loading…".into()
-        };
-        Paragraph::new(Span::styled(msg, t.muted)).render(inner, buf);
-        return;
-    };
+    let c = app.data.cache(id)?;
+    let width = width as usize;
     let ess = essentials(app, id, c);
-    let geo = geo_status(app, id, c);
+    let geo = geo_status(app, id, c, width.saturating_sub(LABEL) < 42);
+    let pair_width = |(l, v): &(&str, Vec<Span>)| {
+        LABEL.max(l.chars().count() + 2) + v.iter().map(|s| s.content.chars().count()).sum::<usize>()
+    };
+    let half = ess.len().div_ceil(2);
+    let col = width / 2;
+    // Two columns, as the portal lays out the Essentials, when every value fits whole.
+    let two_columns = width >= 96
+        && ess[..half].iter().all(|p| pair_width(p) < col)
+        && ess[half..].iter().all(|p| pair_width(p) <= width - col);
     let mut lines = vec![Line::from(Span::styled(" Essentials", t.group))];
-    if inner.width >= 96 {
-        // Two columns, as the portal lays out the Essentials.
-        let half = ess.len().div_ceil(2);
-        let col = (inner.width as usize) / 2;
+    if two_columns {
         for i in 0..half {
             let mut left = pair(t, ess[i].0, ess[i].1.clone(), 16);
             let used: usize = left.spans.iter().map(|s| s.content.chars().count()).sum();
@@ -168,10 +167,49 @@ pub fn render(app: &App, id: &ResourceId, focused: bool, title: &str, area: Rect
             lines.push(left);
         }
     } else {
-        lines.extend(ess.into_iter().map(|(l, v)| pair(t, l, v, 16)));
+        for (l, v) in ess {
+            lines.extend(wrap(&pair(t, l, v, 16), width, LABEL));
+        }
     }
     lines.push(Line::default());
     lines.push(Line::from(Span::styled(" Geo-replication", t.group)));
-    lines.extend(geo.into_iter().map(|(l, v)| pair(t, l, v, 16)));
-    Paragraph::new(lines).render(inner, buf);
+    for (l, v) in geo {
+        lines.extend(wrap(&pair(t, l, v, 16), width, LABEL));
+    }
+    Some(lines)
+}
+
+/// Says in the bottom border that there is more above or below.
+pub fn more(scroll: usize, height: usize, total: usize) -> &'static str {
+    match (scroll > 0, scroll + height < total) {
+        (false, true) => " ↓ more ",
+        (true, true) => " ↑↓ more ",
+        (true, false) => " ↑ more ",
+        (false, false) => "",
+    }
+}
+
+/// Draws a cache's Overview into `area` (a bordered blade), scrolled down `scroll` lines.
+pub fn render(app: &App, id: &ResourceId, focused: bool, title: &str, scroll: u16, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let mut block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(if focused { t.border_focused } else { t.border })
+        .title(Span::styled(format!(" {title} "), t.title));
+    let inner = block.inner(area);
+    let Some(lines) = lines(app, id, inner.width) else {
+        block.render(area, buf);
+        let msg = if app.data.loaded {
+            format!(" The cache {} is no longer listed by the backend.", id.name)
+        } else {
+            " Loading…".into()
+        };
+        Paragraph::new(Span::styled(msg, t.muted)).render(inner, buf);
+        return;
+    };
+    let h = inner.height as usize;
+    let scroll = (scroll as usize).min(lines.len().saturating_sub(h));
+    block = block.title_bottom(Span::styled(more(scroll, h, lines.len()), t.muted));
+    block.render(area, buf);
+    Paragraph::new(lines).scroll((scroll as u16, 0)).render(inner, buf);
 }

@@ -8,19 +8,13 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 use crate::arm::ResourceId;
 use crate::tui::app::App;
 use crate::tui::format;
+use crate::tui::widgets::wrap::wrap;
 
-pub fn render(app: &App, id: &ResourceId, focused: bool, area: Rect, buf: &mut Buffer) {
+/// The Properties' text for a blade whose inside is `width` cells wide; `None` when the cache is not
+/// listed (yet).
+pub fn lines(app: &App, id: &ResourceId, width: u16) -> Option<Vec<Line<'static>>> {
     let t = &app.theme;
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(if focused { t.border_focused } else { t.border })
-        .title(Span::styled(" Properties ", t.title));
-    let inner = block.inner(area);
-    block.render(area, buf);
-    let Some(c) = app.data.cache(id) else {
-        Paragraph::new(Span::styled(" Loading…", t.muted)).render(inner, buf);
-        return;
-    };
+    let c = app.data.cache(id)?;
     let p = &c.properties;
     let yes_no = |b: bool| if b { "Enabled" } else { "Disabled" }.to_string();
     let opt = |v: Option<String>| v.unwrap_or_else(|| "—".into());
@@ -58,19 +52,35 @@ pub fn render(app: &App, id: &ResourceId, focused: bool, area: Rect, buf: &mut B
         ("Provisioning state", super::home::status(c)),
         ("Tags", opt(tags)),
     ];
-    // Long values (ids) continue under themselves rather than under the labels.
+    // Long values (ids) continue under themselves rather than under the labels, with a column to spare
+    // before the border.
     const LABEL: usize = 24;
-    let room = (inner.width as usize).saturating_sub(LABEL).max(8);
-    let mut lines: Vec<Line> = Vec::new();
-    for (k, v) in rows {
-        let chars: Vec<char> = v.chars().collect();
-        for (i, chunk) in chars.chunks(room).enumerate() {
-            let label = if i == 0 { format!(" {k:<23}") } else { " ".repeat(LABEL) };
-            lines.push(Line::from(vec![
-                Span::styled(label, t.label),
-                Span::styled(chunk.iter().collect::<String>(), t.value),
-            ]));
-        }
-    }
-    Paragraph::new(lines).render(inner, buf);
+    let lines = rows
+        .into_iter()
+        .flat_map(|(k, v)| {
+            let line = Line::from(vec![Span::styled(format!(" {k:<23}"), t.label), Span::styled(v, t.value)]);
+            wrap(&line, (width as usize).saturating_sub(1), LABEL)
+        })
+        .collect();
+    Some(lines)
+}
+
+/// Draws the Properties blade into `area`, scrolled down `scroll` lines.
+pub fn render(app: &App, id: &ResourceId, focused: bool, scroll: u16, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let mut block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(if focused { t.border_focused } else { t.border })
+        .title(Span::styled(" Properties ", t.title));
+    let inner = block.inner(area);
+    let Some(lines) = lines(app, id, inner.width) else {
+        block.render(area, buf);
+        Paragraph::new(Span::styled(" Loading…", t.muted)).render(inner, buf);
+        return;
+    };
+    let h = inner.height as usize;
+    let scroll = (scroll as usize).min(lines.len().saturating_sub(h));
+    block = block.title_bottom(Span::styled(super::overview::more(scroll, h, lines.len()), t.muted));
+    block.render(area, buf);
+    Paragraph::new(lines).scroll((scroll as u16, 0)).render(inner, buf);
 }

@@ -52,17 +52,30 @@ pub struct CacheBlade {
     pub item: MenuItem,
     pub pane: Pane,
     pub geo: GeoState,
+    /// How far Overview or Properties is scrolled (they scroll when the terminal is short).
+    pub scroll: u16,
 }
 
 impl CacheBlade {
     pub fn new(id: ResourceId, item: MenuItem) -> Self {
-        CacheBlade { id, item, pane: Pane::Menu, geo: GeoState::default() }
+        CacheBlade { id, item, pane: Pane::Menu, geo: GeoState::default(), scroll: 0 }
     }
 }
 
 /// Menu width for a body of `width` columns.
 pub fn width(body_width: u16) -> u16 {
     if body_width >= 110 { 26 } else { 22 }
+}
+
+/// `text` cut to `max` characters, ending with `…` when cut.
+pub fn ellipsize(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let mut s: String = text.chars().take(max.saturating_sub(1)).collect();
+        s.push('…');
+        s
+    }
 }
 
 /// The menu's lines: (group header or item, item).
@@ -82,10 +95,10 @@ fn lines() -> Vec<(Option<&'static str>, Option<MenuItem>)> {
 pub fn render(app: &App, blade: &CacheBlade, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     let focused = blade.pane == Pane::Menu && !app.modal();
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(if focused { t.border_focused } else { t.border })
-        .title(Span::styled(format!(" {} ", blade.id.name), t.title));
+    let block =
+        Block::default().borders(Borders::ALL).border_style(if focused { t.border_focused } else { t.border }).title(
+            Span::styled(format!(" {} ", ellipsize(&blade.id.name, area.width.saturating_sub(4) as usize)), t.title),
+        );
     let inner = block.inner(area);
     block.render(area, buf);
     let text: Vec<Line> = lines()
@@ -144,6 +157,9 @@ impl CacheBlade {
         }
         if self.pane == Pane::Menu {
             let i = MenuItem::ALL.iter().position(|m| *m == self.item).unwrap_or(0);
+            if matches!(cmd, Command::Up | Command::Down | Command::Home | Command::End) {
+                self.scroll = 0;
+            }
             match cmd {
                 Command::Up => self.item = MenuItem::ALL[i.saturating_sub(1)],
                 Command::Down => self.item = MenuItem::ALL[(i + 1).min(MenuItem::ALL.len() - 1)],
@@ -157,13 +173,19 @@ impl CacheBlade {
             }
             return Outcome::Consumed;
         }
+        // Overview and Properties scroll; App keeps the offset within the text (`render::scroll_max`).
+        let scroll = &mut self.scroll;
         match (self.item, cmd) {
-            (MenuItem::GeoReplication, _) => super::geo_replication::on_command(self, cmd, data),
-            (_, Command::Left) => {
-                self.pane = Pane::Menu;
-                Outcome::Consumed
-            }
-            _ => Outcome::Ignored,
+            (MenuItem::GeoReplication, _) => return super::geo_replication::on_command(self, cmd, data),
+            (_, Command::Left) => self.pane = Pane::Menu,
+            (_, Command::Up) => *scroll = scroll.saturating_sub(1),
+            (_, Command::Down) => *scroll = scroll.saturating_add(1),
+            (_, Command::PageUp) => *scroll = scroll.saturating_sub(10),
+            (_, Command::PageDown) => *scroll = scroll.saturating_add(10),
+            (_, Command::Home) => *scroll = 0,
+            (_, Command::End) => *scroll = u16::MAX,
+            _ => return Outcome::Ignored,
         }
+        Outcome::Consumed
     }
 }

@@ -69,22 +69,20 @@ fn body(app: &App, d: &UnlinkDialog) -> Vec<Line<'static>> {
     ]
 }
 
-fn area(screen: Rect) -> Rect {
-    dialog::area(screen, 96, 15)
+/// The dialog's box, sized to its text, and the text wrapped to it.
+fn fit(app: &App, d: &UnlinkDialog, screen: Rect) -> (Rect, Vec<Line<'static>>) {
+    dialog::fit(screen, 96, &body(app, d))
 }
 
 pub fn render(app: &App, d: &UnlinkDialog, screen: Rect, buf: &mut Buffer) {
-    let confirm = dialog::Confirm {
-        title: "Unlink caches",
-        body: body(app, d),
-        confirm: "Unlink",
-        confirm_focused: d.confirm_focused,
-    };
-    dialog::render(&app.theme, screen, area(screen), confirm, buf);
+    let (area, body) = fit(app, d, screen);
+    let confirm =
+        dialog::Confirm { title: "Unlink caches", body, confirm: "Unlink", confirm_focused: d.confirm_focused };
+    dialog::render(&app.theme, screen, area, confirm, buf);
 }
 
-pub fn hit(screen: Rect, x: u16, y: u16) -> Option<Click> {
-    let (c, x_) = dialog::buttons(area(screen), "Unlink");
+pub fn hit(app: &App, d: &UnlinkDialog, screen: Rect, x: u16, y: u16) -> Option<Click> {
+    let (c, x_) = dialog::buttons(fit(app, d, screen).0, "Unlink");
     if c.contains((x, y).into()) {
         Some(Click::DialogConfirm)
     } else if x_.contains((x, y).into()) {

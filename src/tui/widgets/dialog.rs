@@ -3,15 +3,42 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 
 use crate::tui::theme::Theme;
+
+use super::wrap;
 
 /// The dialog's box inside `screen`.
 pub fn area(screen: Rect, width: u16, height: u16) -> Rect {
     let w = width.min(screen.width.saturating_sub(2));
     let h = height.min(screen.height.saturating_sub(2));
     Rect::new(screen.x + (screen.width - w) / 2, screen.y + (screen.height - h) / 2, w, h)
+}
+
+/// Sizes a confirmation dialog to its text: the box (at most `max_width` wide, and as tall as the text
+/// needs, within the screen) and the body wrapped to it, bullets hanging under their text. On a short
+/// screen blank lines give way, from the bottom up, before any text would be cut.
+pub fn fit(screen: Rect, max_width: u16, body: &[Line<'static>]) -> (Rect, Vec<Line<'static>>) {
+    let w = max_width.min(screen.width.saturating_sub(2));
+    // Borders and a column of padding on each side.
+    let text_width = w.saturating_sub(4) as usize;
+    let mut body = body.to_vec();
+    let max_h = screen.height.saturating_sub(2) as usize;
+    let wrapped = loop {
+        let wrapped = wrap::wrap_all(body.iter().cloned(), text_width, wrap::bullet_hang);
+        // Borders, a blank line and the buttons.
+        if wrapped.len() + 4 <= max_h {
+            break wrapped;
+        }
+        match body.iter().rposition(|l| l.spans.iter().all(|s| s.content.trim().is_empty())) {
+            Some(i) => {
+                body.remove(i);
+            }
+            None => break wrapped,
+        }
+    };
+    (area(screen, w, wrapped.len() as u16 + 4), wrapped)
 }
 
 /// The buttons row: (confirm, cancel) rectangles.
@@ -37,6 +64,7 @@ pub fn dim(screen: Rect, buf: &mut Buffer, t: &Theme) {
 /// What a confirmation dialog says.
 pub struct Confirm<'a> {
     pub title: &'a str,
+    /// Already wrapped to the box (see [`fit`]).
     pub body: Vec<Line<'static>>,
     /// The confirm button's label.
     pub confirm: &'a str,
@@ -55,7 +83,7 @@ pub fn render(t: &Theme, screen: Rect, area: Rect, d: Confirm, buf: &mut Buffer)
     let inner = block.inner(area);
     block.render(area, buf);
     let text_area = Rect::new(inner.x + 1, inner.y, inner.width.saturating_sub(2), inner.height.saturating_sub(2));
-    Paragraph::new(body).wrap(Wrap { trim: false }).render(text_area, buf);
+    Paragraph::new(body).render(text_area, buf);
     let (c, x) = buttons(area, confirm);
     let style = |focused: bool| if focused { t.button_focused } else { t.button };
     Paragraph::new(Span::styled(format!("[ {confirm} ]"), style(confirm_focused))).render(c, buf);

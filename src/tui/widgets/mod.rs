@@ -2,3 +2,4 @@
 
 pub mod dialog;
 pub mod progress;
+pub mod wrap;

@@ -1,0 +1,277 @@
+//! End to end: the `georep` binary in a real terminal (tmux), on its embedded demo emulator, driven with
+//! `send-keys` and read with `capture-pane`: Home -> filter -> contoso-prod-eus -> Geo-replication ->
+//! Compatible caches -> context menu -> Link as secondary -> confirm -> progress -> Succeeded -> Unlink
+//! -> confirm -> not linked -> `q`, and the shell is back with exit status 0.
+//!
+//! tmux runs on a private socket (`tmux -L georep-e2e-<pid>`), never the user's, and the guard kills
+//! that server when the test ends. Without tmux the test prints why and passes as skipped, unless
+//! `GEOREP_REQUIRE_TMUX=1` (as .ci/run sets), when it fails.
+//!
+//! The binary is `$GEOREP_E2E_BIN` when set, else `target/release/georep` when it is newer than every
+//! source it is built from, else the binary cargo built for this test run (the debug one under
+//! `cargo test`).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant, SystemTime};
+
+/// 200 model seconds per second: the demo's showcase link takes about one second.
+const TIME_SCALE: &str = "200";
+const WIDTH: u16 = 120;
+const HEIGHT: u16 = 36;
+/// The longest wait for one screen; generous for a debug binary on a busy machine.
+const STEP_TIMEOUT: Duration = Duration::from_secs(30);
+const PRIMARY: &str = "contoso-prod-eus";
+
+fn tmux_required() -> bool {
+    std::env::var("GEOREP_REQUIRE_TMUX").is_ok_and(|v| v == "1")
+}
+
+fn tmux_version() -> Option<String> {
+    let out = Command::new("tmux").arg("-V").stdin(Stdio::null()).output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// A tmux server of our own; killed on drop, whatever happened, and its socket file removed.
+struct Tmux {
+    socket: String,
+    socket_path: Option<PathBuf>,
+}
+
+impl Tmux {
+    fn cmd(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .args(["-L", &self.socket, "-f", "/dev/null"])
+            .args(args)
+            // Inside a tmux session, keep this server apart from the user's.
+            .env_remove("TMUX")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run tmux {args:?}: {e}"))
+    }
+
+    fn ok(&self, args: &[&str]) {
+        let out = self.cmd(args);
+        assert!(out.status.success(), "tmux {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "e2e"];
+        args.extend_from_slice(keys);
+        self.ok(&args);
+    }
+
+    fn literal(&self, text: &str) {
+        self.ok(&["send-keys", "-t", "e2e", "-l", text]);
+    }
+
+    fn screen(&self) -> String {
+        let out = self.cmd(&["capture-pane", "-p", "-t", "e2e"]);
+        assert!(out.status.success(), "capture-pane failed: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn display(&self, format: &str) -> String {
+        let out = self.cmd(&["display-message", "-p", "-t", "e2e", format]);
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// Polls the screen until `done` holds; fails with the last screen after [`STEP_TIMEOUT`].
+    /// Every screen seen goes to `seen`, so the test can check what passed by on the way.
+    fn wait(&self, what: &str, seen: &mut Vec<String>, done: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            let ok = done(&screen);
+            if seen.last() != Some(&screen) {
+                seen.push(screen.clone());
+            }
+            if ok {
+                return screen;
+            }
+            if start.elapsed() > STEP_TIMEOUT {
+                panic!("timed out after {STEP_TIMEOUT:?} waiting for {what}; the screen:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["kill-server"]);
+        if let Some(path) = &self.socket_path {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// The newest modification time under `path` (a file or a directory tree).
+fn newest(path: &Path) -> Option<SystemTime> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_dir() {
+        return meta.modified().ok();
+    }
+    std::fs::read_dir(path).ok()?.filter_map(|e| e.ok()).filter_map(|e| newest(&e.path())).max()
+}
+
+/// Which binary to run, and why.
+fn binary() -> (PathBuf, &'static str) {
+    if let Some(bin) = std::env::var_os("GEOREP_E2E_BIN") {
+        return (PathBuf::from(bin), "GEOREP_E2E_BIN");
+    }
+    let built = PathBuf::from(env!("CARGO_BIN_EXE_georep"));
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // The release binary next to the one cargo built, if nothing it is built from changed since.
+    let release = built.parent().and_then(Path::parent).map(|target| target.join("release").join("georep"));
+    if let Some(release) = release
+        && release != built
+        && let Some(bin_time) = std::fs::metadata(&release).and_then(|m| m.modified()).ok()
+    {
+        let sources = ["src", "assets", "Cargo.toml", "Cargo.lock"].map(|p| newest(&root.join(p)));
+        if sources.iter().all(|s| s.is_some_and(|s| s < bin_time)) {
+            return (release, "target/release/georep, newer than its sources");
+        }
+    }
+    (built, "the binary cargo built for this test run")
+}
+
+/// Quotes `s` for the pane's shell.
+fn sh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// The line of the Geo-replication table that shows `name`.
+fn row<'a>(screen: &'a str, name: &str) -> Option<&'a str> {
+    screen.lines().find(|l| l.contains(&format!("│ {name} ")) && (l.contains("Primary") || l.contains("Secondary")))
+}
+
+#[test]
+fn console_links_and_unlinks_in_tmux() {
+    match tmux_version() {
+        Some(v) => eprintln!("tui_e2e: using {v}"),
+        None if tmux_required() => panic!("GEOREP_REQUIRE_TMUX=1 but tmux is not installed (or `tmux -V` fails)"),
+        None => {
+            eprintln!(
+                "SKIPPED tui_e2e: tmux is not installed, so the console cannot be driven in a real terminal \
+                 (install tmux, or set GEOREP_REQUIRE_TMUX=1 to make this a failure)"
+            );
+            return;
+        }
+    }
+    let (bin, why) = binary();
+    eprintln!("tui_e2e: running {} ({why})", bin.display());
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let log = dir.path().join("georep.log");
+    let mut tmux = Tmux { socket: format!("georep-e2e-{}", std::process::id()), socket_path: None };
+    // A server on this private socket can only be a leftover of an earlier run of this test: start clean.
+    let _ = tmux.cmd(&["kill-server"]);
+    // The pane keeps showing the shell's output after georep exits (the sleep), so the exit status and
+    // the screen it leaves behind can be read; the guard ends it with the server.
+    let script = format!(
+        "{} --time-scale {TIME_SCALE} --log {}; echo EXITED:$?; exec sleep 600",
+        sh_quote(&bin.to_string_lossy()),
+        sh_quote(&log.to_string_lossy())
+    );
+    // Run by /bin/sh whatever the user's $SHELL (tmux's default-shell) is.
+    let command = format!("exec /bin/sh -c {}", sh_quote(&script));
+    let (w, h) = (WIDTH.to_string(), HEIGHT.to_string());
+    tmux.ok(&["new-session", "-d", "-s", "e2e", "-x", &w, "-y", &h, &command]);
+    tmux.socket_path = Some(PathBuf::from(tmux.display("#{socket_path}"))).filter(|p| p.is_absolute());
+    let mut seen = Vec::new();
+
+    // Home lists the caches.
+    let home = tmux.wait("Home listing the demo caches", &mut seen, |s| {
+        s.contains("Azure Cache for Redis · 22 of 22") && s.contains(PRIMARY) && s.contains("contoso-dr-weu")
+    });
+    assert!(home.contains("Home > Azure Cache for Redis"), "no breadcrumb:\n{home}");
+    assert_eq!(tmux.display("#{pane_width}x#{pane_height}"), format!("{WIDTH}x{HEIGHT}"));
+
+    // `/` filters by name.
+    tmux.keys(&["/"]);
+    tmux.wait("the filter prompt", &mut seen, |s| s.contains("Filter by name:"));
+    tmux.literal("prod-eus");
+    tmux.keys(&["Enter"]);
+    let filtered = tmux.wait("the filtered list", &mut seen, |s| s.contains("· 1 of 22") && s.contains("(/ to change"));
+    assert!(filtered.contains(PRIMARY) && !filtered.contains("contoso-dr-weu"), "filter not applied:\n{filtered}");
+
+    // Enter opens the cache on its Overview.
+    tmux.keys(&["Enter"]);
+    tmux.wait("contoso-prod-eus's Overview", &mut seen, |s| {
+        s.contains(&format!("Home > Azure Cache for Redis > {PRIMARY}")) && s.contains("Essentials")
+    });
+
+    // Down to Geo-replication in the resource menu.
+    tmux.keys(&["Down"]);
+    tmux.wait("the Geo-replication blade", &mut seen, |s| {
+        s.contains(&format!("{PRIMARY} > Geo-replication")) && s.contains(&format!("{PRIMARY} is not linked"))
+    });
+
+    // `a`: Add cache replication link -> Compatible caches.
+    tmux.keys(&["a"]);
+    let compatible = tmux.wait("the Compatible caches blade", &mut seen, |s| {
+        s.contains(&format!("Compatible caches · {PRIMARY}")) && s.contains("NAME")
+    });
+    assert!(compatible.contains("contoso-dr-weu"), "contoso-dr-weu should be compatible:\n{compatible}");
+
+    // Enter opens the context menu, Enter again chooses "Link as secondary".
+    tmux.keys(&["Enter"]);
+    tmux.wait("the context menu", &mut seen, |s| s.contains("Link as secondary") && s.contains("View details"));
+    tmux.keys(&["Enter"]);
+    let dialog = tmux.wait("the Link dialog", &mut seen, |s| {
+        s.contains("Link caches") && s.contains("[ Link ]") && s.contains("[ Cancel ]")
+    });
+    assert!(dialog.contains("az redis server-link create"), "no equivalent command:\n{dialog}");
+    // "contoso-prod-eus (East US, primary)  →  SECONDARY (Region, secondary)"
+    let secondary = dialog
+        .lines()
+        .find_map(|l| l.split_once(&format!("{PRIMARY} (East US, primary)")))
+        .and_then(|(_, rest)| rest.trim_start().strip_prefix('→'))
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("the Link dialog does not say primary -> secondary:\n{dialog}"))
+        .to_string();
+    eprintln!("tui_e2e: linking {secondary} to {PRIMARY}");
+
+    // Right to [Link], Enter confirms; the Geo-replication blade shows the progress, then Succeeded.
+    tmux.keys(&["Right"]);
+    tmux.keys(&["Enter"]);
+    let first_progress = seen.len();
+    // The table follows the poller and the result line the operation's own polling: wait for both, as
+    // Unlink stays disabled until the console has seen the operation end.
+    let linked = tmux.wait("the link to succeed", &mut seen, |s| {
+        s.contains("Link Succeeded in")
+            && row(s, &secondary).is_some_and(|r| r.contains("Secondary") && r.contains("Succeeded"))
+            && row(s, PRIMARY).is_some_and(|r| r.contains("Primary") && r.contains("Succeeded"))
+    });
+    assert!(linked.contains(&format!("{PRIMARY} > Geo-replication")), "not on Geo-replication:\n{linked}");
+    let progress: Vec<&String> =
+        seen[first_progress..].iter().filter(|s| s.contains(&format!("Linking {PRIMARY} → {secondary}"))).collect();
+    assert!(!progress.is_empty(), "the link's progress never showed; screens:\n{}", seen[first_progress..].join("\n"));
+    eprintln!("tui_e2e: {} screens of link progress, then:\n{linked}", progress.len());
+
+    // `u`: the Unlink dialog; Right to [Unlink], Enter; until the cache is not linked.
+    tmux.keys(&["u"]);
+    let unlink = tmux.wait("the Unlink dialog", &mut seen, |s| s.contains("[ Unlink ]") && s.contains("[ Cancel ]"));
+    assert!(unlink.contains("az redis server-link delete"), "no equivalent command:\n{unlink}");
+    assert!(unlink.contains(&secondary), "the Unlink dialog does not name {secondary}:\n{unlink}");
+    tmux.keys(&["Right"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait("the unlink to finish", &mut seen, |s| {
+        !s.contains("[ Unlink ]") && s.contains(&format!("{PRIMARY} is not linked")) && row(s, &secondary).is_none()
+    });
+
+    // `q` quits: the shell is back, on the normal screen, and georep exited with 0.
+    tmux.keys(&["q"]);
+    let after = tmux.wait("georep to exit", &mut seen, |s| s.contains("EXITED:"));
+    assert!(after.contains("EXITED:0"), "georep did not exit with status 0:\n{after}");
+    assert!(!after.contains("Microsoft Azure"), "the console is still on screen after quitting:\n{after}");
+    assert_eq!(tmux.display("#{alternate_on}"), "0", "the alternate screen was not left");
+
+    // Logs went to the file, never to the screen.
+    let text = std::fs::read_to_string(&log).unwrap_or_else(|e| panic!("no log at {}: {e}", log.display()));
+    assert!(text.contains("console starting"), "log:\n{text}");
+    assert!(text.contains("link started") && text.contains("unlink started"), "log:\n{text}");
+    if let Some(s) = seen.iter().find(|s| s.contains(" INFO ") || s.contains(" WARN ")) {
+        panic!("a log line reached the screen:\n{s}");
+    }
+}
