@@ -135,14 +135,11 @@ impl CompatibleCaches {
             }
             return Outcome::Consumed;
         }
-        let last = self.rows.len().saturating_sub(1);
+        if let Some(i) = super::home::moved(self.selected, cmd, self.rows.len()) {
+            self.selected = i;
+            return Outcome::Consumed;
+        }
         match cmd {
-            Command::Up => self.selected = self.selected.saturating_sub(1),
-            Command::Down => self.selected = (self.selected + 1).min(last),
-            Command::PageUp => self.selected = self.selected.saturating_sub(10),
-            Command::PageDown => self.selected = (self.selected + 10).min(last),
-            Command::Home => self.selected = 0,
-            Command::End => self.selected = last,
             Command::Enter | Command::ContextMenu => self.open_menu(),
             Command::ToggleIncompatible => self.toggle_incompatible(data),
             _ => return Outcome::Ignored,

@@ -70,14 +70,11 @@ impl Home {
     }
 
     pub fn on_command(&mut self, cmd: Command, data: &Data) -> Outcome {
-        let last = self.visible.len().saturating_sub(1);
+        if let Some(i) = moved(self.selected, cmd, self.visible.len()) {
+            self.selected = i;
+            return Outcome::Consumed;
+        }
         match cmd {
-            Command::Up => self.selected = self.selected.saturating_sub(1),
-            Command::Down => self.selected = (self.selected + 1).min(last),
-            Command::PageUp => self.selected = self.selected.saturating_sub(10),
-            Command::PageDown => self.selected = (self.selected + 10).min(last),
-            Command::Home => self.selected = 0,
-            Command::End => self.selected = last,
             Command::Filter => self.editing = true,
             Command::Back if !self.filter.is_empty() => {
                 self.filter.clear();
@@ -93,6 +90,20 @@ impl Home {
         }
         Outcome::Consumed
     }
+}
+
+/// Where a list selection goes on a movement command (`None` for other commands).
+pub fn moved(selected: usize, cmd: Command, len: usize) -> Option<usize> {
+    let last = len.saturating_sub(1);
+    Some(match cmd {
+        Command::Up => selected.saturating_sub(1),
+        Command::Down => (selected + 1).min(last),
+        Command::PageUp => selected.saturating_sub(10),
+        Command::PageDown => (selected + 10).min(last),
+        Command::Home => 0,
+        Command::End => last,
+        _ => return None,
+    })
 }
 
 /// The first visible row for a list of `height` rows with `selected` selected: the selection is always

@@ -14,35 +14,33 @@ use crate::tui::widgets::dialog;
 
 use super::Click;
 
+/// The state of a confirmation about a pair of caches: the Link and Unlink dialogs.
 #[derive(Clone, Debug, PartialEq)]
-pub struct LinkDialog {
+pub struct PairDialog {
     pub primary: ResourceId,
     pub secondary: ResourceId,
     /// Focus starts on Cancel.
     pub confirm_focused: bool,
 }
 
-impl LinkDialog {
+pub type LinkDialog = PairDialog;
+
+impl PairDialog {
     pub fn new(primary: ResourceId, secondary: ResourceId) -> Self {
-        LinkDialog { primary, secondary, confirm_focused: false }
+        PairDialog { primary, secondary, confirm_focused: false }
     }
 
     /// `Some(true)` confirmed, `Some(false)` cancelled, `None` still open.
     pub fn on_command(&mut self, cmd: Option<Command>) -> Option<bool> {
-        confirm_keys(&mut self.confirm_focused, cmd)
-    }
-}
-
-/// Keys shared by the confirmation dialogs.
-pub fn confirm_keys(confirm_focused: &mut bool, cmd: Option<Command>) -> Option<bool> {
-    match cmd? {
-        Command::Left | Command::Right | Command::Tab | Command::BackTab | Command::Up | Command::Down => {
-            *confirm_focused = !*confirm_focused;
-            None
+        match cmd? {
+            Command::Left | Command::Right | Command::Tab | Command::BackTab | Command::Up | Command::Down => {
+                self.confirm_focused = !self.confirm_focused;
+                None
+            }
+            Command::Enter => Some(self.confirm_focused),
+            Command::Back | Command::Quit => Some(false),
+            _ => None,
         }
-        Command::Enter => Some(*confirm_focused),
-        Command::Back | Command::Quit => Some(false),
-        _ => None,
     }
 }
 

@@ -6,30 +6,13 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use crate::arm::ResourceId;
-use crate::tui::action::Command;
 use crate::tui::app::App;
 use crate::tui::format;
 use crate::tui::widgets::dialog;
 
 use super::Click;
-use super::link_dialog::confirm_keys;
 
-#[derive(Clone, Debug, PartialEq)]
-pub struct UnlinkDialog {
-    pub primary: ResourceId,
-    pub secondary: ResourceId,
-    pub confirm_focused: bool,
-}
-
-impl UnlinkDialog {
-    pub fn new(primary: ResourceId, secondary: ResourceId) -> Self {
-        UnlinkDialog { primary, secondary, confirm_focused: false }
-    }
-
-    pub fn on_command(&mut self, cmd: Option<Command>) -> Option<bool> {
-        confirm_keys(&mut self.confirm_focused, cmd)
-    }
-}
+pub type UnlinkDialog = super::link_dialog::PairDialog;
 
 /// `az redis server-link delete ...`
 pub fn az_command(primary: &ResourceId, secondary: &ResourceId) -> String {
