@@ -2,7 +2,9 @@
 //! ARM-compatible emulator it runs on.
 
 pub mod arm;
+pub mod cli;
 pub mod client;
 pub mod emulator;
 pub mod geo;
+pub mod ssh;
 pub mod tui;

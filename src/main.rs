@@ -1,4 +1,4 @@
-//! `georep`: the console (default), `georep serve` (the ARM emulator).
+//! `georep`: the console (default), `georep serve` (the ARM emulator), `georep ssh` (the console over SSH).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -37,12 +37,107 @@ struct ConsoleArgs {
     /// Fleet file for the embedded demo emulator.
     #[arg(long)]
     fleet: Option<PathBuf>,
+    /// Real Azure: https://management.azure.com (or --endpoint), token from AZURE_ACCESS_TOKEN or
+    /// `az account get-access-token`; needs --subscription.
+    #[arg(long)]
+    azure: bool,
+    /// With --azure: the subscription to show.
+    #[arg(long, env = "AZURE_SUBSCRIPTION_ID", value_name = "ID")]
+    subscription: Option<String>,
+    #[command(flatten)]
+    data_plane: DataPlaneArgs,
+}
+
+/// Where link data moves, for an emulator (`georep serve`, or the console's embedded one).
+#[derive(Args, Debug)]
+struct DataPlaneArgs {
+    /// `simulated`: modelled from the clock; `redis`: a real redis-server per shard, linked with REPLICAOF.
+    #[arg(long, value_enum, default_value_t = DataPlaneKind::Simulated)]
+    data_plane: DataPlaneKind,
+    /// With --data-plane redis: most data written into each cache at start (32MiB, 1GB, unlimited);
+    /// a larger fleet size is scaled down, its key count in proportion.
+    #[arg(long, default_value = "32MiB", value_name = "SIZE", value_parser = MaxFill::parse)]
+    redis_max_fill: MaxFill,
+    /// With --data-plane redis: the redis-server binary.
+    #[arg(long, env = "GEOREP_REDIS_SERVER", default_value = "redis-server", value_name = "PATH")]
+    redis_server: PathBuf,
+}
+
+/// A fill cap; `None`: unlimited.
+#[derive(Clone, Copy, Debug)]
+struct MaxFill(Option<u64>);
+
+impl MaxFill {
+    fn parse(s: &str) -> Result<Self, String> {
+        emulator::redis::fill::parse_size(s).map(MaxFill)
+    }
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum DataPlaneKind {
+    Simulated,
+    Redis,
+}
+
+impl DataPlaneArgs {
+    fn choice(&self) -> emulator::DataPlaneChoice {
+        match self.data_plane {
+            DataPlaneKind::Simulated => emulator::DataPlaneChoice::Simulated,
+            DataPlaneKind::Redis => emulator::DataPlaneChoice::Redis(emulator::RedisOptions {
+                binary: self.redis_server.clone(),
+                max_fill: self.redis_max_fill.0,
+                data_dir: None,
+            }),
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Serve the ARM-compatible emulator of Microsoft.Cache/redis.
     Serve(ServeArgs),
+    #[command(flatten)]
+    Scripting(georep::cli::Command),
+    /// Serve the console to SSH clients: each gets its own screen, all share one backend.
+    Ssh(SshArgs),
+}
+
+#[derive(Args, Debug)]
+struct SshArgs {
+    /// Address to listen on. A non-loopback address requires --allow-remote.
+    #[arg(long, default_value = "127.0.0.1:2222")]
+    listen: SocketAddr,
+    /// Allow a --listen address beyond loopback (anyone who reaches it can try to sign in).
+    #[arg(long)]
+    allow_remote: bool,
+    /// Bearer token for --endpoint.
+    #[arg(long, env = "GEOREP_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// Time scale of the embedded demo emulator.
+    #[arg(long, default_value_t = emulator::DEMO_TIME_SCALE)]
+    time_scale: f64,
+    /// Fleet file for the embedded demo emulator.
+    #[arg(long)]
+    fleet: Option<PathBuf>,
+    /// Public keys allowed to sign in, one a line, re-read at each sign-in [default: ~/.ssh/authorized_keys].
+    #[arg(long, value_name = "FILE")]
+    authorized_keys: Option<PathBuf>,
+    /// Also let in anyone with this password (for demo rooms; off unless given).
+    #[arg(long, value_name = "PW", env = "GEOREP_DEMO_PASSWORD", hide_env_values = true)]
+    demo_password: Option<String>,
+    /// The server's host key, generated there on first start and kept
+    /// [default: ssh_host_ed25519_key under the user's state directory].
+    #[arg(long, value_name = "FILE")]
+    host_key: Option<PathBuf>,
+    /// Sessions can browse and watch, but not link or unlink.
+    #[arg(long)]
+    read_only: bool,
+    /// Console sessions at once; more are told to try again later.
+    #[arg(long, default_value_t = 32)]
+    max_sessions: usize,
+    /// Close a session after this long without input (90s, 15m, 2h; 0: never).
+    #[arg(long, default_value = "30m", value_parser = georep::ssh::parse_duration)]
+    idle_timeout: std::time::Duration,
 }
 
 #[derive(Args, Debug)]
@@ -65,6 +160,14 @@ struct ServeArgs {
     /// Caches per page of a list (nextLink beyond).
     #[arg(long, default_value_t = 100)]
     page_size: usize,
+    /// Answer as the real service was observed to: no Location or Retry-After on links, no percentComplete.
+    #[arg(long)]
+    azure_like: bool,
+    /// Answer every Nth request with 429 and Retry-After (throttling).
+    #[arg(long, value_name = "N")]
+    throttle_every: Option<u32>,
+    #[command(flatten)]
+    data_plane: DataPlaneArgs,
 }
 
 fn read_fleet(path: &Option<PathBuf>) -> Result<String, String> {
@@ -89,7 +192,13 @@ fn init_logging(path: Option<PathBuf>, default_name: &str) -> Option<PathBuf> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    // A script's command is a few requests: one thread starts faster than a pool (see BENCHMARKS.md).
+    let runtime = if matches!(cli.command, Some(Command::Scripting(_))) {
+        tokio::runtime::Builder::new_current_thread().enable_all().build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread().enable_all().build()
+    };
+    let runtime = match runtime {
         Ok(r) => r,
         Err(e) => {
             eprintln!("georep: cannot start the async runtime: {e}");
@@ -101,11 +210,45 @@ fn main() -> ExitCode {
             init_logging(cli.console.log, "serve.log");
             runtime.block_on(serve(args))
         }
+        Some(Command::Ssh(args)) => {
+            init_logging(cli.console.log, "ssh.log");
+            let fleet = match read_fleet(&args.fleet) {
+                Ok(f) => f,
+                Err(e) => {
+                    eprintln!("georep ssh: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            runtime.block_on(georep::ssh::run(georep::ssh::Options {
+                listen: args.listen,
+                allow_remote: args.allow_remote,
+                endpoint: cli.console.endpoint,
+                token: args.token,
+                time_scale: args.time_scale,
+                fleet,
+                authorized_keys: args.authorized_keys,
+                demo_password: args.demo_password,
+                host_key: args.host_key,
+                read_only: args.read_only,
+                max_sessions: args.max_sessions,
+                idle_timeout: args.idle_timeout,
+            }))
+        }
+        Some(Command::Scripting(command)) => {
+            // Scripts get a log only when they ask for one (--log FILE).
+            if cli.console.log.is_some() {
+                init_logging(cli.console.log, "georep.log");
+            }
+            runtime.block_on(georep::cli::run(command, cli.console.endpoint))
+        }
         None => {
             let log = init_logging(cli.console.log.clone(), "georep.log");
             runtime.block_on(georep::tui::run(georep::tui::Options {
                 endpoint: cli.console.endpoint,
                 token: cli.console.token,
+                azure: cli.console.azure,
+                subscription: cli.console.subscription,
+                data_plane: cli.console.data_plane.choice(),
                 time_scale: cli.console.time_scale,
                 fleet: match read_fleet(&cli.console.fleet) {
                     Ok(f) => f,
@@ -135,9 +278,28 @@ async fn serve(args: ServeArgs) -> ExitCode {
         time_scale: args.time_scale,
         page_size: args.page_size,
         public_url: None,
+        azure_like: args.azure_like,
+        throttle_every: args.throttle_every,
     };
-    let running = match Emulator::simulated(config) {
-        Ok(emu) => emu.bind(args.listen).await,
+    let choice = args.data_plane.choice();
+    let running = match Emulator::with_data_plane(config, &choice) {
+        // SIGTERM and Ctrl-C during start-up stop it, and the redis-servers started so far.
+        Ok(emu) => tokio::select! {
+            r = async {
+                if let emulator::DataPlaneChoice::Redis(options) = &choice {
+                    let cap = match options.max_fill {
+                        Some(b) => format!("up to {:.1} MiB each", b as f64 / (1024.0 * 1024.0)),
+                        None => "in full".into(),
+                    };
+                    println!("georep serve: starting a redis-server for every shard and filling the caches ({cap})");
+                }
+                emu.bind(args.listen).await
+            } => r,
+            _ = wait_for_signal() => {
+                println!("georep serve: stopped while starting");
+                return ExitCode::FAILURE;
+            }
+        },
         Err(e) => Err(e),
     };
     let running = match running {
@@ -148,11 +310,12 @@ async fn serve(args: ServeArgs) -> ExitCode {
         }
     };
     println!(
-        "georep serve: Microsoft.Cache ARM emulator on {} (api-version {}, {} data plane, time scale {})",
+        "georep serve: Microsoft.Cache ARM emulator on {} (api-version {}, {} data plane, time scale {}{})",
         running.url(),
         georep::arm::API_VERSION,
         running.emulator.data_plane_name(),
-        args.time_scale
+        args.time_scale,
+        if args.azure_like { ", Azure-like" } else { "" }
     );
     wait_for_signal().await;
     println!("georep serve: stopping");

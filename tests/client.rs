@@ -326,7 +326,7 @@ async fn a_resource_that_is_gone_counts_as_succeeded() {
 
     // A linked server that never existed: done at once.
     let url = format!("{}{}?api-version={}", emu.url(), primary.linked_server("never-there"), georep::arm::API_VERSION);
-    let lro = Lro { async_operation: None, location: None, resource: url, retry_after: None };
+    let lro = Lro { async_operation: None, location: None, resource: url, retry_after: None, request_id: None };
     let s = bounded("poll", c.poll(&lro)).await.expect("poll");
     assert_eq!(s.state, OperationState::Succeeded);
 

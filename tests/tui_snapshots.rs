@@ -562,3 +562,45 @@ fn clicks_land_on_what_is_drawn_at_80x24() {
         matches!(fx.as_slice(), [Effect::StartUnlink { linked_name, .. }] if linked_name == "contoso-inventory-weu")
     );
 }
+
+/// The demo's linked pair as the real data plane (`--data-plane redis`) measures it; `primary_down`: its
+/// primary's redis-server has stopped.
+fn live_pair_state(primary_down: bool) -> State {
+    use georep::emulator::live::{Endpoint, Health, LiveCache, LiveLink};
+    let mut state = fleet_state();
+    let live = |port: u16, keys: u64, used: u64, connected: bool| LiveCache {
+        endpoints: vec![Endpoint { host: "127.0.0.1".into(), port }],
+        health: Health::Running,
+        keys: Some(keys),
+        dataset_bytes: Some(keys * 1_290),
+        used_memory: Some(used),
+        link: Some(LiveLink {
+            connected,
+            offset_lag_bytes: Some(if connected { 0 } else { 1_520 }),
+            last_io_seconds: Some(2),
+        }),
+    };
+    let mut primary = live(40001, 26_098, 36_827_200, !primary_down);
+    if primary_down {
+        primary.health = Health::Failed(
+            "the redis-server of contoso-inventory-eus shard 0 (127.0.0.1:40001) stopped: killed by signal 9".into(),
+        );
+    }
+    state.cache_mut(&inventory_eus()).expect("primary").live = Some(primary);
+    state.cache_mut(&inventory_weu()).expect("secondary").live = Some(live(40002, 26_098, 36_761_464, !primary_down));
+    state
+}
+
+#[test]
+fn overview_live_figures_of_a_linked_pair() {
+    let mut app = app_with(&live_pair_state(false));
+    app.open_cache(inventory_weu(), MenuItem::Overview);
+    snap("overview_live_linked_secondary", &mut app);
+}
+
+#[test]
+fn overview_of_a_failed_primary() {
+    let mut app = app_with(&live_pair_state(true));
+    app.open_cache(inventory_eus(), MenuItem::Overview);
+    snap("overview_live_failed_primary", &mut app);
+}

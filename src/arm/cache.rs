@@ -188,6 +188,26 @@ pub struct DataPlaneInfo {
     pub dataset_bytes: u64,
     pub dataset_keys: u64,
     pub writable: bool,
+    /// The real data plane only (`--data-plane redis`), measured from `INFO`: where each shard's
+    /// redis-server listens (`host:port`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoints: Option<Vec<String>>,
+    /// Memory the cache's redis-servers use (`used_memory`, summed over shards).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub used_memory_bytes: Option<u64>,
+    /// For a linked cache: `Connected` while every secondary shard's link to its primary is up
+    /// (`master_link_status:up`), else `Disconnected`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replication_link: Option<String>,
+    /// For a linked cache: how far the secondary's replication offset trails the primary's, in bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replication_offset_lag_bytes: Option<u64>,
+    /// For a linked cache: seconds since the secondary last heard from the primary.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_io_seconds_ago: Option<u64>,
+    /// Why the cache is `Failed`, when its data plane is what failed (a redis-server stopped).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }

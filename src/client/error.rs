@@ -17,6 +17,9 @@ pub enum ClientError {
     Decode(String),
     #[error("{0}")]
     Config(String),
+    /// No token could be had (neither `AZURE_ACCESS_TOKEN` nor `az account get-access-token`).
+    #[error("{0}")]
+    Auth(String),
 }
 
 pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
@@ -77,6 +80,7 @@ impl ClientError {
             ClientError::Timeout(_) => "Timeout",
             ClientError::Decode(_) => "InvalidResponse",
             ClientError::Config(_) => "InvalidConfiguration",
+            ClientError::Auth(_) => "CredentialUnavailable",
         }
     }
 
@@ -84,9 +88,11 @@ impl ClientError {
     pub fn message(&self) -> String {
         match self {
             ClientError::Arm { message, .. } => message.clone(),
-            ClientError::Transport(m) | ClientError::Timeout(m) | ClientError::Decode(m) | ClientError::Config(m) => {
-                m.clone()
-            }
+            ClientError::Transport(m)
+            | ClientError::Timeout(m)
+            | ClientError::Decode(m)
+            | ClientError::Config(m)
+            | ClientError::Auth(m) => m.clone(),
         }
     }
 
@@ -94,6 +100,25 @@ impl ClientError {
         match self {
             ClientError::Arm { request_id, .. } => request_id.as_deref(),
             _ => None,
+        }
+    }
+
+    /// Whether trying again later may work: no answer, a timeout, throttling or a server error.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ClientError::Transport(_) | ClientError::Timeout(_) => true,
+            ClientError::Arm { status, .. } => *status == 429 || *status >= 500,
+            _ => false,
+        }
+    }
+
+    /// Adds a hint to an ARM error's message (what to do about a 401).
+    pub(crate) fn with_hint(self, hint: Option<String>) -> Self {
+        match (self, hint) {
+            (ClientError::Arm { status, code, message, request_id, details }, Some(hint)) => {
+                ClientError::Arm { status, code, message: format!("{message} ({hint})"), request_id, details }
+            }
+            (other, _) => other,
         }
     }
 

@@ -18,6 +18,8 @@ pub struct Lro {
     /// The resource the operation acts on (the request URL).
     pub resource: String,
     pub retry_after: Option<Duration>,
+    /// `x-ms-request-id` of the request that started the operation (what support asks for).
+    pub request_id: Option<String>,
 }
 
 /// One poll's answer.
@@ -43,6 +45,7 @@ impl Lro {
             location: headers.get(LOCATION).and_then(|v| v.to_str().ok()).map(str::to_string),
             resource: request_url.to_string(),
             retry_after: retry_after(headers),
+            request_id: super::error::request_id(headers),
         }
     }
 }

@@ -1,12 +1,15 @@
 //! Where a link's data actually moves. The emulator asks the data plane how far a running operation is;
-//! the simulated one answers from the clock, the real one (later) from `INFO replication`.
+//! the simulated one answers from the clock, the real one (`redis/`) from `INFO replication`.
 
 use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
 
 use crate::arm::ErrorDetail;
 use crate::geo::link_speed_factor;
 
-use super::store::{CacheRecord, Operation, OperationKind};
+use super::live::LiveCache;
+use super::redis::{RedisDataPlane, RedisOptions};
+use super::store::{CacheRecord, Operation, OperationKind, State};
 
 /// How far an operation has come.
 #[derive(Clone, Debug, PartialEq)]
@@ -29,6 +32,8 @@ pub enum Progress {
     Failed(ErrorDetail),
 }
 
+/// Every method is called with the emulator's state locked, so none may block: a data plane that does
+/// I/O does it in tasks of its own and answers from what they last recorded.
 pub trait DataPlane: Send + Sync + 'static {
     /// A link or unlink was accepted; start moving data.
     fn start(&self, op: &Operation, primary: &CacheRecord, secondary: &CacheRecord) -> Result<(), ErrorDetail>;
@@ -36,6 +41,52 @@ pub trait DataPlane: Send + Sync + 'static {
     fn progress(&self, op: &Operation, now: DateTime<Utc>) -> Progress;
     /// The name shown in the console's status bar.
     fn name(&self) -> &'static str;
+    /// The caches, links and running operations the emulator starts with (from the fleet or the state
+    /// file): check them and plan what backs them. Called once, by `Emulator::new`.
+    fn attach(&self, _state: &State) -> Result<(), String> {
+        Ok(())
+    }
+    /// Sets up what `attach` planned (processes, their data, the existing links); `bind` waits for it
+    /// before it serves. Called without the state locked.
+    fn ready(&self) -> BoxFuture<'static, Result<(), String>> {
+        Box::pin(async { Ok(()) })
+    }
+    /// What the data plane measures now about the cache whose [`crate::arm::ResourceId::key`] is `cache_key`
+    /// (`None`: nothing), shown by the API.
+    fn live(&self, _cache_key: &str) -> Option<LiveCache> {
+        None
+    }
+    /// Seconds clients are asked to wait between polls, when the data plane's pace is not the model's.
+    fn retry_after_seconds(&self) -> Option<u64> {
+        None
+    }
+    /// Stops what the data plane runs, and waits for it. Called when the emulator shuts down.
+    fn shutdown(&self) {}
+}
+
+/// Which data plane an emulator runs (`--data-plane`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum DataPlaneChoice {
+    /// Modelled from the clock (demos).
+    #[default]
+    Simulated,
+    /// Real redis-server processes, linked with `REPLICAOF`.
+    Redis(RedisOptions),
+}
+
+impl DataPlaneChoice {
+    /// The data plane, for an emulator at `time_scale`. Fails (with what to install) when the real
+    /// one cannot run.
+    pub fn build(&self, time_scale: f64) -> Result<Box<dyn DataPlane>, String> {
+        match self {
+            DataPlaneChoice::Simulated => Ok(Box::new(Simulated { time_scale })),
+            DataPlaneChoice::Redis(options) => {
+                let plane = RedisDataPlane::new(options.clone()).map_err(|e| e.to_string())?;
+                tracing::info!(version = %plane.version, "real data plane");
+                Ok(Box::new(plane))
+            }
+        }
+    }
 }
 
 /// Models a link from the clock: provisioning, then the initial sync at a speed that depends on the

@@ -11,11 +11,13 @@ pub struct ArmError {
     pub detail: Box<ErrorDetail>,
     /// The methods a resource answers to, sent as `Allow` with a 405.
     pub allow: Option<&'static str>,
+    /// Seconds sent as `Retry-After` (a 429).
+    pub retry_after: Option<u32>,
 }
 
 impl ArmError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
-        ArmError { status, detail: Box::new(ErrorDetail::new(code, message)), allow: None }
+        ArmError { status, detail: Box::new(ErrorDetail::new(code, message)), allow: None, retry_after: None }
     }
 
     pub fn bad_request(code: &str, message: impl Into<String>) -> Self {
@@ -46,7 +48,12 @@ impl ArmError {
 
     /// From a data plane's error detail.
     pub fn from_detail(status: StatusCode, detail: ErrorDetail) -> Self {
-        ArmError { status, detail: Box::new(detail), allow: None }
+        ArmError { status, detail: Box::new(detail), allow: None, retry_after: None }
+    }
+
+    pub fn with_retry_after(mut self, seconds: u32) -> Self {
+        self.retry_after = Some(seconds);
+        self
     }
 
     pub fn with_details(mut self, details: Vec<ErrorDetail>) -> Self {
@@ -60,6 +67,9 @@ impl IntoResponse for ArmError {
         let mut resp = (self.status, axum::Json(ErrorResponse { error: *self.detail })).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
             resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(seconds) = self.retry_after {
+            resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         if let Some(allow) = self.allow {
             resp.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allow));

@@ -210,6 +210,7 @@ pub fn load(text: &str) -> Result<Fleet, FleetError> {
             resource,
             dataset: Dataset { bytes: c.dataset_bytes, keys: c.dataset_keys },
             endpoints: c.endpoints,
+            live: None,
         });
     }
     let mut links = Vec::new();

@@ -3,7 +3,9 @@
 pub mod data_plane;
 mod errors;
 pub mod fleet;
+pub mod live;
 pub mod operations;
+pub mod redis;
 mod routes;
 pub mod store;
 
@@ -16,8 +18,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-pub use data_plane::{DataPlane, Simulated};
+pub use data_plane::{DataPlane, DataPlaneChoice, Simulated};
 pub use errors::ArmError;
+pub use redis::{RedisDataPlane, RedisOptions};
 use store::{State, StateFileError};
 
 /// The demo's time scale: a showcase link takes about 20 seconds instead of minutes.
@@ -38,6 +41,13 @@ pub struct Config {
     pub page_size: usize,
     /// The URL clients reach the emulator at, for `nextLink` and operation URLs; else the Host header.
     pub public_url: Option<String>,
+    /// Answer long-running requests as the real service was observed to (shared/azure-rest/observed):
+    /// PUT link 201 with only `Azure-AsyncOperation`; DELETE 202 with `Azure-AsyncOperation` and an equal
+    /// `Location`; no `Retry-After`; operation status with `percentComplete`, `startTime` and `endTime`
+    /// null; `linkedRedisCacheId` in another letter case than the cache's own id.
+    pub azure_like: bool,
+    /// Answer every Nth request with 429 and `Retry-After: 1` (throttling, as ARM does).
+    pub throttle_every: Option<u32>,
 }
 
 impl Default for Config {
@@ -49,6 +59,8 @@ impl Default for Config {
             time_scale: 1.0,
             page_size: 100,
             public_url: None,
+            azure_like: false,
+            throttle_every: None,
         }
     }
 }
@@ -67,6 +79,8 @@ pub enum EmulatorError {
     RemoteWithoutToken(SocketAddr),
     #[error("--time-scale must be a positive number, not {0}")]
     TimeScale(f64),
+    #[error("data plane: {0}")]
+    DataPlane(String),
 }
 
 pub(crate) struct Inner {
@@ -74,6 +88,8 @@ pub(crate) struct Inner {
     pub state: Mutex<State>,
     pub data_plane: Box<dyn DataPlane>,
     last_persist: Mutex<std::time::Instant>,
+    /// Requests seen, for `throttle_every`.
+    pub requests: std::sync::atomic::AtomicU64,
 }
 
 /// A handle on the emulator's state; cheap to clone.
@@ -105,8 +121,11 @@ impl Running {
         let _ = this.stop.send(true);
         let _ = (&mut this.server).await;
         let _ = (&mut this.driver).await;
-        let state = this.emulator.lock();
-        let _ = this.emulator.persist(&state);
+        {
+            let state = this.emulator.lock();
+            let _ = this.emulator.persist(&state);
+        }
+        this.emulator.inner.data_plane.shutdown();
     }
 }
 
@@ -133,14 +152,22 @@ impl Emulator {
             },
             None => State::from_fleet(fleet::load(&config.fleet)?)?,
         };
+        data_plane.attach(&state).map_err(EmulatorError::DataPlane)?;
         Ok(Emulator {
             inner: Arc::new(Inner {
                 config,
                 state: Mutex::new(state),
                 data_plane,
                 last_persist: Mutex::new(std::time::Instant::now()),
+                requests: std::sync::atomic::AtomicU64::new(0),
             }),
         })
+    }
+
+    /// An emulator on the data plane `choice` (`--data-plane`).
+    pub fn with_data_plane(config: Config, choice: &DataPlaneChoice) -> Result<Self, EmulatorError> {
+        let plane = choice.build(config.time_scale).map_err(EmulatorError::DataPlane)?;
+        Self::new(config, plane)
     }
 
     /// A simulated emulator on the given config.
@@ -185,6 +212,9 @@ impl Emulator {
 
     /// Seconds clients are asked to wait between polls of an operation.
     fn retry_after_seconds(&self) -> u64 {
+        if let Some(seconds) = self.inner.data_plane.retry_after_seconds() {
+            return seconds;
+        }
         (10.0 / self.inner.config.time_scale).round().clamp(1.0, 60.0) as u64
     }
 
@@ -206,6 +236,8 @@ impl Emulator {
     pub fn tick(&self) {
         let mut state = self.lock();
         let changes = operations::advance(&mut state, self.inner.data_plane.as_ref(), chrono::Utc::now());
+        // After `advance`: an operation that ends in this pass shows with the figures of its end.
+        operations::observe(&mut state, self.inner.data_plane.as_ref());
         let due = self.inner.last_persist.lock().unwrap_or_else(|e| e.into_inner()).elapsed() >= Duration::from_secs(1);
         if changes.structural || (changes.progress && due) {
             let _ = self.persist(&state);
@@ -219,6 +251,9 @@ impl Emulator {
         }
         let listener = TcpListener::bind(addr).await.map_err(|source| EmulatorError::Bind { addr, source })?;
         let addr = listener.local_addr().map_err(|source| EmulatorError::Bind { addr, source })?;
+        // What backs the caches (the real data plane's processes and data) is up before the first request.
+        self.inner.data_plane.ready().await.map_err(EmulatorError::DataPlane)?;
+        operations::observe(&mut self.lock(), self.inner.data_plane.as_ref());
         let (stop, mut stopped) = watch::channel(false);
 
         let driver = self.clone();

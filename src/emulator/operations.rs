@@ -18,6 +18,14 @@ pub struct Changes {
     pub progress: bool,
 }
 
+/// Copies what the data plane measures into the caches, for the API to show. No I/O: the data plane
+/// answers from what its own tasks last measured.
+pub fn observe(state: &mut State, data_plane: &dyn DataPlane) {
+    for (key, record) in state.caches.iter_mut() {
+        record.live = data_plane.live(key);
+    }
+}
+
 /// Advances every running operation to `now`.
 pub fn advance(state: &mut State, data_plane: &dyn DataPlane, now: DateTime<Utc>) -> Changes {
     let mut changes = Changes::default();

@@ -60,7 +60,12 @@ impl Req {
 /// Entry point for every request.
 pub async fn dispatch(emu: Emulator, method: Method, uri: Uri, headers: HeaderMap, body: Body) -> Response {
     let request_id = Uuid::new_v4().to_string();
-    let mut resp = match handle(&emu, method, uri, &headers, body).await {
+    let throttled = emu.inner.config.throttle_every.filter(|n| *n > 0).is_some_and(|n| {
+        let seen = emu.inner.requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        seen.is_multiple_of(u64::from(n))
+    });
+    let result = if throttled { Err(too_many_requests()) } else { handle(&emu, method, uri, &headers, body).await };
+    let mut resp = match result {
         Ok(r) => r,
         Err(e) => {
             tracing::debug!(code = %e.detail.code, status = %e.status, "request failed");
@@ -276,7 +281,8 @@ fn list_linked_servers(emu: &Emulator, req: &Req, id: &ResourceId) -> Result<Res
     check_api_version(req, API_VERSION)?;
     let state = emu.lock();
     state.cache(id).ok_or_else(|| ArmError::cache_not_found(&id.resource_group, &id.name))?;
-    Ok(json(StatusCode::OK, &Page { value: state.linked_servers(id), next_link: None }))
+    let value = state.linked_servers(id).into_iter().map(|e| shown(emu, e)).collect();
+    Ok(json(StatusCode::OK, &Page { value, next_link: None }))
 }
 
 fn linked_server_not_found(id: &ResourceId) -> ArmError {
@@ -302,23 +308,66 @@ fn get_linked_server(emu: &Emulator, req: &Req, id: &ResourceId) -> Result<Respo
         .into_iter()
         .find(|l| l.name().eq_ignore_ascii_case(wanted))
         .ok_or_else(|| linked_server_not_found(id))?;
-    Ok(json(StatusCode::OK, &entry))
+    Ok(json(StatusCode::OK, &shown(emu, entry)))
+}
+
+/// 429, as ARM throttles: an ARM error body and `Retry-After`.
+fn too_many_requests() -> ArmError {
+    ArmError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "TooManyRequests",
+        "The request was throttled (emulated: --throttle-every). Retry after the delay in the Retry-After header.",
+    )
+    .with_retry_after(1)
 }
 
 /// The async-operation URL and the headers a long-running request answers with.
+///
+/// Azure-like (as observed on the real service): a PUT answers with `Azure-AsyncOperation` only, a DELETE
+/// with `Azure-AsyncOperation` and a `Location` equal to it (`location` empty); neither has `Retry-After`,
+/// and the operation URL carries a signed query after the api-version.
 fn lro_headers(emu: &Emulator, req: &Req, op: &Operation, location: &str) -> Vec<(header::HeaderName, String)> {
+    let azure_like = emu.inner.config.azure_like;
+    let signature = if azure_like {
+        format!("&t={}&c=georep-emulator&s={}&h={}", op.start_time.timestamp(), Uuid::new_v4().simple(), op.id.simple())
+    } else {
+        String::new()
+    };
     let op_url = format!(
-        "{}/subscriptions/{}/providers/Microsoft.Cache/locations/{}/asyncOperations/{}?api-version={API_VERSION}",
+        "{}/subscriptions/{}/providers/Microsoft.Cache/locations/{}/asyncOperations/{}?api-version={API_VERSION}{signature}",
         req.base,
         op.subscription,
         percent_encoding::utf8_percent_encode(&op.location, percent_encoding::NON_ALPHANUMERIC),
         op.id
     );
-    let location = if location.is_empty() { op_url.clone() } else { location.to_string() };
-    let mut headers = vec![(header::HeaderName::from_static("azure-asyncoperation"), op_url)];
+    let mut headers = vec![(header::HeaderName::from_static("azure-asyncoperation"), op_url.clone())];
+    if azure_like {
+        if location.is_empty() {
+            headers.push((header::LOCATION, op_url));
+        }
+        return headers;
+    }
+    let location = if location.is_empty() { op_url } else { location.to_string() };
     headers.push((header::LOCATION, location));
     headers.push((header::RETRY_AFTER, emu.retry_after_seconds().to_string()));
     headers
+}
+
+/// A linked-server entry as shown. Azure-like: `linkedRedisCacheId` in other letter cases than the
+/// cache's own id (`resourcegroups`, `microsoft.cache/redis`, the group upper-cased), as ids coming back
+/// from ARM often are; clients must compare ids without case.
+fn shown(emu: &Emulator, mut entry: crate::arm::LinkedServer) -> crate::arm::LinkedServer {
+    if emu.inner.config.azure_like
+        && let Ok(id) = ResourceId::parse(&entry.properties.linked_redis_cache_id)
+    {
+        entry.properties.linked_redis_cache_id = format!(
+            "/subscriptions/{}/resourcegroups/{}/providers/microsoft.cache/redis/{}",
+            id.subscription,
+            id.resource_group.to_ascii_uppercase(),
+            id.name
+        );
+    }
+    entry
 }
 
 fn with_headers(mut resp: Response, headers: Vec<(header::HeaderName, String)>) -> Response {
@@ -399,7 +448,7 @@ fn put_linked_server(emu: &Emulator, req: &Req, id: &ResourceId, body: &[u8]) ->
     {
         let entry = state.linked_servers(&cache_id).into_iter().find(|l| l.name().eq_ignore_ascii_case(&wanted));
         if let Some(entry) = entry {
-            return Ok(json(StatusCode::OK, &entry));
+            return Ok(json(StatusCode::OK, &shown(emu, entry)));
         }
     }
     let p = state.render(&primary);
@@ -475,7 +524,7 @@ fn put_linked_server(emu: &Emulator, req: &Req, id: &ResourceId, body: &[u8]) ->
     drop(state);
     tracing::info!(primary = %cache_id, secondary = %linked_id, op = %op.id, "link started");
     let resource_url = format!("{}{}?api-version={API_VERSION}", req.base, id);
-    Ok(with_headers(json(StatusCode::CREATED, &entry), lro_headers(emu, req, &op, &resource_url)))
+    Ok(with_headers(json(StatusCode::CREATED, &shown(emu, entry)), lro_headers(emu, req, &op, &resource_url)))
 }
 
 fn delete_linked_server(emu: &Emulator, req: &Req, id: &ResourceId) -> Result<Response, ArmError> {
@@ -489,8 +538,9 @@ fn delete_linked_server(emu: &Emulator, req: &Req, id: &ResourceId) -> Result<Re
         .link_of(&cache_id)
         .filter(|l| l.peer_of(&cache_id).is_some_and(|(peer, _, _)| peer.name.eq_ignore_ascii_case(&wanted)))
     else {
-        // Deleting what is not there: ARM answers 204.
-        return Ok(StatusCode::NO_CONTENT.into_response());
+        // Deleting what is not there succeeds at once. The spec allows only 200 and 202 here (the Azure
+        // SDK rejects a 204), so: 200 with an empty body.
+        return Ok((StatusCode::OK, Body::empty()).into_response());
     };
     let link = link.clone();
     if link.phase.in_flight() {
@@ -549,5 +599,12 @@ fn get_operation(emu: &Emulator, req: &Req, sub: &str, op_id: &str) -> Result<Re
     let id = Uuid::parse_str(op_id).map_err(|_| not_found())?;
     let state = emu.lock();
     let op = state.operation(id).filter(|o| o.subscription.eq_ignore_ascii_case(sub)).ok_or_else(not_found)?;
-    Ok(json(StatusCode::OK, &op.status_body()))
+    let mut body = op.status_body();
+    if emu.inner.config.azure_like {
+        // As observed: no percentage, no times; only the status (and an error when it failed).
+        body.percent_complete = None;
+        body.start_time = None;
+        body.end_time = None;
+    }
+    Ok(json(StatusCode::OK, &body))
 }

@@ -15,6 +15,7 @@ use crate::arm::{
 use crate::geo::{LinkEntry, LinkEvent, Topology};
 
 use super::fleet::{Fleet, FleetError};
+use super::live::{self, LiveCache};
 
 /// What a cache holds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -30,6 +31,9 @@ pub struct CacheRecord {
     pub dataset: Dataset,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub endpoints: Vec<String>,
+    /// What the data plane measures now (the real one); never persisted.
+    #[serde(skip)]
+    pub live: Option<LiveCache>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -165,8 +169,11 @@ impl State {
             dataset_bytes: record.dataset.bytes,
             dataset_keys: record.dataset.keys,
             writable: !read_only && r.properties.provisioning_state != Some(ProvisioningState::Failed),
-            extra: Default::default(),
+            ..Default::default()
         });
+        if let Some(measured) = &record.live {
+            live::apply(&mut r, measured);
+        }
         r
     }
 

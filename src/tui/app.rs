@@ -18,6 +18,9 @@ use super::keymap;
 use super::render;
 use super::theme::Theme;
 
+/// Why Link and Unlink do nothing in a read-only session (`georep ssh --read-only`).
+pub const READ_ONLY_NOTICE: &str = "Read-only session: it can browse and watch, not link or unlink.";
+
 /// How long a notice stays in the notice line.
 const NOTICE_FOR: Duration = Duration::from_secs(6);
 
@@ -332,16 +335,17 @@ impl App {
     fn apply(&mut self, outcome: Outcome) -> Vec<Effect> {
         match outcome {
             Outcome::Ignored | Outcome::Consumed => {}
+            // The Add button of a read-only session: it leads only to linking.
+            Outcome::Open(Blade::Compatible(_)) if self.read_only => {
+                self.notice = Some((READ_ONLY_NOTICE.into(), self.data.clock + NOTICE_FOR));
+            }
             Outcome::Open(blade) => self.stack.push(blade),
             Outcome::Back => {
                 self.stack.pop();
             }
             Outcome::Dialog(d) => {
                 if self.read_only {
-                    self.notice = Some((
-                        "This session is read-only: it can browse and watch, not link or unlink.".into(),
-                        self.data.clock + NOTICE_FOR,
-                    ));
+                    self.notice = Some((READ_ONLY_NOTICE.into(), self.data.clock + NOTICE_FOR));
                 } else {
                     self.dialog = Some(d);
                 }

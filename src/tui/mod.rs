@@ -43,6 +43,12 @@ pub struct Options {
     pub time_scale: f64,
     pub fleet: String,
     pub log: Option<PathBuf>,
+    /// Real Azure (`--azure`): `endpoint` defaults to management.azure.com, the token comes from
+    /// `AZURE_ACCESS_TOKEN` or `az`, and only `subscription` is listed.
+    pub azure: bool,
+    pub subscription: Option<String>,
+    /// The embedded emulator's data plane (`--data-plane`).
+    pub data_plane: emulator::DataPlaneChoice,
 }
 
 /// What a run of the loop did (for benchmarks and tests).
@@ -71,7 +77,8 @@ where
 {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let refresh = Arc::new(Notify::new());
-    let poller = tokio::spawn(tasks::poller(client.clone(), tx.clone(), refresh.clone(), intervals));
+    // Aborted when the loop ends, and also if it is dropped or unwinds (an SSH session's task).
+    let poller = AbortOnDrop(tokio::spawn(tasks::poller(client.clone(), tx.clone(), refresh.clone(), intervals)));
     let effects = Effects { client, tx, refresh };
     let start = Instant::now();
     let mut tick = tokio::time::interval(TICK);
@@ -116,8 +123,17 @@ where
             next = rx.try_recv().ok();
         }
     };
-    poller.abort();
+    drop(poller);
     result
+}
+
+/// A task that is aborted when this is dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// A backend's error as an io::Error: itself for the terminal backends, wrapped for others (TestBackend's
@@ -127,6 +143,14 @@ fn backend_error<E: std::error::Error + Send + Sync + 'static>(e: E) -> io::Erro
     match e.downcast::<io::Error>() {
         Ok(io) => *io,
         Err(other) => io::Error::other(other),
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM, before the terminal is in raw mode.
+async fn interrupted() {
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = termination() => {}
     }
 }
 
@@ -152,7 +176,31 @@ async fn termination() {
 /// `georep`: the console, on `--endpoint` or on the embedded demo emulator.
 pub async fn run(options: Options) -> ExitCode {
     let _ = color_eyre::install();
-    let (label, client, _embedded) = match &options.endpoint {
+    let mut intervals = PollIntervals::default();
+    let (label, client, embedded) = match &options.endpoint {
+        _ if options.azure => {
+            let Some(subscription) = options.subscription.clone().filter(|s| !s.trim().is_empty()) else {
+                eprintln!(
+                    "georep: --azure needs --subscription ID (or AZURE_SUBSCRIPTION_ID): the subscription to show"
+                );
+                return ExitCode::from(2);
+            };
+            let client = match ArmClient::azure(options.endpoint.as_deref(), Some(subscription)) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("georep: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            // Before the terminal is taken over: a missing token is said on the shell.
+            if let Err(e) = client.check_credential().await {
+                eprintln!("georep: {e}");
+                return ExitCode::FAILURE;
+            }
+            intervals = PollIntervals::azure();
+            let host = client.base().trim_start_matches("https://").trim_start_matches("http://").to_string();
+            (host, client, None)
+        }
         Some(endpoint) => match ArmClient::new(endpoint, options.token.clone()) {
             Ok(c) => (
                 endpoint.trim_start_matches("http://").trim_start_matches("https://").trim_end_matches('/').to_string(),
@@ -167,8 +215,19 @@ pub async fn run(options: Options) -> ExitCode {
         None => {
             let config =
                 emulator::Config { fleet: options.fleet.clone(), time_scale: options.time_scale, ..Default::default() };
-            let running = match Emulator::simulated(config) {
-                Ok(emu) => emu.bind("127.0.0.1:0".parse().expect("a valid address")).await,
+            let real = matches!(options.data_plane, emulator::DataPlaneChoice::Redis(_));
+            let running = match Emulator::with_data_plane(config, &options.data_plane) {
+                // Before the terminal is taken over, SIGTERM and Ctrl-C still stop the start-up (and the
+                // redis-servers it started).
+                Ok(emu) => tokio::select! {
+                    r = async {
+                        if real {
+                            eprintln!("georep: starting a redis-server for every shard and filling the caches…");
+                        }
+                        emu.bind("127.0.0.1:0".parse().expect("a valid address")).await
+                    } => r,
+                    _ = interrupted() => return ExitCode::FAILURE,
+                },
                 Err(e) => Err(e),
             };
             let running = match running {
@@ -178,8 +237,9 @@ pub async fn run(options: Options) -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
+            let label = if real { "demo backend · real Redis" } else { "demo backend" };
             match ArmClient::new(&running.url(), None) {
-                Ok(c) => ("demo backend".to_string(), c, Some(running)),
+                Ok(c) => (label.to_string(), c, Some(running)),
                 Err(e) => {
                     eprintln!("georep: {e}");
                     return ExitCode::FAILURE;
@@ -197,10 +257,13 @@ pub async fn run(options: Options) -> ExitCode {
         previous(info);
     }));
     let mut app = App::new(label, Theme::from_env());
-    let result =
-        event_loop(&mut terminal, &mut app, client, EventStream::new(), PollIntervals::default(), termination()).await;
+    let result = event_loop(&mut terminal, &mut app, client, EventStream::new(), intervals, termination()).await;
     let _ = ratatui::crossterm::execute!(io::stdout(), ratatui::crossterm::event::DisableMouseCapture);
     ratatui::restore();
+    if let Some(running) = embedded {
+        // Stops the embedded emulator's data plane too: the real one's redis-servers are reaped here.
+        running.shutdown().await;
+    }
     match result {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {

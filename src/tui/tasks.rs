@@ -26,6 +26,18 @@ impl Default for PollIntervals {
     }
 }
 
+impl PollIntervals {
+    /// For Azure Resource Manager, which throttles reads per subscription and whose links take 5 to 30
+    /// minutes: every 30 s while nothing moves, every 10 s while something does (`r` refreshes now).
+    pub fn azure() -> Self {
+        PollIntervals { idle: Duration::from_secs(30), busy: Duration::from_secs(10) }
+    }
+}
+
+/// Failed polls of an operation in a row before the console stops following it: a link takes up to
+/// half an hour on Azure, and a network blip must not end it.
+const OPERATION_POLL_FAILURES_TOLERATED: u32 = 5;
+
 /// Runs effects against the backend.
 #[derive(Clone)]
 pub struct Effects {
@@ -63,12 +75,16 @@ impl Effects {
             Effect::PollOperation { op, lro } => {
                 tokio::spawn(async move {
                     let mut last: Option<LroStatus> = None;
-                    let mut wait = lro.retry_after.unwrap_or(Duration::from_secs(1));
+                    // Retry-After when the service sends it, else the client's poll interval (30 s, as
+                    // Azure's tools; the emulator always sends Retry-After).
+                    let mut wait = this.client.next_poll_in(&lro, None);
+                    let mut failures = 0;
                     loop {
-                        tokio::time::sleep(wait.clamp(Duration::from_millis(250), Duration::from_secs(30))).await;
+                        tokio::time::sleep(wait.clamp(Duration::from_millis(100), Duration::from_secs(120))).await;
                         match this.client.poll(&lro).await {
                             Ok(status) => {
-                                wait = status.retry_after.or(lro.retry_after).unwrap_or(Duration::from_secs(5));
+                                failures = 0;
+                                wait = this.client.next_poll_in(&lro, Some(&status));
                                 let done = status.state.is_terminal();
                                 let changed = last
                                     .as_ref()
@@ -83,6 +99,10 @@ impl Effects {
                                     return;
                                 }
                                 last = Some(status);
+                            }
+                            Err(error) if error.is_transient() && failures + 1 < OPERATION_POLL_FAILURES_TOLERATED => {
+                                failures += 1;
+                                tracing::warn!(%error, failures, "polling the operation failed; trying again");
                             }
                             Err(error) => {
                                 let _ = this.tx.send(Action::OperationPollFailed { op, error });
@@ -100,7 +120,7 @@ impl Effects {
 async fn fetch(
     client: &ArmClient,
 ) -> Result<(Vec<Subscription>, Vec<RedisResource>, HashMap<String, Vec<LinkedServer>>), ClientError> {
-    let subs = client.list_subscriptions().await?;
+    let subs = client.subscriptions_in_scope().await?;
     let lists = futures::future::join_all(subs.iter().map(|s| client.list_caches(&s.subscription_id))).await;
     let mut caches = Vec::new();
     for list in lists {

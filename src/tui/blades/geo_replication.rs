@@ -21,6 +21,8 @@ use super::unlink_dialog::UnlinkDialog;
 use super::{Blade, Click, Dialog, Outcome};
 
 pub const BUTTONS: [&str; 3] = ["+ Add cache replication link", "✕ Unlink caches", "↻ Refresh"];
+/// Next to the buttons of a read-only session.
+pub const READ_ONLY_NOTE: &str = "read-only session";
 pub const ADD: usize = 0;
 pub const UNLINK: usize = 1;
 pub const REFRESH: usize = 2;
@@ -177,6 +179,14 @@ pub fn render(app: &App, b: &CacheBlade, area: Rect, buf: &mut Buffer) {
             t.button
         };
         Paragraph::new(Span::styled(format!("[ {label} ]"), style)).render(r, buf);
+    }
+    if app.read_only {
+        // Why both buttons are off, where there is room for it (the notice says it on a press).
+        let x = button_rects(button_row).last().map_or(button_row.x, |r| r.right() + 2);
+        let w = READ_ONLY_NOTE.chars().count() as u16;
+        if x + w <= button_row.right() {
+            Paragraph::new(Span::styled(READ_ONLY_NOTE, t.muted)).render(Rect::new(x, button_row.y, w, 1), buf);
+        }
     }
 
     let ids = rows(data, &b.id);

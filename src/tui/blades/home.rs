@@ -38,7 +38,7 @@ impl Home {
             .map(|(i, _)| i)
             .collect();
         if let Some(keep) = keep
-            && let Some(pos) = self.visible.iter().position(|i| data.caches[*i].id() == keep)
+            && let Some(pos) = self.visible.iter().position(|i| data.caches[*i].id().eq_ignore_ascii_case(&keep))
         {
             self.selected = pos;
         }

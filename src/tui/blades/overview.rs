@@ -6,7 +6,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
-use crate::arm::{RedisResource, ResourceId};
+use crate::arm::{DataPlaneInfo, RedisResource, ResourceId};
 use crate::tui::app::App;
 use crate::tui::data::Role;
 use crate::tui::format;
@@ -17,7 +17,7 @@ use crate::tui::widgets::wrap::wrap;
 /// The style of a status word: green when running, yellow while busy, red when failed.
 pub fn state_style(t: &Theme, state: &str) -> Style {
     match state {
-        "Succeeded" | "Running" => t.ok,
+        "Succeeded" | "Running" | "Connected" => t.ok,
         "Failed" | "Disabled" | "Disconnected" => t.bad,
         _ => t.busy,
     }
@@ -124,13 +124,58 @@ fn geo_status(app: &App, id: &ResourceId, c: &RedisResource, narrow: bool) -> Ve
     }
     if let Some(dp) = &c.properties.data_plane {
         let writable = if dp.writable { "writable" } else { "read-only" };
+        let used = dp.used_memory_bytes.map(|m| format!(" · {} used", format::bytes(m))).unwrap_or_default();
         out.push((
             "Data",
             text(
                 t,
-                format!("{} in {} keys, {writable}", format::bytes(dp.dataset_bytes), format::count(dp.dataset_keys)),
+                format!(
+                    "{} in {} keys, {writable}{used}",
+                    format::bytes(dp.dataset_bytes),
+                    format::count(dp.dataset_keys)
+                ),
             ),
         ));
+        if let Some(why) = &dp.failure {
+            out.push(("Data plane", vec![Span::styled(format!("Failed: {why}"), t.bad)]));
+        }
+        if let Some(l) = &link {
+            out.extend(live_link(app, id, l.role, &l.peer, dp));
+        }
+    }
+    out
+}
+
+/// A linked pair's live figures, where the backend measures them (the emulator's real data plane): keys
+/// and memory on each side, and the replication link.
+fn live_link(
+    app: &App,
+    id: &ResourceId,
+    role: Role,
+    peer: &ResourceId,
+    dp: &DataPlaneInfo,
+) -> Vec<(&'static str, Vec<Span<'static>>)> {
+    let t = &app.theme;
+    let mut out = Vec::new();
+    let (primary, secondary) = if role == Role::Secondary { (peer, id) } else { (id, peer) };
+    for (label, side) in [("Primary data", primary), ("Secondary data", secondary)] {
+        let figures = app.data.cache(side).and_then(|c| c.properties.data_plane.as_ref());
+        if let Some(d) = figures
+            && let Some(used) = d.used_memory_bytes
+        {
+            let s = format!("{}: {} keys, {} used", side.name, format::count(d.dataset_keys), format::bytes(used));
+            out.push((label, text(t, s)));
+        }
+    }
+    if let Some(link) = &dp.replication_link {
+        let mut spans = vec![Span::styled(link.clone(), state_style(t, link))];
+        if let Some(lag) = dp.replication_offset_lag_bytes {
+            spans.push(Span::styled(format!(" · offset lag {}", format::bytes(lag)), t.value));
+        }
+        if let Some(io) = dp.last_io_seconds_ago {
+            spans.push(Span::styled(format!(" · last I/O {io} s ago"), t.value));
+        }
+        out.push(("Replication", spans));
     }
     out
 }

@@ -1,0 +1,344 @@
+//! `georep ssh` benchmarks (issue 6).
+//!
+//! `cargo bench --bench ssh` starts the demo emulator (time scale 8, as `georep ssh` does by default)
+//! and the SSH server in-process on 127.0.0.1:0 with the default poll intervals (3 s idle, 1 s busy),
+//! and connects russh clients with a 120x36 pty. Each client counts what reaches it: the channel's
+//! data (the terminal bytes the console wrote, one message per frame) and the bytes read from its TCP
+//! socket (SSH packets: the data with its framing, padding and MAC, and anything else the server sends).
+//!
+//! - criterion group `ssh`: a keystroke's round trip, Down sent on Home until the frame it causes
+//!   arrives;
+//!
+//! then, in bench mode only (counts, not timings), prints and writes to target/bench-ssh.txt:
+//!
+//! - idle (target: 0 bytes): a session on Home, then one on the Geo-replication blade of
+//!   contoso-prod-eus, each measured for 10 s after its screen settled, with nothing changing;
+//! - a link in progress: session A links contoso-dr-weu to contoso-prod-eus through its keys (Link
+//!   dialog), session W watches the same blade; both measured for 10 s while the link syncs.
+//!
+//! `GEOREP_BENCH_WINDOW_SECS=N` changes the 10 s windows.
+
+use std::fmt::Write as _;
+use std::io;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use criterion::Criterion;
+use georep::client::ArmClient;
+use georep::emulator::{Config, DEMO_TIME_SCALE, Emulator, Running};
+use georep::ssh::auth::AuthorizedKeys;
+use georep::ssh::{SshConfig, SshServer, host_key};
+use georep::tui::tasks::PollIntervals;
+use russh::keys::{PrivateKey, PrivateKeyWithHashAlg, PublicKeyOrCertificate};
+use russh::{ChannelMsg, ChannelWriteHalf, client};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::sync::Notify;
+
+const WIDTH: u16 = 120;
+const HEIGHT: u16 = 36;
+const BOUND: Duration = Duration::from_secs(60);
+const DOWN: &[u8] = b"\x1b[B";
+const UP: &[u8] = b"\x1b[A";
+
+/// A TCP stream that counts the bytes read from it.
+struct Counting<S> {
+    inner: S,
+    read: Arc<AtomicU64>,
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Counting<S> {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let result = Pin::new(&mut self.inner).poll_read(cx, buf);
+        self.read.fetch_add((buf.filled().len() - before) as u64, Ordering::Relaxed);
+        result
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Counting<S> {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+struct Accept;
+
+impl client::Handler for Accept {
+    type Error = russh::Error;
+
+    async fn check_server_key(&mut self, _key: &PublicKeyOrCertificate) -> Result<bool, Self::Error> {
+        Ok(true)
+    }
+}
+
+/// What a client has received so far.
+#[derive(Clone, Copy, Debug, Default)]
+struct Counts {
+    /// Terminal bytes (channel data).
+    data: u64,
+    /// Channel data messages (about one per frame).
+    messages: u64,
+    /// Bytes read from the socket.
+    wire: u64,
+}
+
+impl std::ops::Sub for Counts {
+    type Output = Counts;
+    fn sub(self, o: Counts) -> Counts {
+        Counts { data: self.data - o.data, messages: self.messages - o.messages, wire: self.wire - o.wire }
+    }
+}
+
+/// An SSH session with a virtual terminal and counters.
+struct Session {
+    _ssh: client::Handle<Accept>,
+    write: ChannelWriteHalf<client::Msg>,
+    vt: Arc<Mutex<vt100::Parser>>,
+    data: Arc<AtomicU64>,
+    messages: Arc<AtomicU64>,
+    wire: Arc<AtomicU64>,
+    frame: Arc<Notify>,
+}
+
+impl Session {
+    async fn open(server: &SshServer, key: &PrivateKey) -> Session {
+        let wire = Arc::new(AtomicU64::new(0));
+        let tcp = tokio::net::TcpStream::connect(server.local_addr()).await.expect("connected");
+        tcp.set_nodelay(true).expect("nodelay");
+        let stream = Counting { inner: tcp, read: wire.clone() };
+        let config = Arc::new(client::Config { inactivity_timeout: None, ..Default::default() });
+        let mut ssh = client::connect_stream(config, stream, Accept).await.expect("ssh");
+        let key = PrivateKeyWithHashAlg::new(Arc::new(key.clone()), None);
+        assert!(ssh.authenticate_publickey("bench", key).await.expect("auth").success());
+        let channel = ssh.channel_open_session().await.expect("channel");
+        channel.request_pty(true, "xterm-256color", WIDTH.into(), HEIGHT.into(), 0, 0, &[]).await.expect("pty");
+        channel.request_shell(true).await.expect("shell");
+        let (mut read, write) = channel.split();
+        let vt = Arc::new(Mutex::new(vt100::Parser::new(HEIGHT.try_into().unwrap(), WIDTH.try_into().unwrap(), 0)));
+        let (data, messages, frame) =
+            (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)), Arc::new(Notify::new()));
+        let (vt2, data2, messages2, frame2) = (vt.clone(), data.clone(), messages.clone(), frame.clone());
+        tokio::spawn(async move {
+            while let Some(msg) = read.wait().await {
+                if let ChannelMsg::Data { data } = msg {
+                    vt2.lock().unwrap().process(&data);
+                    data2.fetch_add(data.len() as u64, Ordering::Relaxed);
+                    messages2.fetch_add(1, Ordering::Relaxed);
+                    frame2.notify_waiters();
+                }
+            }
+        });
+        Session { _ssh: ssh, write, vt, data, messages, wire, frame }
+    }
+
+    fn counts(&self) -> Counts {
+        Counts {
+            data: self.data.load(Ordering::Relaxed),
+            messages: self.messages.load(Ordering::Relaxed),
+            wire: self.wire.load(Ordering::Relaxed),
+        }
+    }
+
+    fn screen(&self) -> String {
+        self.vt.lock().unwrap().screen().contents()
+    }
+
+    async fn send(&self, bytes: &[u8]) {
+        self.write.data_bytes(bytes.to_vec()).await.expect("sent");
+    }
+
+    async fn wait(&self, what: &str, done: impl Fn(&str) -> bool) {
+        let start = Instant::now();
+        while !done(&self.screen()) {
+            assert!(start.elapsed() < BOUND, "waited for {what}; the screen:\n{}", self.screen());
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Waits until no data came for `quiet`.
+    async fn settle(&self, quiet: Duration) {
+        let start = Instant::now();
+        loop {
+            let before = self.counts().data;
+            tokio::time::sleep(quiet).await;
+            if self.counts().data == before || start.elapsed() > BOUND {
+                return;
+            }
+        }
+    }
+
+    async fn to_geo_replication(&self) {
+        self.wait("Home", |s| s.contains("22 of 22")).await;
+        self.send(b"/prod-eus").await;
+        self.wait("the filter", |s| s.contains("1 of 22")).await;
+        self.send(b"\r").await;
+        self.send(b"\r").await;
+        self.wait("the Overview", |s| s.contains("▶ Overview")).await;
+        self.send(DOWN).await;
+        self.wait("Geo-replication", |s| s.contains("contoso-prod-eus is not linked")).await;
+    }
+}
+
+struct Setup {
+    _emu: Running,
+    server: SshServer,
+    key: PrivateKey,
+    _dir: tempfile::TempDir,
+}
+
+async fn setup() -> Setup {
+    let emu = Emulator::simulated(Config { time_scale: DEMO_TIME_SCALE, ..Default::default() })
+        .expect("emulator")
+        .bind("127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("bind");
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let key = host_key::generate();
+    let keys = dir.path().join("authorized_keys");
+    std::fs::write(&keys, key.public_key().to_openssh().expect("openssh")).expect("authorized_keys");
+    let config = SshConfig {
+        host_key: host_key::generate(),
+        authorized_keys: AuthorizedKeys::new(Some(keys)),
+        demo_password: None,
+        read_only: false,
+        max_sessions: 32,
+        idle_timeout: None,
+        poll: PollIntervals::default(),
+    };
+    let client = ArmClient::new(&emu.url(), None).expect("client");
+    let server =
+        SshServer::start("127.0.0.1:0".parse().unwrap(), config, client, "demo backend".into()).await.expect("listen");
+    Setup { _emu: emu, server, key, _dir: dir }
+}
+
+fn window() -> Duration {
+    let secs = std::env::var("GEOREP_BENCH_WINDOW_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(10);
+    Duration::from_secs(secs)
+}
+
+fn line(report: &mut String, what: &str, c: Counts, over: Duration) {
+    let s = over.as_secs_f64();
+    let _ = writeln!(
+        report,
+        "{what:<58} {:>8.1} B/s data ({:>6} B, {:>4} msgs) {:>8.1} B/s on the wire ({:>6} B)",
+        c.data as f64 / s,
+        c.data,
+        c.messages,
+        c.wire as f64 / s,
+        c.wire
+    );
+}
+
+async fn counts(s: &Setup) -> String {
+    let window = window();
+    let mut report = format!(
+        "ssh bench: {WIDTH}x{HEIGHT} sessions, poll intervals 3 s idle / 1 s busy, time scale {DEMO_TIME_SCALE}, \
+         windows of {window:?}\n"
+    );
+
+    // Idle on Home.
+    let w = Session::open(&s.server, &s.key).await;
+    w.wait("Home", |s| s.contains("22 of 22")).await;
+    let first = w.counts();
+    w.settle(Duration::from_millis(500)).await;
+    let before = w.counts();
+    tokio::time::sleep(window).await;
+    let _ = writeln!(
+        report,
+        "{:<58} {:>6} B data in {} msgs, {} B on the wire (handshake and sign-in included)",
+        "first screens (Loading, then Home with the data)", first.data, first.messages, first.wire
+    );
+    line(&mut report, "idle on Home", w.counts() - before, window);
+
+    // Idle on Geo-replication.
+    w.to_geo_replication().await;
+    w.settle(Duration::from_millis(500)).await;
+    let before = w.counts();
+    tokio::time::sleep(window).await;
+    line(&mut report, "idle on Geo-replication (contoso-prod-eus, not linked)", w.counts() - before, window);
+
+    // A links through its keys; W watches.
+    let a = Session::open(&s.server, &s.key).await;
+    a.to_geo_replication().await;
+    a.send(b"a").await;
+    a.wait("Compatible caches", |s| s.contains("contoso-dr-weu")).await;
+    a.send(b"\x1b[H").await;
+    a.send(DOWN).await;
+    a.send(b"\r").await;
+    a.wait("the context menu", |s| s.contains("Link as secondary")).await;
+    a.send(b"\r").await;
+    a.wait("the Link dialog", |s| s.contains("contoso-dr-weu becomes read-only")).await;
+    a.send(b"\x1b[C").await;
+    a.send(b"\r").await;
+    a.wait("A's progress", |s| s.contains("Linking contoso-prod-eus → contoso-dr-weu")).await;
+    w.wait("W's progress", |s| s.contains("Linking contoso-prod-eus → contoso-dr-weu")).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let (a0, w0) = (a.counts(), w.counts());
+    let start = Instant::now();
+    tokio::time::sleep(window).await;
+    let (a1, w1) = (a.counts(), w.counts());
+    let elapsed = start.elapsed();
+    let still = a.screen().contains("Linking contoso-prod-eus") && w.screen().contains("Linking contoso-prod-eus");
+    line(&mut report, "link in progress, the session that started it (A)", a1 - a0, elapsed);
+    line(&mut report, "link in progress, a session watching it (W)", w1 - w0, elapsed);
+    if !still {
+        let _ = writeln!(report, "(the link ended before the window did: shorten GEOREP_BENCH_WINDOW_SECS)");
+    }
+    let _ = writeln!(report, "A's screen at the end of the window:\n{}", a.screen());
+    report
+}
+
+fn main() {
+    let bench_mode = std::env::args().any(|a| a == "--bench");
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let s = rt.block_on(setup());
+
+    let mut c = Criterion::default().configure_from_args();
+    {
+        let session = rt.block_on(async {
+            let session = Session::open(&s.server, &s.key).await;
+            session.wait("Home", |s| s.contains("22 of 22")).await;
+            session.settle(Duration::from_millis(300)).await;
+            session
+        });
+        let mut group = c.benchmark_group("ssh");
+        group.bench_function("keystroke_to_frame", |b| {
+            let mut down = true;
+            b.to_async(&rt).iter(|| {
+                let key = if down { DOWN } else { UP };
+                down = !down;
+                let session = &session;
+                async move {
+                    let mut frame = std::pin::pin!(session.frame.notified());
+                    frame.as_mut().enable();
+                    session.send(key).await;
+                    tokio::time::timeout(BOUND, frame).await.expect("a frame for the key");
+                }
+            });
+        });
+        group.finish();
+    }
+    c.final_summary();
+    if !bench_mode {
+        return;
+    }
+    let report = rt.block_on(counts(&s));
+    print!("\n{report}");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target").join("bench-ssh.txt");
+    match std::fs::write(&path, &report) {
+        Ok(()) => println!("written to {}", path.display()),
+        Err(e) => eprintln!("cannot write {}: {e}", path.display()),
+    }
+    rt.block_on(s.server.shutdown());
+}

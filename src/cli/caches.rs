@@ -1,0 +1,84 @@
+//! `georep caches list [--resource-group RG]`.
+
+use clap::{Args, Subcommand};
+
+use crate::arm::{RedisResource, ResourceId};
+
+use super::output::{self, or_dash};
+use super::{Common, Failure, Session};
+
+#[derive(Subcommand, Debug)]
+pub enum CachesCommand {
+    /// List the caches of a resource group, or of the subscription(s).
+    List(CachesListArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct CachesListArgs {
+    /// Only this resource group.
+    #[arg(long, short = 'g', value_name = "RG")]
+    pub resource_group: Option<String>,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+pub async fn list(args: CachesListArgs, endpoint: Option<&str>) -> Result<(), Failure> {
+    let session = Session::open(&args.common, endpoint, None).await?;
+    let subs = session.subscriptions().await?;
+    let client = &session.client;
+    let rg = args.resource_group.as_deref().map(str::trim).filter(|g| !g.is_empty());
+    let lists = futures::future::join_all(subs.iter().map(|s| async move {
+        match rg {
+            Some(rg) => client.list_caches_in_group(s, rg).await,
+            None => client.list_caches(s).await,
+        }
+    }))
+    .await;
+    let mut caches = Vec::new();
+    let mut first_error = None;
+    let mut found_group = false;
+    for list in lists {
+        match list {
+            Ok(list) => {
+                found_group = true;
+                caches.extend(list);
+            }
+            // Searching every subscription: the group is in one of them.
+            Err(e) if subs.len() > 1 && e.status() == Some(404) => {
+                first_error.get_or_insert(e);
+            }
+            Err(e) => return Err(Failure::client("cannot list the caches", e)),
+        }
+    }
+    if !found_group && let Some(e) = first_error {
+        return Err(Failure::client("cannot list the caches", e));
+    }
+    output::emit(args.common.output, &caches, || table(&caches))
+}
+
+fn table(caches: &[RedisResource]) -> String {
+    let mut sorted: Vec<&RedisResource> = caches.iter().collect();
+    sorted.sort_by_cached_key(|c| c.name().to_ascii_lowercase());
+    let rows: Vec<Vec<String>> = sorted
+        .into_iter()
+        .map(|c| {
+            let id = ResourceId::parse(c.id()).ok();
+            let sku = &c.properties.sku;
+            let linked: Vec<String> = c
+                .linked_server_ids()
+                .map(|l| ResourceId::parse(l).ok().and_then(|i| i.linked_server).unwrap_or_else(|| l.to_string()))
+                .collect();
+            vec![
+                c.name().to_string(),
+                or_dash(id.map(|i| i.resource_group)),
+                c.location.clone(),
+                format!("{} {}", sku.name, sku.label()),
+                or_dash(c.shards()),
+                or_dash(c.properties.redis_version.as_deref()),
+                or_dash(c.properties.provisioning_state.as_ref()),
+                if linked.is_empty() { "-".into() } else { linked.join(", ") },
+            ]
+        })
+        .collect();
+    output::table(&["NAME", "RESOURCE GROUP", "LOCATION", "SKU", "SHARDS", "VERSION", "STATE", "LINKED WITH"], &rows)
+}

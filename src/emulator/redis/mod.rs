@@ -1,0 +1,471 @@
+//! The real data plane (`--data-plane redis`): every shard of every cache is a `redis-server` that georep
+//! starts on a free loopback port (or an existing endpoint the fleet names), filled with the cache's data
+//! at start, and a link is `REPLICAOF` between them.
+//!
+//! Nothing here blocks the emulator: `DataPlane::start` only spawns a task, `progress` and `live` only
+//! read what the tasks and the per-node monitors last recorded.
+//!
+//! A clustered cache is N independent redis-servers (not Redis Cluster: `REPLICAOF` is refused in
+//! cluster mode); the fill splits its keys evenly over them and a link pairs shard i with shard i.
+
+pub mod fill;
+pub mod info;
+mod link;
+pub mod node;
+pub mod process;
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
+use futures::{StreamExt, TryStreamExt};
+use tokio::runtime::Handle;
+use tokio::sync::watch;
+use uuid::Uuid;
+
+use self::fill::FillPlan;
+use self::link::{Job, Pair};
+use self::node::Node;
+pub use self::process::{ProcessError, RedisServer};
+use super::data_plane::{DataPlane, Progress};
+use super::live::{Endpoint, Health, LiveCache, LiveLink};
+use super::store::{CacheRecord, Operation, OperationKind, State};
+use crate::arm::{ErrorDetail, OperationState, ResourceId};
+use crate::geo::LinkPhase;
+
+/// How many redis-servers start at once.
+const START_CONCURRENCY: usize = 4;
+/// How many shards are filled at once.
+const FILL_CONCURRENCY: usize = 2;
+/// How long start-up waits for the fleet's existing links to be in sync.
+const INITIAL_SYNC_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// How the real data plane runs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RedisOptions {
+    /// The redis-server binary: a name looked up on PATH, or a path.
+    pub binary: PathBuf,
+    /// Most bytes written into one cache at start (keys scaled down in proportion); `None`: no cap.
+    pub max_fill: Option<u64>,
+    /// Where the children's data directories go (in a temporary directory removed on shutdown);
+    /// default: the system's temporary directory.
+    pub data_dir: Option<PathBuf>,
+}
+
+impl Default for RedisOptions {
+    fn default() -> Self {
+        RedisOptions { binary: PathBuf::from("redis-server"), max_fill: Some(fill::DEFAULT_MAX_FILL), data_dir: None }
+    }
+}
+
+/// One cache as start-up will set it up.
+struct PlannedCache {
+    key: String,
+    name: String,
+    shards: u32,
+    /// From the fleet: existing servers, one per shard. Empty: georep starts its own.
+    endpoints: Vec<Endpoint>,
+    fill: Option<FillPlan>,
+}
+
+/// What `attach` found in the state, for `ready` to set up.
+struct Plan {
+    caches: Vec<PlannedCache>,
+    /// Links that replicate when the emulator starts: (primary, secondary).
+    links: Vec<(ResourceId, ResourceId)>,
+    /// Operations to resume.
+    operations: Vec<Operation>,
+}
+
+struct Shared {
+    options: RedisOptions,
+    plan: Mutex<Option<Plan>>,
+    /// Cache key -> its shards, in order. Filled once by `ready`.
+    caches: RwLock<HashMap<String, Vec<Arc<Node>>>>,
+    /// Links that replicate now, primary cache key -> secondary cache key (for the live figures).
+    linked: Mutex<HashMap<String, String>>,
+    jobs: Mutex<HashMap<Uuid, Arc<Job>>>,
+    stop: watch::Sender<bool>,
+    handle: OnceLock<Handle>,
+    dir: Mutex<Option<tempfile::TempDir>>,
+    ready: tokio::sync::OnceCell<Result<(), String>>,
+}
+
+/// The real data plane. Dropping it (or `shutdown`) stops and reaps every redis-server it started.
+pub struct RedisDataPlane {
+    shared: Arc<Shared>,
+    /// `redis-server --version`.
+    pub version: String,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl RedisDataPlane {
+    /// Checks that redis-server can run; starts nothing yet (that is `ready`, when the emulator binds).
+    pub fn new(options: RedisOptions) -> Result<Self, ProcessError> {
+        let version = process::check(&options.binary)?;
+        let (stop, _) = watch::channel(false);
+        Ok(RedisDataPlane {
+            shared: Arc::new(Shared {
+                options,
+                plan: Mutex::new(None),
+                caches: RwLock::new(HashMap::new()),
+                linked: Mutex::new(HashMap::new()),
+                jobs: Mutex::new(HashMap::new()),
+                stop,
+                handle: OnceLock::new(),
+                dir: Mutex::new(None),
+                ready: tokio::sync::OnceCell::new(),
+            }),
+            version,
+        })
+    }
+}
+
+impl Drop for RedisDataPlane {
+    fn drop(&mut self) {
+        self.shared.shutdown();
+    }
+}
+
+fn plan_cache(key: &str, record: &CacheRecord, fill_it: bool, max_fill: Option<u64>) -> Result<PlannedCache, String> {
+    let name = record.resource.name().to_string();
+    let shards = record.resource.shards().unwrap_or(1);
+    let endpoints = record.endpoints.iter().map(|e| Endpoint::parse(e)).collect::<Result<Vec<_>, _>>();
+    let endpoints = endpoints.map_err(|e| format!("cache '{name}': endpoints: {e}"))?;
+    if !endpoints.is_empty() && endpoints.len() != shards as usize {
+        return Err(format!(
+            "cache '{name}': endpoints names {} address(es), but the cache has {shards} shard(s): name one per shard",
+            endpoints.len()
+        ));
+    }
+    // The fleet's own servers keep their data: georep writes only into the servers it starts.
+    let fill = if fill_it && endpoints.is_empty() { FillPlan::new(&name, record.dataset, max_fill) } else { None };
+    Ok(PlannedCache { key: key.to_string(), name, shards, endpoints, fill })
+}
+
+impl Shared {
+    fn nodes(&self, cache: &ResourceId) -> Option<Vec<Arc<Node>>> {
+        self.nodes_by_key(&cache.cache_id().key())
+    }
+
+    fn nodes_by_key(&self, key: &str) -> Option<Vec<Arc<Node>>> {
+        self.caches.read().unwrap_or_else(|e| e.into_inner()).get(key).cloned()
+    }
+
+    fn pairs(&self, primary: &ResourceId, secondary: &ResourceId) -> Result<Vec<Pair>, ErrorDetail> {
+        let missing = |id: &ResourceId| {
+            ErrorDetail::new("DataPlaneNotReady", format!("The cache '{}' has no redis-server running.", id.name))
+        };
+        let p = self.nodes(primary).ok_or_else(|| missing(primary))?;
+        let s = self.nodes(secondary).ok_or_else(|| missing(secondary))?;
+        if p.len() != s.len() {
+            return Err(ErrorDetail::new(
+                "ShardCountMismatch",
+                format!("'{}' has {} shards and '{}' has {}.", primary.name, p.len(), secondary.name, s.len()),
+            ));
+        }
+        Ok(p.into_iter().zip(s).map(|(primary, secondary)| Pair { primary, secondary }).collect())
+    }
+
+    /// Starts the task that carries out `op`, and records its job.
+    fn spawn_job(&self, op: &Operation) -> Result<Arc<Job>, ErrorDetail> {
+        let handle = self.handle.get().ok_or_else(|| {
+            ErrorDetail::new("DataPlaneNotReady", "The Redis data plane has not started its servers yet.")
+        })?;
+        let pairs = self.pairs(&op.primary, &op.secondary)?;
+        let job = match op.kind {
+            OperationKind::Link => {
+                let down = pairs.iter().flat_map(|p| [&p.primary, &p.secondary]).find_map(|n| n.failure());
+                if let Some(why) = down {
+                    return Err(ErrorDetail::new(
+                        "RedisInstanceFailed",
+                        format!("{why}: the caches cannot be linked."),
+                    ));
+                }
+                let job = Arc::new(Job::new(pairs, Progress::Provisioning));
+                handle.spawn(link::run_link(job.clone(), self.stop.subscribe()));
+                job
+            }
+            OperationKind::Unlink => {
+                let job = Arc::new(Job::new(pairs, Progress::Unlinking { fraction: 0.0 }));
+                handle.spawn(link::run_unlink(job.clone()));
+                job
+            }
+        };
+        lock(&self.jobs).insert(op.id, job.clone());
+        Ok(job)
+    }
+
+    /// Starts the servers, fills them, sets up the fleet's links and resumes operations.
+    async fn setup(self: Arc<Self>) -> Result<(), String> {
+        let _ = self.handle.set(Handle::current());
+        let Some(plan) = lock(&self.plan).take() else { return Ok(()) };
+        let parent = self.options.data_dir.clone().unwrap_or_else(std::env::temp_dir);
+        let dir = tempfile::Builder::new()
+            .prefix("georep-redis-")
+            .tempdir_in(&parent)
+            .map_err(|e| format!("cannot make a data directory in {}: {e}", parent.display()))?;
+        let root = dir.path().to_path_buf();
+        *lock(&self.dir) = Some(dir);
+
+        let own: Vec<(usize, u32)> = plan
+            .caches
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.endpoints.is_empty())
+            .flat_map(|(i, c)| (0..c.shards).map(move |s| (i, s)))
+            .collect();
+        tracing::info!(servers = own.len(), dir = %root.display(), "starting redis-server processes");
+        let binary = self.options.binary.clone();
+        let mut servers: HashMap<(usize, u32), RedisServer> = futures::stream::iter(own)
+            .map(|(i, s)| {
+                let dir = root.join(format!("{}-{s}", safe_name(&plan.caches[i].name)));
+                let binary = binary.clone();
+                async move { RedisServer::start(&binary, &dir).await.map(|server| ((i, s), server)) }
+            })
+            .buffer_unordered(START_CONCURRENCY)
+            .try_collect()
+            .await
+            .map_err(|e| e.to_string())?;
+
+        let mut caches = HashMap::new();
+        for (i, c) in plan.caches.iter().enumerate() {
+            let mut nodes = Vec::new();
+            for s in 0..c.shards {
+                let node = match servers.remove(&(i, s)) {
+                    Some(server) => Node::new(&c.name, s, server.endpoint.clone(), Some(server))?,
+                    None => {
+                        let e = c
+                            .endpoints
+                            .get(s as usize)
+                            .cloned()
+                            .ok_or_else(|| format!("cache '{}': no endpoint", c.name))?;
+                        Node::new(&c.name, s, e, None)?
+                    }
+                };
+                nodes.push(Arc::new(node));
+            }
+            caches.insert(c.key.clone(), nodes);
+        }
+        for node in caches.values().flatten() {
+            tokio::spawn(node::monitor(node.clone(), self.stop.subscribe()));
+        }
+        *self.caches.write().unwrap_or_else(|e| e.into_inner()) = caches;
+
+        let started = Instant::now();
+        let shards: Vec<(Arc<Node>, FillPlan, u32, u32)> = plan
+            .caches
+            .iter()
+            .filter_map(|c| Some((c, c.fill.clone()?, self.nodes_by_key(&c.key)?)))
+            .flat_map(|(c, f, nodes)| nodes.into_iter().map(move |n| (n.clone(), f.clone(), n.shard, c.shards)))
+            .collect();
+        let bytes: u64 = plan.caches.iter().filter_map(|c| c.fill.as_ref()).map(FillPlan::bytes).sum();
+        futures::stream::iter(shards)
+            .map(|(node, plan, shard, of)| async move {
+                let conn =
+                    node.connect_with(Duration::from_secs(60)).await.map_err(|e| format!("{}: {e}", node.label()))?;
+                fill::fill(&conn, &plan, plan.shard_range(shard, of))
+                    .await
+                    .map_err(|e| format!("filling {}: {e}", node.label()))
+            })
+            .buffer_unordered(FILL_CONCURRENCY)
+            .try_collect::<()>()
+            .await?;
+        tracing::info!(bytes, seconds = started.elapsed().as_secs_f64(), "caches filled");
+
+        // The fleet's links replicate from the start, and are in sync before the emulator serves.
+        let mut initial = Vec::new();
+        for (p, s) in &plan.links {
+            let pairs = self.pairs(p, s).map_err(|e| e.message)?;
+            let job = Arc::new(Job::new(pairs, Progress::Provisioning));
+            initial.push((p.clone(), s.clone(), job.clone()));
+            tokio::spawn(link::run_link(job, self.stop.subscribe()));
+        }
+        let deadline = Instant::now() + INITIAL_SYNC_TIMEOUT;
+        for (p, s, job) in initial {
+            loop {
+                match job.progress() {
+                    Progress::Linked => break,
+                    Progress::Failed(e) => return Err(format!("the link {} -> {}: {}", p.name, s.name, e.message)),
+                    _ if Instant::now() >= deadline => {
+                        return Err(format!("the link {} -> {} did not come up in time", p.name, s.name));
+                    }
+                    _ => tokio::time::sleep(Duration::from_millis(20)).await,
+                }
+            }
+            lock(&self.linked).insert(p.key(), s.key());
+        }
+        for op in &plan.operations {
+            if let Err(e) = self.spawn_job(op) {
+                tracing::warn!(op = %op.id, error = %e.message, "cannot resume an operation");
+            }
+        }
+        // The first answers show the data just written.
+        let nodes: Vec<Arc<Node>> =
+            self.caches.read().unwrap_or_else(|e| e.into_inner()).values().flatten().cloned().collect();
+        futures::stream::iter(nodes)
+            .map(|n| async move { n.refresh().await })
+            .buffer_unordered(8)
+            .collect::<()>()
+            .await;
+        Ok(())
+    }
+
+    fn live(&self, key: &str) -> Option<LiveCache> {
+        let nodes = self.nodes_by_key(key)?;
+        let statuses: Vec<_> = nodes.iter().map(|n| n.status()).collect();
+        let failure = nodes.iter().find_map(|n| n.failure());
+        let infos: Option<Vec<_>> = statuses.iter().map(|s| s.info.as_ref()).collect();
+        let health = match (&failure, &infos) {
+            (Some(why), _) => Health::Failed(why.clone()),
+            (None, None) => Health::Starting,
+            (None, Some(_)) => Health::Running,
+        };
+        let sum = |f: &dyn Fn(&info::Info) -> Option<u64>| -> Option<u64> {
+            infos.as_ref()?.iter().map(|i| f(i)).sum::<Option<u64>>()
+        };
+        let pair = {
+            let linked = lock(&self.linked);
+            linked
+                .get(key)
+                .map(|s| (key.to_string(), s.clone()))
+                .or_else(|| linked.iter().find(|(_, s)| s.as_str() == key).map(|(p, s)| (p.clone(), s.clone())))
+        };
+        let link = pair.and_then(|(p, s)| {
+            let caches = self.caches.read().unwrap_or_else(|e| e.into_inner());
+            Some(live_link(caches.get(&p)?, caches.get(&s)?))
+        });
+        Some(LiveCache {
+            endpoints: nodes.iter().map(|n| n.endpoint.clone()).collect(),
+            health,
+            keys: sum(&|i| Some(i.keys)),
+            dataset_bytes: sum(&|i| i.used_memory_dataset),
+            used_memory: sum(&|i| i.used_memory),
+            link,
+        })
+    }
+
+    /// Stops every task and every child, and reaps them; removes the data directories.
+    fn shutdown(&self) {
+        let _ = self.stop.send(true);
+        let nodes: Vec<Arc<Node>> =
+            self.caches.read().unwrap_or_else(|e| e.into_inner()).values().flatten().cloned().collect();
+        let servers: Vec<&RedisServer> = nodes.iter().filter_map(|n| n.server.as_ref()).collect();
+        for s in &servers {
+            s.terminate();
+        }
+        let deadline = Instant::now() + process::STOP_GRACE;
+        for s in &servers {
+            s.reap(deadline);
+        }
+        drop(lock(&self.dir).take());
+    }
+}
+
+/// The replication figures of a linked pair, from both sides' last `INFO`.
+fn live_link(primary: &[Arc<Node>], secondary: &[Arc<Node>]) -> LiveLink {
+    let mut connected = !secondary.is_empty();
+    let mut lag = Some(0u64);
+    let mut last_io: Option<u64> = None;
+    for (p, s) in primary.iter().zip(secondary) {
+        let (pi, si) = (p.status().info, s.status().info);
+        let up = s.failure().is_none() && si.as_ref().is_some_and(|i| i.link_up);
+        connected &= up;
+        lag = match (lag, pi.and_then(|i| i.master_repl_offset), si.as_ref().and_then(|i| i.slave_repl_offset)) {
+            (Some(sum), Some(po), Some(so)) if up => Some(sum + po.saturating_sub(so)),
+            _ => None,
+        };
+        if let Some(io) = si.and_then(|i| i.last_io_seconds) {
+            last_io = Some(last_io.map_or(io, |m| m.max(io)));
+        }
+    }
+    LiveLink { connected, offset_lag_bytes: lag, last_io_seconds: last_io }
+}
+
+/// A cache name as a directory name.
+fn safe_name(name: &str) -> String {
+    name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect()
+}
+
+impl DataPlane for RedisDataPlane {
+    fn attach(&self, state: &State) -> Result<(), String> {
+        let links = state.topology.links();
+        let secondaries: HashSet<String> = links.iter().map(|l| l.secondary.key()).collect();
+        let caches = state
+            .caches
+            .iter()
+            .map(|(key, record)| plan_cache(key, record, !secondaries.contains(key), self.shared.options.max_fill))
+            .collect::<Result<Vec<_>, _>>()?;
+        let replicating = links
+            .iter()
+            .filter(|l| matches!(l.phase, LinkPhase::Succeeded | LinkPhase::Deleting))
+            .map(|l| (l.primary.clone(), l.secondary.clone()))
+            .collect();
+        let operations = state.operations.iter().filter(|o| o.status == OperationState::InProgress).cloned().collect();
+        *lock(&self.shared.plan) = Some(Plan { caches, links: replicating, operations });
+        Ok(())
+    }
+
+    fn ready(&self) -> BoxFuture<'static, Result<(), String>> {
+        let shared = self.shared.clone();
+        Box::pin(async move { shared.ready.get_or_init(|| shared.clone().setup()).await.clone() })
+    }
+
+    fn start(&self, op: &Operation, _: &CacheRecord, _: &CacheRecord) -> Result<(), ErrorDetail> {
+        self.shared.spawn_job(op).map(|_| ())
+    }
+
+    fn progress(&self, op: &Operation, _now: DateTime<Utc>) -> Progress {
+        let job = lock(&self.shared.jobs).get(&op.id).cloned();
+        let job = match job {
+            Some(job) => job,
+            // Not started here (resumed from a state file before its servers were up): start it now.
+            None if op.status == OperationState::InProgress => match self.shared.spawn_job(op) {
+                Ok(job) => job,
+                Err(e) => return Progress::Failed(e),
+            },
+            None => return Progress::Provisioning,
+        };
+        let progress = job.progress();
+        let (p, s) = (op.primary.cache_id().key(), op.secondary.cache_id().key());
+        match (&progress, op.kind) {
+            (Progress::Linked, _) => {
+                lock(&self.shared.linked).insert(p, s);
+            }
+            (Progress::Unlinked, _) => {
+                lock(&self.shared.linked).remove(&p);
+            }
+            (Progress::Failed(_), OperationKind::Link) => {
+                lock(&self.shared.linked).remove(&p);
+            }
+            // A failed unlink leaves the link as it was.
+            (Progress::Failed(_), OperationKind::Unlink) => {}
+            _ => return progress,
+        }
+        lock(&self.shared.jobs).remove(&op.id);
+        progress
+    }
+
+    fn live(&self, cache_key: &str) -> Option<LiveCache> {
+        self.shared.live(cache_key)
+    }
+
+    fn retry_after_seconds(&self) -> Option<u64> {
+        // Real links on loopback take seconds, whatever the model's time scale.
+        Some(1)
+    }
+
+    fn shutdown(&self) {
+        self.shared.shutdown();
+    }
+
+    fn name(&self) -> &'static str {
+        "redis"
+    }
+}

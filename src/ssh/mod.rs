@@ -1,0 +1,238 @@
+//! `georep ssh`: the console served to any SSH client. Every session has its own screen and state
+//! (its own `App` and `Terminal`, in a task of its own), and all of them share one backend, so a Link
+//! started in one session shows on everyone's Geo-replication blade within a poll.
+//!
+//! - [`server`]: the russh server, authentication, limits, shutdown.
+//! - [`session`]: one session channel, from `pty-req` to close.
+//! - [`pty_backend`]: ratatui's crossterm backend over the channel, at the client's window size.
+//! - [`input`]: keys and mouse parsed from the channel's bytes.
+//! - [`auth`], [`host_key`]: who gets in, and the key the server proves itself with.
+
+pub mod auth;
+pub mod host_key;
+pub mod input;
+pub mod pty_backend;
+pub mod server;
+pub mod session;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+pub use server::{SshConfig, SshServer};
+
+use crate::client::ArmClient;
+use crate::emulator::{self, Emulator};
+use crate::tui::tasks::PollIntervals;
+use auth::{AuthorizedKeys, DemoPassword};
+
+/// `georep ssh`'s options (see `src/main.rs` for the flags).
+pub struct Options {
+    pub listen: SocketAddr,
+    pub allow_remote: bool,
+    pub endpoint: Option<String>,
+    pub token: Option<String>,
+    pub time_scale: f64,
+    pub fleet: String,
+    /// `None`: `~/.ssh/authorized_keys`.
+    pub authorized_keys: Option<PathBuf>,
+    pub demo_password: Option<String>,
+    /// `None`: [`host_key::default_path`].
+    pub host_key: Option<PathBuf>,
+    pub read_only: bool,
+    pub max_sessions: usize,
+    /// Zero: never.
+    pub idle_timeout: Duration,
+}
+
+/// Parses `90`, `90s`, `15m`, `2h` (seconds without a unit). `0` is zero.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (digits, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = digits.parse().map_err(|_| format!("`{s}` is not a duration like 90s, 15m or 2h"))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "m" => n.saturating_mul(60),
+        "h" => n.saturating_mul(3600),
+        _ => return Err(format!("`{s}`: the unit must be s, m or h")),
+    };
+    Ok(Duration::from_secs(secs))
+}
+
+/// `45s`, `15m`, `2h`, `1h30m`.
+pub fn format_duration(d: Duration) -> String {
+    let s = d.as_secs();
+    match (s / 3600, (s % 3600) / 60, s % 60) {
+        (0, 0, s) => format!("{s}s"),
+        (0, m, 0) => format!("{m}m"),
+        (0, m, s) => format!("{m}m{s}s"),
+        (h, 0, 0) => format!("{h}h"),
+        (h, m, _) => format!("{h}h{m}m"),
+    }
+}
+
+/// `georep ssh`: starts the backend (or connects to `--endpoint`), then serves the console over SSH
+/// until SIGTERM or Ctrl-C.
+pub async fn run(options: Options) -> ExitCode {
+    if !options.listen.ip().is_loopback() && !options.allow_remote {
+        eprintln!(
+            "georep ssh: {} is not a loopback address; add --allow-remote to serve the console beyond this machine",
+            options.listen
+        );
+        return ExitCode::from(2);
+    }
+    if options.max_sessions == 0 {
+        eprintln!("georep ssh: --max-sessions must be at least 1");
+        return ExitCode::from(2);
+    }
+    if options.demo_password.as_deref() == Some("") {
+        eprintln!("georep ssh: --demo-password must not be empty");
+        return ExitCode::from(2);
+    }
+
+    let keys = AuthorizedKeys::new(options.authorized_keys.clone().or_else(AuthorizedKeys::default_path));
+    let key_summary = match (keys.load(), keys.path()) {
+        (Ok((k, bad)), Some(p)) => {
+            let skipped = if bad > 0 { format!(", {bad} unreadable lines skipped") } else { String::new() };
+            let noun = if k.len() == 1 { "key" } else { "keys" };
+            (k.len(), format!("{} public {noun} from {}{skipped}", k.len(), p.display()))
+        }
+        (Err(e), _) => (0, format!("no public keys ({e})")),
+        (Ok(_), None) => (0, "no public keys (no home directory; use --authorized-keys FILE)".into()),
+    };
+    if key_summary.0 == 0 && options.demo_password.is_none() {
+        eprintln!(
+            "georep ssh: nobody could sign in: {}, and no --demo-password. Add keys to the file (it is read at \
+             each sign-in) or pass --authorized-keys FILE or --demo-password.",
+            key_summary.1
+        );
+        return ExitCode::from(2);
+    }
+
+    let Some(key_path) = options.host_key.clone().or_else(host_key::default_path) else {
+        eprintln!("georep ssh: no state directory for the host key; give one with --host-key FILE");
+        return ExitCode::from(2);
+    };
+    let (key, created) = match host_key::load_or_create(&key_path) {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("georep ssh: host key: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+
+    let (label, client, embedded) = match backend(&options).await {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("georep ssh: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let config = SshConfig {
+        host_key: key.clone(),
+        authorized_keys: keys,
+        demo_password: options.demo_password.clone().map(DemoPassword::new),
+        read_only: options.read_only,
+        max_sessions: options.max_sessions,
+        idle_timeout: (!options.idle_timeout.is_zero()).then_some(options.idle_timeout),
+        poll: PollIntervals::default(),
+    };
+    let server = match SshServer::start(options.listen, config, client, label.clone()).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("georep ssh: cannot listen on {}: {e}", options.listen);
+            return ExitCode::FAILURE;
+        }
+    };
+    let addr = server.local_addr();
+    println!("georep ssh: serving the console on {addr} (ssh -p {} USER@HOST), backend: {label}", addr.port());
+    println!(
+        "  host key {} ({}{})",
+        host_key::fingerprint(&key),
+        key_path.display(),
+        if created { ", created now" } else { "" }
+    );
+    let password = if options.demo_password.is_some() { " or the demo password" } else { "" };
+    println!("  sign-in: {}{password}; nothing else", key_summary.1);
+    let idle = if options.idle_timeout.is_zero() {
+        "never".to_string()
+    } else {
+        format!("after {} without input", format_duration(options.idle_timeout))
+    };
+    println!(
+        "  {}sessions: at most {}; idle sessions close {idle}",
+        if options.read_only { "read-only " } else { "" },
+        options.max_sessions
+    );
+    if options.allow_remote && !addr.ip().is_loopback() {
+        println!("  listening beyond loopback (--allow-remote): anyone who can reach {addr} can try to sign in");
+    }
+    tracing::info!(%addr, backend = %label, read_only = options.read_only, "ssh server started");
+
+    wait_for_signal().await;
+    println!("georep ssh: stopping ({} sessions open)", server.sessions());
+    server.shutdown().await;
+    if let Some(running) = embedded {
+        running.shutdown().await;
+    }
+    ExitCode::SUCCESS
+}
+
+/// The backend all sessions share: `--endpoint`, or the demo emulator started in-process.
+async fn backend(options: &Options) -> Result<(String, ArmClient, Option<emulator::Running>), String> {
+    if let Some(endpoint) = &options.endpoint {
+        let client = ArmClient::new(endpoint, options.token.clone()).map_err(|e| e.to_string())?;
+        let label =
+            endpoint.trim_start_matches("http://").trim_start_matches("https://").trim_end_matches('/').to_string();
+        return Ok((label, client, None));
+    }
+    let config =
+        emulator::Config { fleet: options.fleet.clone(), time_scale: options.time_scale, ..Default::default() };
+    let running = Emulator::simulated(config)
+        .map_err(|e| format!("cannot start the demo backend: {e}"))?
+        .bind("127.0.0.1:0".parse().expect("a valid address"))
+        .await
+        .map_err(|e| format!("cannot start the demo backend: {e}"))?;
+    let client = ArmClient::new(&running.url(), None).map_err(|e| e.to_string())?;
+    Ok(("demo backend".to_string(), client, Some(running)))
+}
+
+/// SIGTERM, SIGHUP or Ctrl-C.
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let (Ok(mut term), Ok(mut hup)) = (signal(SignalKind::terminate()), signal(SignalKind::hangup())) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+                _ = hup.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("15m"), Ok(Duration::from_secs(900)));
+        assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
+        assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
+        assert!(parse_duration("").is_err());
+        assert!(parse_duration("5d").is_err());
+        assert!(parse_duration("m").is_err());
+        assert_eq!(format_duration(Duration::from_secs(45)), "45s");
+        assert_eq!(format_duration(Duration::from_secs(1800)), "30m");
+        assert_eq!(format_duration(Duration::from_secs(5400)), "1h30m");
+        assert_eq!(format_duration(Duration::from_secs(7200)), "2h");
+        assert_eq!(format_duration(Duration::from_secs(95)), "1m35s");
+    }
+}
