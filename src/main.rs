@@ -25,12 +25,19 @@ struct ConsoleArgs {
     /// An ARM endpoint to use instead of the embedded demo emulator (e.g. http://127.0.0.1:8080).
     #[arg(long, global = true)]
     endpoint: Option<String>,
-    /// Bearer token for --endpoint (as `georep serve --token`).
-    #[arg(long, env = "GEOREP_TOKEN", hide_env_values = true)]
-    token: Option<String>,
     /// Log file (default: georep.log under the user's state directory).
     #[arg(long, global = true)]
     log: Option<PathBuf>,
+    #[command(flatten)]
+    backend: BackendArgs,
+}
+
+/// The backend of a console (`georep`, and every session of `georep ssh`), beside `--endpoint`.
+#[derive(Args, Debug)]
+struct BackendArgs {
+    /// Bearer token for --endpoint (as `georep serve --token`).
+    #[arg(long, env = "GEOREP_TOKEN", hide_env_values = true)]
+    token: Option<String>,
     /// Time scale of the embedded demo emulator.
     #[arg(long, default_value_t = emulator::DEMO_TIME_SCALE)]
     time_scale: f64,
@@ -46,6 +53,20 @@ struct ConsoleArgs {
     subscription: Option<String>,
     #[command(flatten)]
     data_plane: DataPlaneArgs,
+}
+
+impl BackendArgs {
+    fn options(&self, endpoint: Option<String>) -> Result<georep::tui::BackendOptions, String> {
+        Ok(georep::tui::BackendOptions {
+            endpoint,
+            token: self.token.clone(),
+            azure: self.azure,
+            subscription: self.subscription.clone(),
+            time_scale: self.time_scale,
+            fleet: read_fleet(&self.fleet)?,
+            data_plane: self.data_plane.choice(),
+        })
+    }
 }
 
 /// Where link data moves, for an emulator (`georep serve`, or the console's embedded one).
@@ -110,15 +131,8 @@ struct SshArgs {
     /// Allow a --listen address beyond loopback (anyone who reaches it can try to sign in).
     #[arg(long)]
     allow_remote: bool,
-    /// Bearer token for --endpoint.
-    #[arg(long, env = "GEOREP_TOKEN", hide_env_values = true)]
-    token: Option<String>,
-    /// Time scale of the embedded demo emulator.
-    #[arg(long, default_value_t = emulator::DEMO_TIME_SCALE)]
-    time_scale: f64,
-    /// Fleet file for the embedded demo emulator.
-    #[arg(long)]
-    fleet: Option<PathBuf>,
+    #[command(flatten)]
+    backend: BackendArgs,
     /// Public keys allowed to sign in, one a line, re-read at each sign-in [default: ~/.ssh/authorized_keys].
     #[arg(long, value_name = "FILE")]
     authorized_keys: Option<PathBuf>,
@@ -212,8 +226,8 @@ fn main() -> ExitCode {
         }
         Some(Command::Ssh(args)) => {
             init_logging(cli.console.log, "ssh.log");
-            let fleet = match read_fleet(&args.fleet) {
-                Ok(f) => f,
+            let backend = match args.backend.options(cli.console.endpoint) {
+                Ok(b) => b,
                 Err(e) => {
                     eprintln!("georep ssh: {e}");
                     return ExitCode::from(2);
@@ -222,10 +236,7 @@ fn main() -> ExitCode {
             runtime.block_on(georep::ssh::run(georep::ssh::Options {
                 listen: args.listen,
                 allow_remote: args.allow_remote,
-                endpoint: cli.console.endpoint,
-                token: args.token,
-                time_scale: args.time_scale,
-                fleet,
+                backend,
                 authorized_keys: args.authorized_keys,
                 demo_password: args.demo_password,
                 host_key: args.host_key,
@@ -243,22 +254,13 @@ fn main() -> ExitCode {
         }
         None => {
             let log = init_logging(cli.console.log.clone(), "georep.log");
-            runtime.block_on(georep::tui::run(georep::tui::Options {
-                endpoint: cli.console.endpoint,
-                token: cli.console.token,
-                azure: cli.console.azure,
-                subscription: cli.console.subscription,
-                data_plane: cli.console.data_plane.choice(),
-                time_scale: cli.console.time_scale,
-                fleet: match read_fleet(&cli.console.fleet) {
-                    Ok(f) => f,
-                    Err(e) => {
-                        eprintln!("georep: {e}");
-                        return ExitCode::from(2);
-                    }
-                },
-                log,
-            }))
+            match cli.console.backend.options(cli.console.endpoint) {
+                Ok(backend) => runtime.block_on(georep::tui::run(georep::tui::Options { backend, log })),
+                Err(e) => {
+                    eprintln!("georep: {e}");
+                    ExitCode::from(2)
+                }
+            }
         }
     }
 }

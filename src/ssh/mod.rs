@@ -22,19 +22,15 @@ use std::time::Duration;
 
 pub use server::{SshConfig, SshServer};
 
-use crate::client::ArmClient;
-use crate::emulator::{self, Emulator};
-use crate::tui::tasks::PollIntervals;
+use crate::tui::backend::{self, Backend, BackendError, BackendOptions};
 use auth::{AuthorizedKeys, DemoPassword};
 
 /// `georep ssh`'s options (see `src/main.rs` for the flags).
 pub struct Options {
     pub listen: SocketAddr,
     pub allow_remote: bool,
-    pub endpoint: Option<String>,
-    pub token: Option<String>,
-    pub time_scale: f64,
-    pub fleet: String,
+    /// The backend every session shares.
+    pub backend: BackendOptions,
     /// `None`: `~/.ssh/authorized_keys`.
     pub authorized_keys: Option<PathBuf>,
     pub demo_password: Option<String>,
@@ -122,13 +118,18 @@ pub async fn run(options: Options) -> ExitCode {
         }
     };
 
-    let (label, client, embedded) = match backend(&options).await {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("georep ssh: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
+    let Backend { label, client, intervals, embedded } =
+        match backend::connect(&options.backend, |what| println!("georep ssh: {what}"), wait_for_signal()).await {
+            Ok(b) => b,
+            Err(e @ BackendError::Usage(_)) => {
+                eprintln!("georep ssh: {e}");
+                return ExitCode::from(2);
+            }
+            Err(e) => {
+                eprintln!("georep ssh: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
     let config = SshConfig {
         host_key: key.clone(),
         authorized_keys: keys,
@@ -136,7 +137,7 @@ pub async fn run(options: Options) -> ExitCode {
         read_only: options.read_only,
         max_sessions: options.max_sessions,
         idle_timeout: (!options.idle_timeout.is_zero()).then_some(options.idle_timeout),
-        poll: PollIntervals::default(),
+        poll: intervals,
     };
     let server = match SshServer::start(options.listen, config, client, label.clone()).await {
         Ok(s) => s,
@@ -177,25 +178,6 @@ pub async fn run(options: Options) -> ExitCode {
         running.shutdown().await;
     }
     ExitCode::SUCCESS
-}
-
-/// The backend all sessions share: `--endpoint`, or the demo emulator started in-process.
-async fn backend(options: &Options) -> Result<(String, ArmClient, Option<emulator::Running>), String> {
-    if let Some(endpoint) = &options.endpoint {
-        let client = ArmClient::new(endpoint, options.token.clone()).map_err(|e| e.to_string())?;
-        let label =
-            endpoint.trim_start_matches("http://").trim_start_matches("https://").trim_end_matches('/').to_string();
-        return Ok((label, client, None));
-    }
-    let config =
-        emulator::Config { fleet: options.fleet.clone(), time_scale: options.time_scale, ..Default::default() };
-    let running = Emulator::simulated(config)
-        .map_err(|e| format!("cannot start the demo backend: {e}"))?
-        .bind("127.0.0.1:0".parse().expect("a valid address"))
-        .await
-        .map_err(|e| format!("cannot start the demo backend: {e}"))?;
-    let client = ArmClient::new(&running.url(), None).map_err(|e| e.to_string())?;
-    Ok(("demo backend".to_string(), client, Some(running)))
 }
 
 /// SIGTERM, SIGHUP or Ctrl-C.

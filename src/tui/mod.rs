@@ -6,6 +6,7 @@
 
 pub mod action;
 pub mod app;
+pub mod backend;
 pub mod blades;
 pub mod data;
 pub mod format;
@@ -24,31 +25,21 @@ use std::time::{Duration, Instant};
 
 use futures::{Stream, StreamExt};
 use ratatui::Terminal;
-use ratatui::backend::Backend;
 use ratatui::crossterm::event::{Event, EventStream};
 use tokio::sync::Notify;
 use tokio::sync::mpsc;
 
 pub use action::{Action, Effect};
 pub use app::App;
+pub use backend::{Backend, BackendError, BackendOptions};
 
 use crate::client::ArmClient;
-use crate::emulator::{self, Emulator};
 use tasks::{Effects, PollIntervals};
 use theme::Theme;
 
 pub struct Options {
-    pub endpoint: Option<String>,
-    pub token: Option<String>,
-    pub time_scale: f64,
-    pub fleet: String,
+    pub backend: BackendOptions,
     pub log: Option<PathBuf>,
-    /// Real Azure (`--azure`): `endpoint` defaults to management.azure.com, the token comes from
-    /// `AZURE_ACCESS_TOKEN` or `az`, and only `subscription` is listed.
-    pub azure: bool,
-    pub subscription: Option<String>,
-    /// The embedded emulator's data plane (`--data-plane`).
-    pub data_plane: emulator::DataPlaneChoice,
 }
 
 /// What a run of the loop did (for benchmarks and tests).
@@ -63,7 +54,7 @@ const TICK: Duration = Duration::from_millis(250);
 
 /// Runs the console until the user quits, `stop` resolves, or the events end. Generic over the
 /// terminal backend and the event source, so it runs headless in tests and benchmarks.
-pub async fn event_loop<B: Backend, E>(
+pub async fn event_loop<B: ratatui::backend::Backend, E>(
     terminal: &mut Terminal<B>,
     app: &mut App,
     client: ArmClient,
@@ -176,77 +167,18 @@ async fn termination() {
 /// `georep`: the console, on `--endpoint` or on the embedded demo emulator.
 pub async fn run(options: Options) -> ExitCode {
     let _ = color_eyre::install();
-    let mut intervals = PollIntervals::default();
-    let (label, client, embedded) = match &options.endpoint {
-        _ if options.azure => {
-            let Some(subscription) = options.subscription.clone().filter(|s| !s.trim().is_empty()) else {
-                eprintln!(
-                    "georep: --azure needs --subscription ID (or AZURE_SUBSCRIPTION_ID): the subscription to show"
-                );
+    let Backend { label, client, intervals, embedded } =
+        match backend::connect(&options.backend, |what| eprintln!("georep: {what}"), interrupted()).await {
+            Ok(b) => b,
+            Err(e @ BackendError::Usage(_)) => {
+                eprintln!("georep: {e}");
                 return ExitCode::from(2);
-            };
-            let client = match ArmClient::azure(options.endpoint.as_deref(), Some(subscription)) {
-                Ok(c) => c,
-                Err(e) => {
-                    eprintln!("georep: {e}");
-                    return ExitCode::from(2);
-                }
-            };
-            // Before the terminal is taken over: a missing token is said on the shell.
-            if let Err(e) = client.check_credential().await {
+            }
+            Err(e) => {
                 eprintln!("georep: {e}");
                 return ExitCode::FAILURE;
             }
-            intervals = PollIntervals::azure();
-            let host = client.base().trim_start_matches("https://").trim_start_matches("http://").to_string();
-            (host, client, None)
-        }
-        Some(endpoint) => match ArmClient::new(endpoint, options.token.clone()) {
-            Ok(c) => (
-                endpoint.trim_start_matches("http://").trim_start_matches("https://").trim_end_matches('/').to_string(),
-                c,
-                None,
-            ),
-            Err(e) => {
-                eprintln!("georep: {e}");
-                return ExitCode::from(2);
-            }
-        },
-        None => {
-            let config =
-                emulator::Config { fleet: options.fleet.clone(), time_scale: options.time_scale, ..Default::default() };
-            let real = matches!(options.data_plane, emulator::DataPlaneChoice::Redis(_));
-            let running = match Emulator::with_data_plane(config, &options.data_plane) {
-                // Before the terminal is taken over, SIGTERM and Ctrl-C still stop the start-up (and the
-                // redis-servers it started).
-                Ok(emu) => tokio::select! {
-                    r = async {
-                        if real {
-                            eprintln!("georep: starting a redis-server for every shard and filling the caches…");
-                        }
-                        emu.bind("127.0.0.1:0".parse().expect("a valid address")).await
-                    } => r,
-                    _ = interrupted() => return ExitCode::FAILURE,
-                },
-                Err(e) => Err(e),
-            };
-            let running = match running {
-                Ok(r) => r,
-                Err(e) => {
-                    eprintln!("georep: cannot start the demo backend: {e}");
-                    return ExitCode::FAILURE;
-                }
-            };
-            let label = if real { "demo backend · real Redis" } else { "demo backend" };
-            match ArmClient::new(&running.url(), None) {
-                Ok(c) => (label.to_string(), c, Some(running)),
-                Err(e) => {
-                    eprintln!("georep: {e}");
-                    return ExitCode::FAILURE;
-                }
-            }
-        }
-    };
+        };
     tracing::info!(backend = %label, log = ?options.log, "console starting");
 
     let mut terminal = ratatui::init();
