@@ -181,7 +181,28 @@ pub async fn run(options: Options) -> ExitCode {
         };
     tracing::info!(backend = %label, log = ?options.log, "console starting");
 
-    let mut terminal = ratatui::init();
+    // Without a terminal there is nothing to draw on: say so instead of failing inside ratatui.
+    use std::io::IsTerminal;
+    if !(io::stdout().is_terminal() && io::stdin().is_terminal()) {
+        eprintln!(
+            "georep: the console needs a terminal (stdin and stdout are not both a tty); for scripts use the \
+             subcommands, e.g. `georep caches list`, or `georep --help`"
+        );
+        if let Some(running) = embedded {
+            running.shutdown().await;
+        }
+        return ExitCode::from(2);
+    }
+    let mut terminal = match ratatui::try_init() {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("georep: cannot set up the terminal: {e}");
+            if let Some(running) = embedded {
+                running.shutdown().await;
+            }
+            return ExitCode::FAILURE;
+        }
+    };
     let _ = ratatui::crossterm::execute!(io::stdout(), ratatui::crossterm::event::EnableMouseCapture);
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
