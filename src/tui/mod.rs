@@ -212,7 +212,9 @@ pub async fn run(options: Options) -> ExitCode {
     let mut app = App::new(label, Theme::from_env());
     let result = event_loop(&mut terminal, &mut app, client, EventStream::new(), intervals, termination()).await;
     let _ = ratatui::crossterm::execute!(io::stdout(), ratatui::crossterm::event::DisableMouseCapture);
-    ratatui::restore();
+    // The terminal may be gone (the window closed, SIGHUP): nothing here may panic on a failed write,
+    // or the emulator below is never shut down and a real data plane's redis-servers outlive us.
+    let _ = ratatui::try_restore();
     if let Some(running) = embedded {
         // Stops the embedded emulator's data plane too: the real one's redis-servers are reaped here.
         running.shutdown().await;
@@ -220,7 +222,8 @@ pub async fn run(options: Options) -> ExitCode {
     match result {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("georep: terminal error: {e}");
+            use std::io::Write;
+            let _ = writeln!(io::stderr(), "georep: terminal error: {e}");
             ExitCode::FAILURE
         }
     }
