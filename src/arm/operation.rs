@@ -15,13 +15,10 @@ open_enum!(
 );
 
 impl OperationState {
-    /// Whether the operation has ended (anything but InProgress, including states we don't know
-    /// but ARM calls terminal).
+    /// Whether the operation has ended. As in ARM's async-operation contract (and azure-core), only
+    /// Succeeded, Failed and Canceled are final: any other value, known or not, means keep polling.
     pub fn is_terminal(&self) -> bool {
-        !matches!(self, OperationState::InProgress)
-            && !matches!(self, OperationState::Other(s) if s.eq_ignore_ascii_case("Accepted")
-                || s.eq_ignore_ascii_case("Running") || s.eq_ignore_ascii_case("Creating")
-                || s.eq_ignore_ascii_case("Deleting") || s.eq_ignore_ascii_case("Updating"))
+        matches!(self, OperationState::Succeeded | OperationState::Failed | OperationState::Canceled)
     }
 }
 

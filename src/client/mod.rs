@@ -164,8 +164,25 @@ impl ArmClient {
         format!("{}{}?api-version={}", self.base, path, api_version)
     }
 
+    /// Whether `url` is on the endpoint's own origin (scheme, host and port). URLs from responses
+    /// (`nextLink`, `Azure-AsyncOperation`, `Location`) could name any host: the token goes only here.
+    fn same_origin(&self, url: &str) -> bool {
+        match (reqwest::Url::parse(url), reqwest::Url::parse(&self.base)) {
+            (Ok(a), Ok(b)) => {
+                a.scheme() == b.scheme()
+                    && a.host_str().map(str::to_ascii_lowercase) == b.host_str().map(str::to_ascii_lowercase)
+                    && a.port_or_known_default() == b.port_or_known_default()
+            }
+            _ => false,
+        }
+    }
+
     async fn request(&self, method: Method, url: &str) -> Result<reqwest::RequestBuilder, ClientError> {
         let mut rb = self.http.request(method, url).header(header::ACCEPT, "application/json");
+        if !self.same_origin(url) {
+            tracing::warn!("a URL from the service points at another origin: sending it without the token");
+            return Ok(rb);
+        }
         if let Some(t) = self.credential.token().await? {
             // bearer_auth marks the header sensitive: it is left out of reqwest's and hyper's Debug.
             rb = rb.bearer_auth(t.expose());
@@ -407,4 +424,19 @@ async fn decode<T: DeserializeOwned>(resp: reqwest::Response) -> Result<T, Clien
             request_id.map(|r| format!(" (request {r})")).unwrap_or_default()
         ))
     })
+}
+
+#[cfg(test)]
+mod origin_tests {
+    use super::ArmClient;
+
+    #[test]
+    fn the_token_goes_only_to_the_endpoints_origin() {
+        let c = ArmClient::new("http://127.0.0.1:8080", Some("t0ken".into())).expect("a client");
+        assert!(c.same_origin("http://127.0.0.1:8080/subscriptions?api-version=2022-12-01"));
+        assert!(!c.same_origin("http://127.0.0.1:8081/subscriptions"));
+        assert!(!c.same_origin("https://127.0.0.1:8080/subscriptions"));
+        assert!(!c.same_origin("http://elsewhere.example/subscriptions"));
+        assert!(!c.same_origin("not a url"));
+    }
 }

@@ -139,6 +139,11 @@ pub fn load(text: &str) -> Result<Fleet, FleetError> {
         if c.shard_count.is_some() && tier != SkuName::Premium {
             return Err(bad("only Premium caches can be clustered".into()));
         }
+        if let Some(n) = c.shard_count
+            && !(1..=30).contains(&n)
+        {
+            return Err(bad(format!("shardCount {n} is out of range: a clustered cache has 1 to 30 shards")));
+        }
         let mut config = RedisConfiguration::default();
         match c.persistence.as_deref().map(str::to_ascii_lowercase).as_deref() {
             None | Some("") | Some("none") => {}

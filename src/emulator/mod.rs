@@ -88,8 +88,18 @@ pub(crate) struct Inner {
     pub state: Mutex<State>,
     pub data_plane: Box<dyn DataPlane>,
     last_persist: Mutex<std::time::Instant>,
+    /// Each serialised state gets the next number; the file takes a state only if it is newer than
+    /// the one it holds, so writes made outside the state lock cannot go back in time.
+    persist_version: std::sync::atomic::AtomicU64,
+    written_version: Mutex<u64>,
     /// Requests seen, for `throttle_every`.
     pub requests: std::sync::atomic::AtomicU64,
+}
+
+/// A serialised state waiting to be written to the state file.
+struct Snapshot {
+    version: u64,
+    bytes: Vec<u8>,
 }
 
 /// A handle on the emulator's state; cheap to clone.
@@ -121,10 +131,8 @@ impl Running {
         let _ = this.stop.send(true);
         let _ = (&mut this.server).await;
         let _ = (&mut this.driver).await;
-        {
-            let state = this.emulator.lock();
-            let _ = this.emulator.persist(&state);
-        }
+        let snapshot = this.emulator.snapshot_for_file(&this.emulator.lock());
+        this.emulator.persist(snapshot);
         this.emulator.inner.data_plane.shutdown();
     }
 }
@@ -159,6 +167,8 @@ impl Emulator {
                 state: Mutex::new(state),
                 data_plane,
                 last_persist: Mutex::new(std::time::Instant::now()),
+                persist_version: std::sync::atomic::AtomicU64::new(0),
+                written_version: Mutex::new(0),
                 requests: std::sync::atomic::AtomicU64::new(0),
             }),
         })
@@ -218,18 +228,34 @@ impl Emulator {
         (10.0 / self.inner.config.time_scale).round().clamp(1.0, 60.0) as u64
     }
 
-    /// Writes the state file, if there is one.
-    fn persist(&self, state: &State) -> Result<(), ArmError> {
-        let Some(path) = &self.inner.config.state_file else { return Ok(()) };
+    /// What the state file should hold now, serialised under the state lock (cheap); write it with
+    /// [`Emulator::persist`] once the lock is released, so requests never wait on the disk.
+    fn snapshot_for_file(&self, state: &State) -> Option<Snapshot> {
+        self.inner.config.state_file.as_ref()?;
+        let version = self.inner.persist_version.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        match serde_json::to_vec(state) {
+            Ok(bytes) => Some(Snapshot { version, bytes }),
+            Err(e) => {
+                tracing::error!(error = %e, "serialising state failed");
+                None
+            }
+        }
+    }
+
+    /// Writes a snapshot to the state file unless a newer one is there already. A failure is logged,
+    /// not answered: it comes after the change (and the data plane's work) has been made, so the
+    /// request that caused it has succeeded.
+    fn persist(&self, snapshot: Option<Snapshot>) {
+        let (Some(path), Some(snap)) = (&self.inner.config.state_file, snapshot) else { return };
+        let mut written = self.inner.written_version.lock().unwrap_or_else(|e| e.into_inner());
+        if snap.version <= *written {
+            return;
+        }
         *self.inner.last_persist.lock().unwrap_or_else(|e| e.into_inner()) = std::time::Instant::now();
-        store::write_state(path, state).map_err(|e| {
-            tracing::error!(error = %e, "persisting state failed");
-            ArmError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "InternalServerError",
-                "The emulator could not save its state.",
-            )
-        })
+        match store::write_state_bytes(path, &snap.bytes) {
+            Ok(()) => *written = snap.version,
+            Err(e) => tracing::error!(error = %e, "persisting state failed"),
+        }
     }
 
     /// One pass of the operation driver.
@@ -240,7 +266,9 @@ impl Emulator {
         operations::observe(&mut state, self.inner.data_plane.as_ref());
         let due = self.inner.last_persist.lock().unwrap_or_else(|e| e.into_inner()).elapsed() >= Duration::from_secs(1);
         if changes.structural || (changes.progress && due) {
-            let _ = self.persist(&state);
+            let snapshot = self.snapshot_for_file(&state);
+            drop(state);
+            self.persist(snapshot);
         }
     }
 

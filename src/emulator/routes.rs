@@ -515,13 +515,11 @@ fn put_linked_server(emu: &Emulator, req: &Req, id: &ResourceId, body: &[u8]) ->
         return Err(ArmError::from_detail(StatusCode::BAD_REQUEST, e));
     }
     state.push_operation(op.clone());
-    emu.persist(&state)?;
-    let entry = state
-        .linked_servers(&cache_id)
-        .into_iter()
-        .find(|l| l.name().eq_ignore_ascii_case(&wanted))
-        .ok_or_else(|| linked_server_not_found(id))?;
+    let snapshot = emu.snapshot_for_file(&state);
+    let entry = state.linked_servers(&cache_id).into_iter().find(|l| l.name().eq_ignore_ascii_case(&wanted));
     drop(state);
+    emu.persist(snapshot);
+    let entry = entry.ok_or_else(|| linked_server_not_found(id))?;
     tracing::info!(primary = %cache_id, secondary = %linked_id, op = %op.id, "link started");
     let resource_url = format!("{}{}?api-version={API_VERSION}", req.base, id);
     Ok(with_headers(json(StatusCode::CREATED, &shown(emu, entry)), lro_headers(emu, req, &op, &resource_url)))
@@ -585,8 +583,9 @@ fn delete_linked_server(emu: &Emulator, req: &Req, id: &ResourceId) -> Result<Re
         return Err(ArmError::from_detail(StatusCode::BAD_REQUEST, e));
     }
     state.push_operation(op.clone());
-    emu.persist(&state)?;
+    let snapshot = emu.snapshot_for_file(&state);
     drop(state);
+    emu.persist(snapshot);
     tracing::info!(primary = %link.primary, secondary = %link.secondary, op = %op.id, "unlink started");
     let resp = (StatusCode::ACCEPTED, Body::empty()).into_response();
     Ok(with_headers(resp, lro_headers(emu, req, &op, "")))

@@ -269,16 +269,22 @@ pub fn read_state(path: &Path) -> Result<Option<State>, StateFileError> {
 /// Writes the state atomically: a temporary file in the same directory, fsync, rename, fsync the directory.
 /// A crash at any point leaves either the old file or the new one, never a torn one.
 pub fn write_state(path: &Path, state: &State) -> Result<(), StateFileError> {
+    let bytes = serde_json::to_vec(state)
+        .map_err(|e| StateFileError::Write { path: path.into(), source: std::io::Error::other(e) })?;
+    write_state_bytes(path, &bytes)
+}
+
+/// [`write_state`] of a state already serialised (so that the file is written without the state lock).
+pub fn write_state_bytes(path: &Path, bytes: &[u8]) -> Result<(), StateFileError> {
     let err = |source| StateFileError::Write { path: path.into(), source };
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let bytes = serde_json::to_vec(state).map_err(|e| err(std::io::Error::other(e)))?;
     let tmp = dir.join(format!(
         ".{}.tmp-{}",
         path.file_name().and_then(|n| n.to_str()).unwrap_or("state"),
         std::process::id()
     ));
     let mut f = std::fs::File::create(&tmp).map_err(err)?;
-    f.write_all(&bytes).map_err(err)?;
+    f.write_all(bytes).map_err(err)?;
     f.sync_all().map_err(err)?;
     drop(f);
     std::fs::rename(&tmp, path).map_err(err)?;
