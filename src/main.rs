@@ -1,5 +1,6 @@
 //! `georep`: the console (default), `georep serve` (the ARM emulator), `georep ssh` (the console over SSH).
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -298,7 +299,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
                 emu.bind(args.listen).await
             } => r,
             _ = wait_for_signal() => {
-                println!("georep serve: stopped while starting");
+                let _ = writeln!(std::io::stdout(), "georep serve: stopped while starting");
                 return ExitCode::FAILURE;
             }
         },
@@ -320,18 +321,22 @@ async fn serve(args: ServeArgs) -> ExitCode {
         if args.azure_like { ", Azure-like" } else { "" }
     );
     wait_for_signal().await;
-    println!("georep serve: stopping");
+    // Not println!: after SIGHUP the terminal is gone, and a panic on the failed write must not come
+    // before the shutdown below.
+    let _ = writeln!(std::io::stdout(), "georep serve: stopping");
     running.shutdown().await;
     ExitCode::SUCCESS
 }
 
+/// Ctrl-C, SIGTERM, or SIGHUP (the terminal closed): without SIGHUP here its default action would end
+/// the process at once, leaving a real data plane's redis-servers running.
 async fn wait_for_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        let mut term = match signal(SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
+        let (mut term, mut hup) = match (signal(SignalKind::terminate()), signal(SignalKind::hangup())) {
+            (Ok(term), Ok(hup)) => (term, hup),
+            _ => {
                 let _ = tokio::signal::ctrl_c().await;
                 return;
             }
@@ -339,6 +344,7 @@ async fn wait_for_signal() {
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             _ = term.recv() => {}
+            _ = hup.recv() => {}
         }
     }
     #[cfg(not(unix))]

@@ -604,3 +604,52 @@ fn overview_of_a_failed_primary() {
     app.open_cache(inventory_eus(), MenuItem::Overview);
     snap("overview_live_failed_primary", &mut app);
 }
+
+/// A context menu belongs to its cache: when that cache leaves the Compatible list under it (here it
+/// starts scaling), the menu closes instead of acting on the cache that takes its row.
+#[test]
+fn a_context_menu_closes_when_its_cache_leaves_the_list() {
+    let mut state = fleet_state();
+    let mut app = app_with(&state);
+    app.open_compatible(prod_eus());
+    let row = |app: &App| match app.top() {
+        Blade::Compatible(c) => (c.rows.get(c.selected).map(|r| r.id.clone()), c.menu),
+        _ => (None, None),
+    };
+    while row(&app).0 != Some(dr_weu()) {
+        key(&mut app, KeyCode::Down);
+    }
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(row(&app), (Some(dr_weu()), Some(0)), "the menu is open on contoso-dr-weu");
+
+    state.cache_mut(&dr_weu()).expect("dr-weu").resource.properties.provisioning_state =
+        Some(georep::arm::ProvisioningState::Scaling);
+    load(&mut app, &state);
+    let (selected, menu) = row(&app);
+    assert_ne!(selected, Some(dr_weu()), "contoso-dr-weu is no longer compatible");
+    assert_eq!(menu, None, "its menu closed with it");
+}
+
+/// An unlink the service finishes at once (200/204, no operation to follow) ends with a notification,
+/// as every other operation does.
+#[test]
+fn an_unlink_done_at_once_is_notified() {
+    let mut app = app();
+    app.data.ops.push(TrackedOp {
+        kind: OpKind::Unlink,
+        primary: inventory_eus(),
+        secondary: inventory_weu(),
+        percent: None,
+        ..tracked_link()
+    });
+    app.update(Action::OperationAccepted { op: 1, lro: None });
+    let op = &app.data.ops[0];
+    assert_eq!((op.running(), &op.state), (false, &OperationState::Succeeded));
+    let last = app.notifications.items.last().expect("a notification");
+    assert_eq!(last.level, Level::Success);
+    assert!(
+        last.text.contains("Unlinking contoso-inventory-weu from contoso-inventory-eus succeeded"),
+        "{}",
+        last.text
+    );
+}

@@ -49,19 +49,44 @@ impl AuthorizedKeys {
     }
 }
 
-/// The keys of an `authorized_keys` text, and the number of lines that are not keys. Options before a
-/// key (`no-pty,from="..." ssh-ed25519 AAAA...`) are allowed and ignored: every key here gets the same
-/// console.
+/// Options that only take something away which the console never offers (forwarding, rc files): a
+/// key with only these gets the console. Any other option (`command=`, `restrict`, `no-pty`, `from=`,
+/// `cert-authority`, ...) limits the key in a way georep does not enforce, so such a key is refused
+/// rather than given more than its owner meant.
+const HARMLESS_OPTIONS: [&str; 4] = ["no-agent-forwarding", "no-port-forwarding", "no-x11-forwarding", "no-user-rc"];
+
+/// The keys of an `authorized_keys` text, and the number of lines skipped: lines that are not keys, and
+/// keys whose options restrict them (see [`HARMLESS_OPTIONS`]).
 pub fn parse(text: &str) -> (Vec<PublicKey>, usize) {
     let mut keys = Vec::new();
-    let mut bad = 0;
+    let mut skipped = 0;
     for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
         match line.parse::<Entry>().map(|e| e.public_key().clone()).or_else(|_| after_options(line)) {
-            Ok(key) => keys.push(key),
-            Err(_) => bad += 1,
+            Ok(key) => match restriction(line, &key) {
+                None => keys.push(key),
+                Some(option) => {
+                    tracing::warn!(option, "authorized keys: a key with this option is not let in to the console");
+                    skipped += 1;
+                }
+            },
+            Err(_) => skipped += 1,
         }
     }
-    (keys, bad)
+    (keys, skipped)
+}
+
+/// The first option before `key` on its line that is not harmless, if any.
+fn restriction(line: &str, key: &PublicKey) -> Option<String> {
+    let openssh = key.to_openssh().ok()?;
+    let base64 = openssh.split_whitespace().nth(1)?;
+    let at = line.find(base64)?;
+    let before_key = line[..at].trim_end();
+    // Drop the algorithm name: what is left are the options.
+    let options = before_key.rsplit_once(char::is_whitespace).map(|(o, _)| o.trim()).unwrap_or("");
+    options
+        .split(',')
+        .map(|o| o.split('=').next().unwrap_or("").trim().to_ascii_lowercase())
+        .find(|name| !name.is_empty() && !HARMLESS_OPTIONS.contains(&name.as_str()))
 }
 
 /// The key of a line with options and no comment, which `Entry` cannot tell from a key with a comment:
@@ -113,7 +138,7 @@ mod tests {
         let a = super::super::host_key::generate();
         let b = super::super::host_key::generate();
         let text = format!(
-            "# a comment\n\n{}\nno-pty,command=\"ssh-add -l\" {}\nnot a key at all\n  {} with a comment  \n",
+            "# a comment\n\n{}\nno-port-forwarding,no-agent-forwarding {}\nnot a key at all\n  {} with a comment  \n",
             a.public_key().to_openssh().expect("openssh"),
             b.public_key().to_openssh().expect("openssh"),
             a.public_key().to_openssh().expect("openssh")
@@ -123,6 +148,26 @@ mod tests {
         assert_eq!(keys[1].key_data(), b.public_key().key_data());
         assert_eq!(bad, 1);
         assert_eq!(keys[0].key_data(), a.public_key().key_data());
+    }
+
+    #[test]
+    fn restricted_keys_are_refused() {
+        let key = super::super::host_key::generate();
+        let openssh = key.public_key().to_openssh().expect("openssh");
+        for options in [
+            "command=\"ssh-add -l\"",
+            "no-pty",
+            "restrict",
+            "from=\"10.0.0.1\"",
+            "cert-authority",
+            "no-port-forwarding,command=\"backup\"",
+        ] {
+            let (keys, skipped) = parse(&format!("{options} {openssh} backup key"));
+            assert!(keys.is_empty(), "{options}: let in");
+            assert_eq!(skipped, 1, "{options}");
+        }
+        let (keys, _) = parse(&format!("no-x11-forwarding,no-user-rc {openssh}"));
+        assert_eq!(keys.len(), 1, "harmless options keep the key");
     }
 
     #[test]

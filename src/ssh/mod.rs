@@ -15,6 +15,7 @@ pub mod pty_backend;
 pub mod server;
 pub mod session;
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -90,7 +91,11 @@ pub async fn run(options: Options) -> ExitCode {
     let keys = AuthorizedKeys::new(options.authorized_keys.clone().or_else(AuthorizedKeys::default_path));
     let key_summary = match (keys.load(), keys.path()) {
         (Ok((k, bad)), Some(p)) => {
-            let skipped = if bad > 0 { format!(", {bad} unreadable lines skipped") } else { String::new() };
+            let skipped = if bad > 0 {
+                format!(", {bad} lines skipped (not keys, or keys restricted by options)")
+            } else {
+                String::new()
+            };
             let noun = if k.len() == 1 { "key" } else { "keys" };
             (k.len(), format!("{} public {noun} from {}{skipped}", k.len(), p.display()))
         }
@@ -172,7 +177,9 @@ pub async fn run(options: Options) -> ExitCode {
     tracing::info!(%addr, backend = %label, read_only = options.read_only, "ssh server started");
 
     wait_for_signal().await;
-    println!("georep ssh: stopping ({} sessions open)", server.sessions());
+    // Not println!: after SIGHUP the terminal may be gone, and a panic on the failed write would skip the
+    // orderly shutdown below (sessions told and their terminals given back, the backend stopped).
+    let _ = writeln!(std::io::stdout(), "georep ssh: stopping ({} sessions open)", server.sessions());
     server.shutdown().await;
     if let Some(running) = embedded {
         running.shutdown().await;

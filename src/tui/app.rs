@@ -101,7 +101,17 @@ impl App {
 
     /// Whether the loop should send ticks: something animates, counts time or will expire.
     pub fn wants_ticks(&self) -> bool {
-        self.data.busy() || self.notice.is_some()
+        self.animating() || self.notice.is_some()
+    }
+
+    /// The screen shows something that moves with time: the open cache's link or operation. Home and
+    /// the lists show status words only, so an operation elsewhere costs them no frames.
+    pub fn animating(&self) -> bool {
+        match self.top() {
+            Blade::Cache(b) => self.data.moving(&b.id),
+            Blade::Details(id) => self.data.moving(id),
+            Blade::Home | Blade::Compatible(_) => false,
+        }
     }
 
     /// Sets the console clock (the loop calls this before each update).
@@ -131,7 +141,7 @@ impl App {
                     self.notice = None;
                     self.dirty = true;
                 }
-                if self.data.busy() {
+                if self.animating() {
                     self.dirty = true;
                 }
             }
@@ -158,7 +168,6 @@ impl App {
                 }
             }
             Action::OperationAccepted { op, lro } => {
-                let clock = self.data.clock;
                 let Some(o) = self.op_mut(op) else { return fx };
                 match lro {
                     Some(lro) => {
@@ -166,9 +175,8 @@ impl App {
                         fx.push(Effect::PollOperation { op, lro });
                     }
                     None => {
-                        // Nothing was there to remove.
-                        o.state = OperationState::Succeeded;
-                        o.finished = Some(clock);
+                        // Done at once (nothing was there to remove): ended, and said so, as any other.
+                        self.finish_op(op, OperationState::Succeeded, None);
                         fx.push(Effect::Refresh);
                     }
                 }

@@ -3,9 +3,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use crate::arm::{
-    LinkedServer, OperationState, ProvisioningState, RedisResource, ReplicationRole, ResourceId, Subscription,
-};
+use crate::arm::{LinkedServer, OperationState, RedisResource, ReplicationRole, ResourceId, Subscription};
 use crate::client::Lro;
 
 /// The role a cache plays in geo-replication.
@@ -136,14 +134,13 @@ impl Data {
         self.op_for(id).filter(|o| o.running())
     }
 
-    /// Something is moving: an operation runs here or elsewhere on the backend.
-    pub fn busy(&self) -> bool {
-        self.ops.iter().any(TrackedOp::running)
-            || self.caches.iter().any(|c| {
-                matches!(
-                    c.properties.provisioning_state,
-                    Some(ProvisioningState::Linking | ProvisioningState::Unlinking)
-                )
-            })
+    /// Something about this cache moves on screen (a spinner, a gauge, a clock): an operation this
+    /// console runs on it, or a link or unlink in flight on the backend.
+    pub fn moving(&self, id: &ResourceId) -> bool {
+        self.running_op_for(id).is_some()
+            || self.cache(id).is_some_and(|c| crate::geo::World::has_operation(&crate::geo::FromResources, c))
+            || self
+                .link(id)
+                .is_some_and(|l| matches!(l.entry.provisioning_state(), "Creating" | "Syncing" | "Deleting"))
     }
 }

@@ -137,38 +137,37 @@ fn backend_error<E: std::error::Error + Send + Sync + 'static>(e: E) -> io::Erro
     }
 }
 
-/// Resolves on Ctrl-C or SIGTERM, before the terminal is in raw mode.
-async fn interrupted() {
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = termination() => {}
-    }
-}
-
-/// Resolves on SIGTERM or SIGHUP (Ctrl-C arrives as a key in raw mode).
+/// Resolves on SIGTERM, SIGHUP or SIGINT. In raw mode Ctrl-C arrives as a key, but a SIGINT sent by
+/// other means (`kill -INT`) must still end the console: once tokio listens for SIGINT (during
+/// start-up) its default action is gone, and without a listener here it would be ignored.
 async fn termination() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match (signal(SignalKind::terminate()), signal(SignalKind::hangup())) {
-            (Ok(mut term), Ok(mut hup)) => {
+        match (signal(SignalKind::terminate()), signal(SignalKind::hangup()), signal(SignalKind::interrupt())) {
+            (Ok(mut term), Ok(mut hup), Ok(mut int)) => {
                 tokio::select! {
                     _ = term.recv() => {}
                     _ = hup.recv() => {}
+                    _ = int.recv() => {}
                 }
             }
             _ => std::future::pending::<()>().await,
         }
     }
     #[cfg(not(unix))]
-    std::future::pending::<()>().await
+    {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await
+        }
+    }
 }
 
 /// `georep`: the console, on `--endpoint` or on the embedded demo emulator.
 pub async fn run(options: Options) -> ExitCode {
     let _ = color_eyre::install();
     let Backend { label, client, intervals, embedded } =
-        match backend::connect(&options.backend, |what| eprintln!("georep: {what}"), interrupted()).await {
+        match backend::connect(&options.backend, |what| eprintln!("georep: {what}"), termination()).await {
             Ok(b) => b,
             Err(e @ BackendError::Usage(_)) => {
                 eprintln!("georep: {e}");
@@ -196,6 +195,8 @@ pub async fn run(options: Options) -> ExitCode {
     let mut terminal = match ratatui::try_init() {
         Ok(t) => t,
         Err(e) => {
+            // try_init may have switched to raw mode or the alternate screen before it failed.
+            let _ = ratatui::try_restore();
             eprintln!("georep: cannot set up the terminal: {e}");
             if let Some(running) = embedded {
                 running.shutdown().await;

@@ -81,6 +81,10 @@ impl Effects {
                     let mut failures = 0;
                     loop {
                         tokio::time::sleep(wait.clamp(Duration::from_millis(100), Duration::from_secs(120))).await;
+                        // The console is gone (quit, or its SSH session ended): nobody is watching.
+                        if this.tx.is_closed() {
+                            return;
+                        }
                         match this.client.poll(&lro).await {
                             Ok(status) => {
                                 failures = 0;

@@ -57,6 +57,7 @@ impl CompatibleCaches {
         let keep = self.rows.get(self.selected).map(|r| r.id.clone());
         let Some(primary) = data.cache(&self.primary) else {
             self.rows.clear();
+            self.menu = None;
             return;
         };
         let mut compatible = Vec::new();
@@ -78,10 +79,11 @@ impl CompatibleCaches {
         if self.show_incompatible {
             self.rows.extend(incompatible);
         }
-        if let Some(keep) = keep
-            && let Some(i) = self.rows.iter().position(|r| r.id == keep)
-        {
-            self.selected = i;
+        match keep.and_then(|keep| self.rows.iter().position(|r| r.id == keep)) {
+            Some(i) => self.selected = i,
+            // The selected cache left the list: its context menu must not act on the cache now in its
+            // place.
+            None => self.menu = None,
         }
         self.selected = self.selected.min(self.rows.len().saturating_sub(1));
     }
