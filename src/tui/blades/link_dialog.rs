@@ -116,12 +116,5 @@ pub fn render(app: &App, d: &LinkDialog, screen: Rect, buf: &mut Buffer) {
 }
 
 pub fn hit(app: &App, d: &LinkDialog, screen: Rect, x: u16, y: u16) -> Option<Click> {
-    let (c, x_) = dialog::buttons(fit(app, d, screen).0, "Link");
-    if c.contains((x, y).into()) {
-        Some(Click::DialogConfirm)
-    } else if x_.contains((x, y).into()) {
-        Some(Click::DialogCancel)
-    } else {
-        None
-    }
+    dialog::hit(fit(app, d, screen).0, "Link", x, y)
 }

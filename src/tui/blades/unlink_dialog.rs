@@ -65,12 +65,5 @@ pub fn render(app: &App, d: &UnlinkDialog, screen: Rect, buf: &mut Buffer) {
 }
 
 pub fn hit(app: &App, d: &UnlinkDialog, screen: Rect, x: u16, y: u16) -> Option<Click> {
-    let (c, x_) = dialog::buttons(fit(app, d, screen).0, "Unlink");
-    if c.contains((x, y).into()) {
-        Some(Click::DialogConfirm)
-    } else if x_.contains((x, y).into()) {
-        Some(Click::DialogCancel)
-    } else {
-        None
-    }
+    dialog::hit(fit(app, d, screen).0, "Unlink", x, y)
 }

@@ -50,6 +50,19 @@ pub fn buttons(area: Rect, confirm: &str) -> (Rect, Rect) {
     (Rect::new(x, y, cw, 1), Rect::new(x + cw + 2, y, cancel_w, 1))
 }
 
+/// Which button of a confirmation dialog (in `area`, confirm button labelled `confirm`) is at (x, y).
+pub fn hit(area: Rect, confirm: &str, x: u16, y: u16) -> Option<crate::tui::blades::Click> {
+    use crate::tui::blades::Click;
+    let (c, cancel) = buttons(area, confirm);
+    if c.contains((x, y).into()) {
+        Some(Click::DialogConfirm)
+    } else if cancel.contains((x, y).into()) {
+        Some(Click::DialogCancel)
+    } else {
+        None
+    }
+}
+
 /// Dims everything already drawn, as the portal greys the page under a dialog.
 pub fn dim(screen: Rect, buf: &mut Buffer, t: &Theme) {
     for y in screen.top()..screen.bottom() {
