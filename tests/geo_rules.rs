@@ -464,3 +464,37 @@ fn link_speed_is_slower_across_continents() {
     let unknown = link_speed_factor("East US", "Mars North");
     assert!(0.0 < unknown && unknown < across && across < 1.0);
 }
+
+#[test]
+fn own_reasons_are_the_ones_compatibility_gives_about_that_cache() {
+    use georep::geo::{Side, own_reasons};
+    let cases = [
+        primary(),
+        standard(primary()),
+        with_persistence(primary(), "true", "false"),
+        with_state(primary(), ProvisioningState::Failed),
+        linked_to(primary(), "elsewhere"),
+        with_state(primary(), ProvisioningState::Linking),
+    ];
+    for p in cases {
+        let own = own_reasons(Side::Primary, &p, &FromResources);
+        let all = check(&p, &secondary());
+        let about_primary: Vec<_> = all
+            .into_iter()
+            .filter(|r| {
+                matches!(
+                    r,
+                    Incompatibility::NotPremium { side: Side::Primary, .. }
+                        | Incompatibility::PersistenceEnabled { side: Side::Primary, .. }
+                        | Incompatibility::AlreadyLinked { side: Side::Primary }
+                        | Incompatibility::OperationInProgress { side: Side::Primary, .. }
+                        | Incompatibility::NotRunning { side: Side::Primary, .. }
+                )
+            })
+            .collect();
+        assert_eq!(own, about_primary, "{:?}", p.properties.provisioning_state);
+    }
+    assert!(own_reasons(Side::Primary, &primary(), &FromResources).is_empty());
+    let failed = own_reasons(Side::Primary, &with_state(primary(), ProvisioningState::Failed), &FromResources);
+    assert_eq!(failed.first().map(|r| r.code()), Some("NotRunning"));
+}

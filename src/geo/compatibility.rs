@@ -145,9 +145,7 @@ pub fn compatibility(primary: &RedisResource, candidate: &RedisResource, world: 
     }
     let sides = [(Side::Primary, primary), (Side::Secondary, candidate)];
     for (side, cache) in sides {
-        if !cache.is_premium() {
-            out.push(Incompatibility::NotPremium { side, tier: cache.properties.sku.name.to_string() });
-        }
+        out.extend(tier_reason(side, cache));
     }
     if same_region(&primary.location, &candidate.location) {
         out.push(Incompatibility::SameRegion { region: region_display_name(&primary.location) });
@@ -176,27 +174,49 @@ pub fn compatibility(primary: &RedisResource, candidate: &RedisResource, world: 
         });
     }
     for (side, cache) in sides {
-        let kinds = match (cache.rdb_enabled(), cache.aof_enabled()) {
-            (true, true) => Some("RDB and AOF"),
-            (true, false) => Some("RDB"),
-            (false, true) => Some("AOF"),
-            (false, false) => None,
-        };
-        if let Some(kinds) = kinds {
-            out.push(Incompatibility::PersistenceEnabled { side, kinds });
-        }
+        out.extend(persistence_reason(side, cache));
     }
     for (side, cache) in sides {
-        let state = cache.provisioning_state();
-        if world.has_operation(cache) {
-            out.push(Incompatibility::OperationInProgress { side, state: state.to_string() });
-        } else if world.is_linked(cache) {
-            out.push(Incompatibility::AlreadyLinked { side });
-        }
-        if state != ProvisioningState::Succeeded && !world.has_operation(cache) {
-            let state = if state.as_str().is_empty() { "in an unknown state".to_string() } else { state.to_string() };
-            out.push(Incompatibility::NotRunning { side, state });
-        }
+        out.extend(state_reasons(side, cache, world));
+    }
+    out
+}
+
+/// The reasons `cache` cannot be the `side` of any link, whatever the other cache: its tier, its
+/// persistence, its links and its state. [`compatibility`] reports these for both caches, among the
+/// reasons that depend on the pair; the console uses them to say why "Add link" is off.
+pub fn own_reasons(side: Side, cache: &RedisResource, world: &impl World) -> Vec<Incompatibility> {
+    let mut out: Vec<_> = tier_reason(side, cache).into_iter().collect();
+    out.extend(persistence_reason(side, cache));
+    out.extend(state_reasons(side, cache, world));
+    out
+}
+
+fn tier_reason(side: Side, cache: &RedisResource) -> Option<Incompatibility> {
+    (!cache.is_premium()).then(|| Incompatibility::NotPremium { side, tier: cache.properties.sku.name.to_string() })
+}
+
+fn persistence_reason(side: Side, cache: &RedisResource) -> Option<Incompatibility> {
+    let kinds = match (cache.rdb_enabled(), cache.aof_enabled()) {
+        (true, true) => "RDB and AOF",
+        (true, false) => "RDB",
+        (false, true) => "AOF",
+        (false, false) => return None,
+    };
+    Some(Incompatibility::PersistenceEnabled { side, kinds })
+}
+
+fn state_reasons(side: Side, cache: &RedisResource, world: &impl World) -> Vec<Incompatibility> {
+    let mut out = Vec::new();
+    let state = cache.provisioning_state();
+    if world.has_operation(cache) {
+        out.push(Incompatibility::OperationInProgress { side, state: state.to_string() });
+    } else if world.is_linked(cache) {
+        out.push(Incompatibility::AlreadyLinked { side });
+    }
+    if state != ProvisioningState::Succeeded && !world.has_operation(cache) {
+        let state = if state.as_str().is_empty() { "in an unknown state".to_string() } else { state.to_string() };
+        out.push(Incompatibility::NotRunning { side, state });
     }
     out
 }

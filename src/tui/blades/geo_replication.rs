@@ -6,8 +6,8 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Widget, Wrap};
 
-use crate::arm::{ProvisioningState, ResourceId};
-use crate::geo::transfer_cost_usd;
+use crate::arm::ResourceId;
+use crate::geo::{FromResources, Incompatibility, Side, own_reasons, transfer_cost_usd};
 use crate::tui::action::{Command, Effect};
 use crate::tui::app::App;
 use crate::tui::data::{Data, OpKind, Role};
@@ -38,18 +38,11 @@ pub struct GeoState {
 /// Why "Add cache replication link" is disabled, if it is.
 pub fn add_disabled(data: &Data, id: &ResourceId) -> Option<String> {
     let c = data.cache(id)?;
-    if !c.is_premium() {
-        return Some(format!("Geo-replication needs the Premium tier; {} is {}.", id.name, c.properties.sku.name));
-    }
-    if data.link(id).is_some() || c.linked_server_ids().next().is_some() {
-        return Some(format!("{} is already linked: a link joins exactly two caches. Unlink first.", id.name));
-    }
-    if data.running_op_for(id).is_some()
-        || matches!(c.properties.provisioning_state, Some(ProvisioningState::Linking | ProvisioningState::Unlinking))
-    {
+    if data.running_op_for(id).is_some() {
         return Some(format!("{} has an operation running; wait for it to finish.", id.name));
     }
-    None
+    // The same rules as the Compatible caches list: the ones about this cache alone.
+    own_reasons(Side::Primary, c, &FromResources).first().map(|r| r.message())
 }
 
 /// Why "Unlink caches" is disabled, if it is.
@@ -192,15 +185,21 @@ pub fn render(app: &App, b: &CacheBlade, area: Rect, buf: &mut Buffer) {
     let ids = rows(data, &b.id);
     if ids.is_empty() {
         let state = data.cache(&b.id).map(super::home::status).unwrap_or_default();
-        let msg = match add_disabled(data, &b.id) {
+        // What keeps this cache from being a primary at all (its link, if any, is still loading).
+        let blocker = data.cache(&b.id).and_then(|c| {
+            own_reasons(Side::Primary, c, &FromResources).into_iter().find(|r| {
+                !matches!(r, Incompatibility::AlreadyLinked { .. } | Incompatibility::OperationInProgress { .. })
+            })
+        });
+        let msg = match blocker {
             _ if state == "Linking" || state == "Unlinking" => {
                 format!(
                     "{} is {state} (started elsewhere); the link appears here when the backend lists it.",
                     b.id.name
                 )
             }
-            Some(why) if !why.contains("already linked") => why,
-            _ => format!(
+            Some(why) => why.message(),
+            None => format!(
                 "{} is not linked. Add cache replication link lists the caches that can become its secondary.",
                 b.id.name
             ),
