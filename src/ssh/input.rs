@@ -18,6 +18,11 @@ use super::pty_backend::{ClientSize, cells};
 
 const ESC: u8 = 0x1b;
 
+/// Longest incomplete sequence kept. Key and mouse reports are a few bytes; the console does not turn
+/// on bracketed paste, so anything longer is a sequence that will never end (an unterminated paste
+/// start, noise), and keeping it would swallow every key after it.
+const MAX_PENDING: usize = 256;
+
 /// Turns the bytes of a terminal's input into events, keeping an incomplete sequence for the next
 /// bytes.
 #[derive(Debug, Default)]
@@ -43,7 +48,8 @@ impl InputParser {
                         out.push(event);
                     }
                 }
-                // An incomplete sequence: wait for more.
+                // An incomplete sequence: wait for more, but not forever.
+                Ok(None) if self.pending.len() > MAX_PENDING => self.pending.clear(),
                 Ok(None) => {}
                 // Not a sequence anything knows: drop it, as crossterm does.
                 Err(_) => self.pending.clear(),
@@ -111,6 +117,14 @@ pub fn events(
 mod tests {
     use super::*;
     use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEventKind};
+
+    #[test]
+    fn a_sequence_that_never_ends_does_not_swallow_later_keys() {
+        let mut noise = b"\x1b[200~".to_vec();
+        noise.extend(std::iter::repeat_n(b'x', 2 * MAX_PENDING));
+        let events = parse_chunks(&[&noise, b"q"]);
+        assert_eq!(events.last(), Some(&key(KeyCode::Char('q'))), "{events:?}");
+    }
 
     fn parse_chunks(chunks: &[&[u8]]) -> Vec<Event> {
         let mut p = InputParser::default();
