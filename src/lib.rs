@@ -6,5 +6,6 @@ pub mod cli;
 pub mod client;
 pub mod emulator;
 pub mod geo;
+pub mod signals;
 pub mod ssh;
 pub mod tui;

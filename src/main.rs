@@ -298,7 +298,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
                 }
                 emu.bind(args.listen).await
             } => r,
-            _ = wait_for_signal() => {
+            _ = georep::signals::stop_requested() => {
                 let _ = writeln!(std::io::stdout(), "georep serve: stopped while starting");
                 return ExitCode::FAILURE;
             }
@@ -320,35 +320,10 @@ async fn serve(args: ServeArgs) -> ExitCode {
         args.time_scale,
         if args.azure_like { ", Azure-like" } else { "" }
     );
-    wait_for_signal().await;
+    georep::signals::stop_requested().await;
     // Not println!: after SIGHUP the terminal is gone, and a panic on the failed write must not come
     // before the shutdown below.
     let _ = writeln!(std::io::stdout(), "georep serve: stopping");
     running.shutdown().await;
     ExitCode::SUCCESS
-}
-
-/// Ctrl-C, SIGTERM, or SIGHUP (the terminal closed): without SIGHUP here its default action would end
-/// the process at once, leaving a real data plane's redis-servers running.
-async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let (mut term, mut hup) = match (signal(SignalKind::terminate()), signal(SignalKind::hangup())) {
-            (Ok(term), Ok(hup)) => (term, hup),
-            _ => {
-                let _ = tokio::signal::ctrl_c().await;
-                return;
-            }
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
-            _ = hup.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }

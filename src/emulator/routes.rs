@@ -12,7 +12,7 @@ use crate::arm::{
     API_VERSION, LinkedServerCreateParameters, OperationState, Page, ReplicationRole, ResourceId,
     SUBSCRIPTIONS_API_VERSION,
 };
-use crate::geo::{Incompatibility, LinkPhase, TransitionError, World, compatibility, same_region};
+use crate::geo::{Incompatibility, LinkPhase, TransitionError, World, same_region};
 
 use super::Emulator;
 use super::errors::ArmError;
@@ -453,43 +453,38 @@ fn put_linked_server(emu: &Emulator, req: &Req, id: &ResourceId, body: &[u8]) ->
     }
     let p = state.render(&primary);
     let s = state.render(&secondary);
-    let reasons = compatibility(&p, &s, &state.topology);
-    if let Some(Incompatibility::OperationInProgress { .. }) =
-        reasons.iter().find(|r| matches!(r, Incompatibility::OperationInProgress { .. }))
-    {
-        let busy = if state.topology.has_operation(&p) { &cache_id } else { &linked_id };
-        return Err(ArmError::new(
-            StatusCode::CONFLICT,
-            "Conflict",
-            format!(
-                "The cache '{}' is busy with another geo-replication operation. Try again when it has finished.",
-                busy.name
-            ),
-        ));
-    }
-    if !reasons.is_empty() {
-        let details = reasons.iter().map(|r| crate::arm::ErrorDetail::new(r.code(), r.message())).collect();
-        let (code, message) = if reasons.iter().any(|r| matches!(r, Incompatibility::AlreadyLinked { .. })) {
-            ("BadRequest", ALREADY_LINKED.to_string())
-        } else {
-            (
-                "GeoReplicationPrerequisitesNotMet",
-                format!(
-                    "'{}' cannot be linked as secondary to '{}': {}",
-                    linked_id.name,
-                    cache_id.name,
-                    reasons.iter().map(|r| r.message()).collect::<Vec<_>>().join(" ")
-                ),
-            )
-        };
-        return Err(ArmError::bad_request(code, message).with_details(details));
-    }
-    if let Err(e) = state.topology.begin_link(&p, &s) {
-        let msg = match e {
-            TransitionError::Incompatible(_) => ALREADY_LINKED.to_string(),
-            other => other.to_string(),
-        };
-        return Err(ArmError::bad_request("BadRequest", msg));
+    // The state machine applies every rule; a refusal carries all the reasons, which decide the answer.
+    match state.topology.begin_link(&p, &s) {
+        Ok(_) => {}
+        Err(TransitionError::Incompatible(reasons)) => {
+            if reasons.iter().any(|r| matches!(r, Incompatibility::OperationInProgress { .. })) {
+                let busy = if state.topology.has_operation(&p) { &cache_id } else { &linked_id };
+                return Err(ArmError::new(
+                    StatusCode::CONFLICT,
+                    "Conflict",
+                    format!(
+                        "The cache '{}' is busy with another geo-replication operation. Try again when it has finished.",
+                        busy.name
+                    ),
+                ));
+            }
+            let details = reasons.iter().map(|r| crate::arm::ErrorDetail::new(r.code(), r.message())).collect();
+            let (code, message) = if reasons.iter().any(|r| matches!(r, Incompatibility::AlreadyLinked { .. })) {
+                ("BadRequest", ALREADY_LINKED.to_string())
+            } else {
+                (
+                    "GeoReplicationPrerequisitesNotMet",
+                    format!(
+                        "'{}' cannot be linked as secondary to '{}': {}",
+                        linked_id.name,
+                        cache_id.name,
+                        reasons.iter().map(|r| r.message()).collect::<Vec<_>>().join(" ")
+                    ),
+                )
+            };
+            return Err(ArmError::bad_request(code, message).with_details(details));
+        }
+        Err(other) => return Err(ArmError::bad_request("BadRequest", other.to_string())),
     }
     let op = Operation {
         id: Uuid::new_v4(),

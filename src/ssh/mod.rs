@@ -123,18 +123,23 @@ pub async fn run(options: Options) -> ExitCode {
         }
     };
 
-    let Backend { label, client, intervals, embedded } =
-        match backend::connect(&options.backend, |what| println!("georep ssh: {what}"), wait_for_signal()).await {
-            Ok(b) => b,
-            Err(e @ BackendError::Usage(_)) => {
-                eprintln!("georep ssh: {e}");
-                return ExitCode::from(2);
-            }
-            Err(e) => {
-                eprintln!("georep ssh: {e}");
-                return ExitCode::FAILURE;
-            }
-        };
+    let Backend { label, client, intervals, embedded } = match backend::connect(
+        &options.backend,
+        |what| println!("georep ssh: {what}"),
+        crate::signals::stop_requested(),
+    )
+    .await
+    {
+        Ok(b) => b,
+        Err(e @ BackendError::Usage(_)) => {
+            eprintln!("georep ssh: {e}");
+            return ExitCode::from(2);
+        }
+        Err(e) => {
+            eprintln!("georep ssh: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let config = SshConfig {
         host_key: key.clone(),
         authorized_keys: keys,
@@ -176,7 +181,7 @@ pub async fn run(options: Options) -> ExitCode {
     }
     tracing::info!(%addr, backend = %label, read_only = options.read_only, "ssh server started");
 
-    wait_for_signal().await;
+    crate::signals::stop_requested().await;
     // Not println!: after SIGHUP the terminal may be gone, and a panic on the failed write would skip the
     // orderly shutdown below (sessions told and their terminals given back, the backend stopped).
     let _ = writeln!(std::io::stdout(), "georep ssh: stopping ({} sessions open)", server.sessions());
@@ -185,23 +190,6 @@ pub async fn run(options: Options) -> ExitCode {
         running.shutdown().await;
     }
     ExitCode::SUCCESS
-}
-
-/// SIGTERM, SIGHUP or Ctrl-C.
-async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let (Ok(mut term), Ok(mut hup)) = (signal(SignalKind::terminate()), signal(SignalKind::hangup())) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-                _ = hup.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
 }
 
 #[cfg(test)]

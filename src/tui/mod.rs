@@ -137,37 +137,13 @@ fn backend_error<E: std::error::Error + Send + Sync + 'static>(e: E) -> io::Erro
     }
 }
 
-/// Resolves on SIGTERM, SIGHUP or SIGINT. In raw mode Ctrl-C arrives as a key, but a SIGINT sent by
-/// other means (`kill -INT`) must still end the console: once tokio listens for SIGINT (during
-/// start-up) its default action is gone, and without a listener here it would be ignored.
-async fn termination() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match (signal(SignalKind::terminate()), signal(SignalKind::hangup()), signal(SignalKind::interrupt())) {
-            (Ok(mut term), Ok(mut hup), Ok(mut int)) => {
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = hup.recv() => {}
-                    _ = int.recv() => {}
-                }
-            }
-            _ => std::future::pending::<()>().await,
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await
-        }
-    }
-}
-
 /// `georep`: the console, on `--endpoint` or on the embedded demo emulator.
 pub async fn run(options: Options) -> ExitCode {
     let _ = color_eyre::install();
     let Backend { label, client, intervals, embedded } =
-        match backend::connect(&options.backend, |what| eprintln!("georep: {what}"), termination()).await {
+        match backend::connect(&options.backend, |what| eprintln!("georep: {what}"), crate::signals::stop_requested())
+            .await
+        {
             Ok(b) => b,
             Err(e @ BackendError::Usage(_)) => {
                 eprintln!("georep: {e}");
@@ -211,7 +187,9 @@ pub async fn run(options: Options) -> ExitCode {
         previous(info);
     }));
     let mut app = App::new(label, Theme::from_env());
-    let result = event_loop(&mut terminal, &mut app, client, EventStream::new(), intervals, termination()).await;
+    let result =
+        event_loop(&mut terminal, &mut app, client, EventStream::new(), intervals, crate::signals::stop_requested())
+            .await;
     let _ = ratatui::crossterm::execute!(io::stdout(), ratatui::crossterm::event::DisableMouseCapture);
     // The terminal may be gone (the window closed, SIGHUP): nothing here may panic on a failed write,
     // or the emulator below is never shut down and a real data plane's redis-servers outlive us.
