@@ -204,7 +204,7 @@ fn linked_server_create_round_trips() {
     for (status, body) in all {
         let l: LinkedServer = round_trip(&body, &format!("RedisCacheLinkedServer_Create {status}"));
         assert_eq!(l.name(), "cache2");
-        assert_eq!(l.provisioning_state(), "Creating");
+        assert_eq!(l.state(), georep::arm::LinkState::Creating);
         assert_eq!(l.properties.server_role, ReplicationRole::Secondary);
         assert_eq!(l.kind.as_deref(), Some("Microsoft.Cache/Redis/linkedServers"));
         assert_eq!(
@@ -219,7 +219,7 @@ fn linked_server_create_round_trips() {
 fn linked_server_get_round_trips() {
     let e = example("RedisCacheLinkedServer_Get.json");
     let l: LinkedServer = round_trip(&response_body(&e, "200"), "RedisCacheLinkedServer_Get 200");
-    assert_eq!(l.provisioning_state(), "Succeeded");
+    assert_eq!(l.state(), georep::arm::LinkState::Succeeded);
     let id = ResourceId::parse(l.id.as_deref().expect("id")).expect("linked server id");
     assert_eq!(id.name, "cache1");
     assert_eq!(id.linked_server.as_deref(), Some("cache2"));
@@ -398,7 +398,7 @@ fn unknown_fields_survive_at_every_level() {
     let l: LinkedServer = round_trip(&linked, "linked server with new fields");
     assert_eq!(l.extra["systemData"]["createdBy"], "someone");
     assert_eq!(l.properties.extra["linkNew"], json!([true]));
-    assert_eq!(l.provisioning_state(), "Syncing");
+    assert_eq!(l.state(), georep::arm::LinkState::Syncing);
 }
 
 #[test]

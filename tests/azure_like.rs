@@ -131,7 +131,7 @@ async fn the_client_polls_at_its_default_interval_without_retry_after() {
     let (p, s) = (cache(PROD_RG, "contoso-prod-eus"), cache(DR_RG, "contoso-dr-wus2"));
 
     let (entry, lro) = bounded("PUT", client.create_link(&p, &s, "West US 2")).await.expect("accepted");
-    assert_eq!(entry.provisioning_state(), "Creating");
+    assert_eq!(entry.state(), georep::arm::LinkState::Creating);
     assert!(lro.async_operation.is_some());
     assert_eq!((lro.location.clone(), lro.retry_after), (None, None));
     assert!(lro.request_id.as_deref().is_some_and(|r| uuid::Uuid::parse_str(r).is_ok()));
@@ -152,7 +152,7 @@ async fn the_client_polls_at_its_default_interval_without_retry_after() {
         assert!(gap >= POLL && gap < POLL * 3, "polls {gap:?} apart, interval {POLL:?}: {polls:?}");
     }
     let linked = client.get_linked_server(&p, "contoso-dr-wus2").await.unwrap();
-    assert_eq!(linked.provisioning_state(), "Succeeded");
+    assert_eq!(linked.state(), georep::arm::LinkState::Succeeded);
 
     // Unlink: both headers, the same URL.
     let lro = client.delete_link(&p, "contoso-dr-wus2").await.unwrap().expect("an operation");
@@ -482,7 +482,7 @@ async fn the_client_reads_recorded_responses() {
         ResourceId::cache(OBSERVED_SUB, rg, "cliredis000002sec"),
     );
     let (entry, lro) = client.create_link(&p, &s, "East US").await.expect("201");
-    assert_eq!(entry.provisioning_state(), "Creating");
+    assert_eq!(entry.state(), georep::arm::LinkState::Creating);
     assert_eq!((lro.location.clone(), lro.retry_after), (None, None));
     assert_eq!(lro.request_id.as_deref(), Some("6c3b0e4e-0000-4000-8000-000000000001"));
     let mut seen = Vec::new();

@@ -175,7 +175,7 @@ async fn link_and_unlink_through_async_operations() {
     // Create: the entry comes back Creating, with an operation to follow.
     let (entry, lro) = bounded("create_link", c.create_link(&primary, &secondary, "West US 2")).await.expect("link");
     assert_eq!(entry.name(), WUS2);
-    assert_eq!(entry.provisioning_state(), "Creating");
+    assert_eq!(entry.state(), georep::arm::LinkState::Creating);
     assert_eq!(entry.properties.server_role, ReplicationRole::Secondary);
     assert_eq!(ResourceId::parse(&entry.properties.linked_redis_cache_id).unwrap(), secondary);
     let op = lro.async_operation.as_deref().expect("Azure-AsyncOperation");
@@ -217,7 +217,7 @@ async fn link_and_unlink_through_async_operations() {
     let e = &on_primary[0];
     assert_eq!(e.name(), WUS2);
     assert_eq!(e.properties.server_role, ReplicationRole::Secondary);
-    assert_eq!(e.provisioning_state(), "Succeeded");
+    assert_eq!(e.state(), georep::arm::LinkState::Succeeded);
     assert_eq!(e.properties.linked_redis_cache_location, "West US 2");
     assert_eq!(ResourceId::parse(&e.properties.linked_redis_cache_id).unwrap(), secondary);
     assert_eq!(e.properties.primary_host_name.as_deref(), Some("contoso-prod-eus.redis.cache.windows.net"));
@@ -227,7 +227,7 @@ async fn link_and_unlink_through_async_operations() {
     let e = &on_secondary[0];
     assert_eq!(e.name(), PRIMARY);
     assert_eq!(e.properties.server_role, ReplicationRole::Primary);
-    assert_eq!(e.provisioning_state(), "Succeeded");
+    assert_eq!(e.state(), georep::arm::LinkState::Succeeded);
     assert_eq!(e.properties.linked_redis_cache_location, "East US");
     assert_eq!(ResourceId::parse(&e.properties.linked_redis_cache_id).unwrap(), primary);
 
@@ -241,7 +241,7 @@ async fn link_and_unlink_through_async_operations() {
     let lro = bounded("delete_link", c.delete_link(&primary, WUS2)).await.expect("unlink").expect("an operation");
     assert!(lro.async_operation.is_some() && lro.location.is_some() && lro.retry_after.is_some(), "{lro:?}");
     let entry = c.get_linked_server(&primary, WUS2).await.expect("entry while unlinking");
-    assert_eq!(entry.provisioning_state(), "Deleting");
+    assert_eq!(entry.state(), georep::arm::LinkState::Deleting);
     let end = bounded("unlink operation", c.wait(&lro, POLL)).await.expect("wait");
     assert_eq!(end.state, OperationState::Succeeded, "{end:?}");
     assert_eq!(end.percent, Some(100.0));
@@ -302,9 +302,9 @@ async fn without_headers_the_resource_is_polled() {
             let s = c.poll(&lro).await.expect("poll");
             let after = c.get_linked_server(&primary, WUS2).await.expect("entry");
             assert!(s.percent.is_none(), "no percentage from a resource: {s:?}");
-            if before.provisioning_state() == after.provisioning_state() {
-                assert_eq!(s.state, state_of(before.provisioning_state()), "entry {}", before.provisioning_state());
-                checked.insert(before.provisioning_state().to_string());
+            if before.state() == after.state() {
+                assert_eq!(s.state, state_of(before.state().as_str()), "entry {}", before.state());
+                checked.insert(before.state().to_string());
             }
             if s.state.is_terminal() {
                 break s;
@@ -365,7 +365,7 @@ async fn location_only_operations_are_followed() {
     assert_eq!(c.poll(&lro).await.expect("poll").state, OperationState::InProgress);
     let end = bounded("link via Location", c.wait(&lro, POLL)).await.expect("wait");
     assert_eq!(end.state, OperationState::Succeeded);
-    assert_eq!(c.get_linked_server(&primary, WEU).await.unwrap().provisioning_state(), "Succeeded");
+    assert_eq!(c.get_linked_server(&primary, WEU).await.unwrap().state(), georep::arm::LinkState::Succeeded);
 
     let lro = c.delete_link(&primary, WEU).await.expect("unlink").expect("an operation");
     let lro = Lro { async_operation: None, ..lro };

@@ -242,8 +242,8 @@ async fn link_and_unlink_through_the_console() {
     wait(&mut h, "both caches linked and running", |app| {
         state(app, &primary()) == Some(ProvisioningState::Succeeded)
             && state(app, &secondary()) == Some(ProvisioningState::Succeeded)
-            && app.data.link(&primary()).is_some_and(|l| l.entry.provisioning_state() == "Succeeded")
-            && app.data.link(&secondary()).is_some_and(|l| l.entry.provisioning_state() == "Succeeded")
+            && app.data.link(&primary()).is_some_and(|l| l.entry.state() == georep::arm::LinkState::Succeeded)
+            && app.data.link(&secondary()).is_some_and(|l| l.entry.state() == georep::arm::LinkState::Succeeded)
     })
     .await;
     assert_eq!(h.app.data.role(&primary()), Role::Primary);
@@ -356,7 +356,7 @@ async fn a_second_console_sees_the_link_within_a_poll() {
     // Both see it succeed.
     let linked = |app: &App| {
         state(app, &primary()) == Some(ProvisioningState::Succeeded)
-            && app.data.link(&primary()).is_some_and(|l| l.entry.provisioning_state() == "Succeeded")
+            && app.data.link(&primary()).is_some_and(|l| l.entry.state() == georep::arm::LinkState::Succeeded)
     };
     wait(&mut a, "A to see the link succeed", linked).await;
     wait(&mut b, "B to see the link succeed", linked).await;

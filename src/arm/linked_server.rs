@@ -22,6 +22,30 @@ impl ReplicationRole {
     }
 }
 
+open_enum!(
+    /// `provisioningState` of a linked server entry: the link's phase as ARM reports it (a plain string
+    /// in the spec; these are the values the service sends).
+    LinkState {
+        Creating => "Creating",
+        Syncing => "Syncing",
+        Succeeded => "Succeeded",
+        Deleting => "Deleting",
+        Failed => "Failed",
+    }
+);
+
+impl LinkState {
+    /// A link or unlink is running on the backend: the entry is between two settled states.
+    pub fn in_flight(&self) -> bool {
+        matches!(self, LinkState::Creating | LinkState::Syncing | LinkState::Deleting)
+    }
+
+    /// Settled: nothing runs on the link (a failed link can be unlinked).
+    pub fn settled(&self) -> bool {
+        matches!(self, LinkState::Succeeded | LinkState::Failed)
+    }
+}
+
 /// A linked server entry (GET .../linkedServers/{linkedServerName}).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LinkedServer {
@@ -47,9 +71,9 @@ pub struct LinkedServerProperties {
     pub geo_replicated_primary_host_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_host_name: Option<String>,
-    /// `Creating`, `Syncing`, `Succeeded`, `Deleting`, `Failed`... a plain string in the spec.
+    /// `Creating`, `Syncing`, `Succeeded`, `Deleting`, `Failed`; unknown values are kept as sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub provisioning_state: Option<String>,
+    pub provisioning_state: Option<LinkState>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -73,7 +97,8 @@ impl LinkedServer {
         self.name.as_deref().unwrap_or("")
     }
 
-    pub fn provisioning_state(&self) -> &str {
-        self.properties.provisioning_state.as_deref().unwrap_or("")
+    /// The link's state; `Other("")` when the entry has none.
+    pub fn state(&self) -> LinkState {
+        self.properties.provisioning_state.clone().unwrap_or(LinkState::Other(String::new()))
     }
 }

@@ -6,7 +6,7 @@
 
 use clap::Args;
 
-use crate::arm::{LinkedServer, OperationState, RedisResource, ReplicationRole, ResourceId};
+use crate::arm::{LinkState, LinkedServer, OperationState, RedisResource, ReplicationRole, ResourceId};
 
 use super::link::remove;
 use super::{Common, Failure, Session, WaitArgs, eprint, links, output, progress};
@@ -62,8 +62,8 @@ fn primary_entry<'a>(secondary: &ResourceId, entries: &'a [LinkedServer]) -> Res
             return Err(Failure::failed(what, "UnknownRole", format!("the link's role '{r}' is not one georep knows")));
         }
     }
-    let state = entry.provisioning_state();
-    if !state.eq_ignore_ascii_case("Succeeded") {
+    let state = entry.state();
+    if state != LinkState::Succeeded {
         return Err(Failure::failed(
             what,
             "LinkBusy",

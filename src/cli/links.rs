@@ -81,7 +81,7 @@ pub fn table(entries: &[LinkedServer]) -> String {
                 e.name().to_string(),
                 p.linked_redis_cache_location.clone(),
                 p.server_role.to_string(),
-                or_dash(p.provisioning_state.as_deref()),
+                or_dash(p.provisioning_state.as_ref()),
                 or_dash(p.geo_replicated_primary_host_name.as_deref()),
             ]
         })
@@ -98,7 +98,7 @@ pub fn details(e: &LinkedServer) -> String {
         ("linked cache", p.linked_redis_cache_id.clone()),
         ("location", p.linked_redis_cache_location.clone()),
         ("its role", p.server_role.to_string()),
-        ("state", or_dash(p.provisioning_state.as_deref())),
+        ("state", or_dash(p.provisioning_state.as_ref())),
         ("geo-primary host name", or_dash(p.geo_replicated_primary_host_name.as_deref())),
         ("primary host name", or_dash(p.primary_host_name.as_deref())),
     ])

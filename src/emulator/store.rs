@@ -216,7 +216,7 @@ pub fn linked_server(cache: &ResourceId, e: &LinkEntry) -> LinkedServer {
             server_role: e.server_role.clone(),
             geo_replicated_primary_host_name: Some(e.geo_replicated_primary_host_name.clone()),
             primary_host_name: Some(e.primary_host_name.clone()),
-            provisioning_state: Some(e.phase.as_str().to_string()),
+            provisioning_state: Some(e.phase.state()),
             extra: Default::default(),
         },
         extra: Default::default(),

@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use crate::arm::{ProvisioningState, RedisResource, ReplicationRole, ResourceId};
+use crate::arm::{LinkState, ProvisioningState, RedisResource, ReplicationRole, ResourceId};
 
 use super::{Incompatibility, World, compatibility, geo_primary_host_name, host_name};
 
@@ -23,6 +23,30 @@ impl LinkPhase {
             LinkPhase::Failed => "Failed",
             LinkPhase::Deleting => "Deleting",
         }
+    }
+
+    /// The wire state of this phase (what a linked server entry's `provisioningState` says).
+    pub fn state(self) -> LinkState {
+        match self {
+            LinkPhase::Creating => LinkState::Creating,
+            LinkPhase::Syncing => LinkState::Syncing,
+            LinkPhase::Succeeded => LinkState::Succeeded,
+            LinkPhase::Failed => LinkState::Failed,
+            LinkPhase::Deleting => LinkState::Deleting,
+        }
+    }
+
+    /// The phase a linked server entry's state means; `None` for a value georep does not know (shown
+    /// as sent, never acted on).
+    pub fn of(state: &LinkState) -> Option<LinkPhase> {
+        Some(match state {
+            LinkState::Creating => LinkPhase::Creating,
+            LinkState::Syncing => LinkPhase::Syncing,
+            LinkState::Succeeded => LinkPhase::Succeeded,
+            LinkState::Failed => LinkPhase::Failed,
+            LinkState::Deleting => LinkPhase::Deleting,
+            LinkState::Other(_) => return None,
+        })
     }
 
     /// A link or unlink operation is running.

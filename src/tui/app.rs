@@ -268,7 +268,9 @@ impl App {
             .iter()
             .filter(|o| o.running() && o.lro.is_some())
             .filter(|o| match o.kind {
-                OpKind::Link => self.data.link(&o.primary).is_some_and(|l| l.entry.provisioning_state() == "Succeeded"),
+                OpKind::Link => {
+                    self.data.link(&o.primary).is_some_and(|l| l.entry.state() == crate::arm::LinkState::Succeeded)
+                }
                 OpKind::Unlink => {
                     self.data.link(&o.primary).is_none()
                         && self.data.cache(&o.primary).is_some_and(|c| c.linked_server_ids().next().is_none())

@@ -139,8 +139,6 @@ impl Data {
     pub fn moving(&self, id: &ResourceId) -> bool {
         self.running_op_for(id).is_some()
             || self.cache(id).is_some_and(|c| crate::geo::World::has_operation(&crate::geo::FromResources, c))
-            || self
-                .link(id)
-                .is_some_and(|l| matches!(l.entry.provisioning_state(), "Creating" | "Syncing" | "Deleting"))
+            || self.link(id).is_some_and(|l| l.entry.state().in_flight())
     }
 }

@@ -8,6 +8,7 @@ pub mod action;
 pub mod app;
 pub mod backend;
 pub mod blades;
+pub mod command;
 pub mod data;
 pub mod format;
 pub mod headless;

@@ -50,8 +50,8 @@ pub fn unlink_disabled(data: &Data, id: &ResourceId) -> Option<String> {
     let Some(link) = data.link(id) else {
         return Some(format!("{} is not linked.", id.name));
     };
-    match link.entry.provisioning_state() {
-        "Succeeded" | "Failed" if data.running_op_for(id).is_none() => None,
+    match link.entry.state() {
+        s if s.settled() && data.running_op_for(id).is_none() => None,
         phase => Some(format!("The link is {phase}: wait for that operation to finish before unlinking.")),
     }
 }
@@ -218,9 +218,10 @@ pub fn render(app: &App, b: &CacheBlade, area: Rect, buf: &mut Buffer) {
         let role = if i == 0 { "Primary" } else { "Secondary" };
         let mut status: Vec<Span> = Vec::new();
         if i == 1 {
-            let phase = link.as_ref().map(|l| l.entry.provisioning_state().to_string()).unwrap_or_default();
+            let state = link.as_ref().map(|l| l.entry.state());
+            let phase = state.as_ref().map(|s| s.to_string()).unwrap_or_default();
             status.push(Span::styled(phase.clone(), state_style(t, &phase)));
-            if matches!(phase.as_str(), "Creating" | "Syncing" | "Deleting") {
+            if state.is_some_and(|s| s.in_flight()) {
                 let running = op.filter(|o| o.running());
                 status.push(Span::raw("  "));
                 match running.and_then(|o| o.percent) {
@@ -257,14 +258,15 @@ pub fn render(app: &App, b: &CacheBlade, area: Rect, buf: &mut Buffer) {
     // The progress panel: what runs, how far, for how long.
     let mut lines = Vec::new();
     if let (Some(l), true) = (&link, panel.height > 0) {
-        let phase = l.entry.provisioning_state();
+        let state = l.entry.state();
+        let phase = state.as_str();
         let (p, s) = (&ids[0], &ids[1]);
         let running = op.filter(|o| o.running());
-        if matches!(phase, "Creating" | "Syncing" | "Deleting") || running.is_some() {
+        if state.in_flight() || running.is_some() {
             let what = match running.map(|o| o.kind) {
                 Some(OpKind::Unlink) => "Unlinking",
                 Some(OpKind::Link) => "Linking",
-                None if phase == "Deleting" => "Unlinking",
+                None if state == crate::arm::LinkState::Deleting => "Unlinking",
                 None => "Linking",
             };
             lines.push(Line::from(Span::styled(format!("{what} {} → {}", p.name, s.name), t.group)));

@@ -79,14 +79,14 @@ fn geo_status(app: &App, id: &ResourceId, c: &RedisResource, narrow: bool) -> Ve
     out.push(("Role", text(t, role.label())));
     match &link {
         Some(l) => {
-            let phase = l.entry.provisioning_state().to_string();
+            let phase = l.entry.state().to_string();
             out.push((
                 "Linked cache",
                 text(t, format!("{} ({})", l.peer.name, l.entry.properties.linked_redis_cache_location)),
             ));
             let op = data.running_op_for(id);
             let mut status = vec![Span::styled(phase.clone(), state_style(t, &phase))];
-            if op.is_some() || matches!(phase.as_str(), "Creating" | "Syncing" | "Deleting") {
+            if op.is_some() || l.entry.state().in_flight() {
                 status.push(Span::raw("  "));
                 status.extend(progress::spans(t, op, data.clock, 16));
             }

@@ -1,0 +1,464 @@
+//! What the user can ask for, and the keys that ask: the one registry of commands.
+//!
+//! Each blade lists the commands it offers now as [`CommandInfo`]s (label, enabled, why not); the hint
+//! bar, the help overlay and the "why is this off" notice are all made from those lists, and the keys
+//! shown next to them come from the [`Keymap`] (the defaults here, or the configuration file's). So a
+//! key cannot work without being documented, nor be documented without working.
+
+use std::fmt;
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// What the user asked for, whatever the key or click.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Command {
+    Up,
+    Down,
+    Left,
+    Right,
+    PageUp,
+    PageDown,
+    First,
+    Last,
+    Enter,
+    Back,
+    NextPane,
+    PreviousPane,
+    Filter,
+    AddLink,
+    Unlink,
+    ToggleIncompatible,
+    ContextMenu,
+    CopyCommand,
+    JumpOverview,
+    JumpGeoReplication,
+    JumpProperties,
+    Refresh,
+    Notifications,
+    Dismiss,
+    Help,
+    Quit,
+}
+
+impl Command {
+    /// Every command, in the order the help overlay and the default configuration list them.
+    pub const ALL: [Command; 26] = [
+        Command::Up,
+        Command::Down,
+        Command::Left,
+        Command::Right,
+        Command::PageUp,
+        Command::PageDown,
+        Command::First,
+        Command::Last,
+        Command::Enter,
+        Command::Back,
+        Command::NextPane,
+        Command::PreviousPane,
+        Command::Filter,
+        Command::AddLink,
+        Command::Unlink,
+        Command::ToggleIncompatible,
+        Command::ContextMenu,
+        Command::CopyCommand,
+        Command::JumpOverview,
+        Command::JumpGeoReplication,
+        Command::JumpProperties,
+        Command::Refresh,
+        Command::Notifications,
+        Command::Dismiss,
+        Command::Help,
+        Command::Quit,
+    ];
+
+    /// The command's name in the configuration file (`[keys]` table).
+    pub fn name(self) -> &'static str {
+        match self {
+            Command::Up => "up",
+            Command::Down => "down",
+            Command::Left => "left",
+            Command::Right => "right",
+            Command::PageUp => "page-up",
+            Command::PageDown => "page-down",
+            Command::First => "first",
+            Command::Last => "last",
+            Command::Enter => "enter",
+            Command::Back => "back",
+            Command::NextPane => "next-pane",
+            Command::PreviousPane => "previous-pane",
+            Command::Filter => "filter",
+            Command::AddLink => "add-link",
+            Command::Unlink => "unlink",
+            Command::ToggleIncompatible => "toggle-incompatible",
+            Command::ContextMenu => "context-menu",
+            Command::CopyCommand => "copy-command",
+            Command::JumpOverview => "jump-overview",
+            Command::JumpGeoReplication => "jump-geo-replication",
+            Command::JumpProperties => "jump-properties",
+            Command::Refresh => "refresh",
+            Command::Notifications => "notifications",
+            Command::Dismiss => "dismiss",
+            Command::Help => "help",
+            Command::Quit => "quit",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Command> {
+        Command::ALL.into_iter().find(|c| c.name() == name)
+    }
+
+    /// What it does, in general (the help overlay's global section and the configuration file's
+    /// comments); blades give their own, more specific labels.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Command::Up => "move up",
+            Command::Down => "move down",
+            Command::Left => "move left (buttons; back to the menu)",
+            Command::Right => "move right (buttons; into the blade)",
+            Command::PageUp => "up a page",
+            Command::PageDown => "down a page",
+            Command::First => "to the first row",
+            Command::Last => "to the last row",
+            Command::Enter => "open or press the selection",
+            Command::Back => "close the dialog, menu or blade (back along the breadcrumb)",
+            Command::NextPane => "next pane (resource menu / blade)",
+            Command::PreviousPane => "previous pane",
+            Command::Filter => "filter the list (matches any column)",
+            Command::AddLink => "Add cache replication link",
+            Command::Unlink => "Unlink caches",
+            Command::ToggleIncompatible => "show or hide the incompatible caches, with why",
+            Command::ContextMenu => "context menu of the selected row",
+            Command::CopyCommand => "copy the equivalent az command (OSC 52 clipboard, works over SSH)",
+            Command::JumpOverview => "resource menu: Overview",
+            Command::JumpGeoReplication => "resource menu: Geo-replication",
+            Command::JumpProperties => "resource menu: Properties",
+            Command::Refresh => "refresh now",
+            Command::Notifications => "notifications",
+            Command::Dismiss => "dismiss the error banner",
+            Command::Help => "help: keys and the geo-replication FAQ",
+            Command::Quit => "quit",
+        }
+    }
+
+    /// The keys it has unless the configuration says otherwise.
+    pub fn default_keys(self) -> &'static [&'static str] {
+        match self {
+            Command::Up => &["up", "k"],
+            Command::Down => &["down", "j"],
+            Command::Left => &["left", "h"],
+            Command::Right => &["right", "l"],
+            Command::PageUp => &["pageup"],
+            Command::PageDown => &["pagedown"],
+            Command::First => &["home", "g"],
+            Command::Last => &["end", "G"],
+            Command::Enter => &["enter"],
+            Command::Back => &["esc"],
+            Command::NextPane => &["tab"],
+            Command::PreviousPane => &["backtab"],
+            Command::Filter => &["/"],
+            Command::AddLink => &["a", "+"],
+            Command::Unlink => &["u"],
+            Command::ToggleIncompatible => &["i"],
+            Command::ContextMenu => &["m", ".", "menu"],
+            Command::CopyCommand => &["c"],
+            Command::JumpOverview => &["1"],
+            Command::JumpGeoReplication => &["2"],
+            Command::JumpProperties => &["3"],
+            Command::Refresh => &["r", "f5"],
+            Command::Notifications => &["n"],
+            Command::Dismiss => &["x"],
+            Command::Help => &["?"],
+            Command::Quit => &["q"],
+        }
+    }
+}
+
+/// A command as a blade offers it now.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CommandInfo {
+    pub command: Command,
+    /// What it does here ("add link", "move").
+    pub label: &'static str,
+    /// `None` when it can be used; otherwise why not, in a sentence the notice line shows.
+    pub why_not: Option<String>,
+    /// Listed in the key-hint bar (everything is listed in the help overlay).
+    pub hint: bool,
+}
+
+impl CommandInfo {
+    pub fn new(command: Command, label: &'static str) -> Self {
+        CommandInfo { command, label, why_not: None, hint: true }
+    }
+
+    /// Listed in help, not in the hint bar.
+    pub fn quiet(mut self) -> Self {
+        self.hint = false;
+        self
+    }
+
+    /// Off, with the reason (or on when `why_not` is `None`).
+    pub fn off(mut self, why_not: Option<String>) -> Self {
+        self.why_not = why_not;
+        self
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.why_not.is_none()
+    }
+}
+
+/// One key, as the configuration file writes it (`a`, `ctrl-c`, `f5`, `pagedown`, `shift-tab`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct KeyBinding {
+    pub code: KeyCode,
+    pub modifiers: KeyModifiers,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("'{0}' is not a key (examples: a, ?, ctrl-r, f5, enter, esc, tab, backtab, up, pagedown, space)")]
+pub struct KeyParseError(pub String);
+
+impl KeyBinding {
+    pub fn parse(spec: &str) -> Result<KeyBinding, KeyParseError> {
+        let err = || KeyParseError(spec.to_string());
+        let mut modifiers = KeyModifiers::NONE;
+        let mut rest = spec;
+        // `-` alone is a key; `ctrl--` is ctrl and `-`.
+        while let Some((m, tail)) = rest.split_once('-').filter(|(m, t)| !m.is_empty() && !t.is_empty()) {
+            modifiers |= match m.to_ascii_lowercase().as_str() {
+                "ctrl" | "control" => KeyModifiers::CONTROL,
+                "alt" | "meta" => KeyModifiers::ALT,
+                "shift" => KeyModifiers::SHIFT,
+                _ => break,
+            };
+            rest = tail;
+        }
+        let named = match rest.to_ascii_lowercase().as_str() {
+            "enter" | "return" => Some(KeyCode::Enter),
+            "esc" | "escape" => Some(KeyCode::Esc),
+            "tab" if modifiers.contains(KeyModifiers::SHIFT) => Some(KeyCode::BackTab),
+            "tab" => Some(KeyCode::Tab),
+            "backtab" => Some(KeyCode::BackTab),
+            "up" => Some(KeyCode::Up),
+            "down" => Some(KeyCode::Down),
+            "left" => Some(KeyCode::Left),
+            "right" => Some(KeyCode::Right),
+            "pageup" | "pgup" => Some(KeyCode::PageUp),
+            "pagedown" | "pgdn" => Some(KeyCode::PageDown),
+            "home" => Some(KeyCode::Home),
+            "end" => Some(KeyCode::End),
+            "backspace" => Some(KeyCode::Backspace),
+            "delete" | "del" => Some(KeyCode::Delete),
+            "insert" => Some(KeyCode::Insert),
+            "space" => Some(KeyCode::Char(' ')),
+            "menu" => Some(KeyCode::Menu),
+            f if f.len() > 1 && f.starts_with('f') => {
+                f[1..].parse::<u8>().ok().filter(|n| (1..=24).contains(n)).map(KeyCode::F)
+            }
+            _ => None,
+        };
+        let code = match named {
+            Some(code) => code,
+            None => {
+                let mut chars = rest.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(c), None) if !c.is_control() => KeyCode::Char(c),
+                    _ => return Err(err()),
+                }
+            }
+        };
+        // Shift is part of a character ('G', '?'); BackTab carries it itself.
+        if matches!(code, KeyCode::Char(_) | KeyCode::BackTab) {
+            modifiers.remove(KeyModifiers::SHIFT);
+        }
+        Ok(KeyBinding { code, modifiers })
+    }
+
+    /// Whether `key` is this binding.
+    pub fn matches(&self, key: &KeyEvent) -> bool {
+        let mods = key.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT);
+        let code = match key.code {
+            // Terminals differ on whether a letter with Ctrl arrives upper- or lower-case.
+            KeyCode::Char(c) if mods.contains(KeyModifiers::CONTROL) => KeyCode::Char(c.to_ascii_lowercase()),
+            other => other,
+        };
+        let want = match self.code {
+            KeyCode::Char(c) if self.modifiers.contains(KeyModifiers::CONTROL) => KeyCode::Char(c.to_ascii_lowercase()),
+            other => other,
+        };
+        code == want && mods == self.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT)
+    }
+}
+
+/// As the hint bar and help show it: `a`, `Ctrl-R`, `F5`, `↑`, `PgDn`, `Shift-Tab`.
+impl fmt::Display for KeyBinding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.modifiers.contains(KeyModifiers::CONTROL) {
+            f.write_str("Ctrl-")?;
+        }
+        if self.modifiers.contains(KeyModifiers::ALT) {
+            f.write_str("Alt-")?;
+        }
+        match self.code {
+            KeyCode::Char(' ') => f.write_str("Space"),
+            KeyCode::Char(c) if self.modifiers.contains(KeyModifiers::CONTROL) => {
+                write!(f, "{}", c.to_ascii_uppercase())
+            }
+            KeyCode::Char(c) => write!(f, "{c}"),
+            KeyCode::Enter => f.write_str("Enter"),
+            KeyCode::Esc => f.write_str("Esc"),
+            KeyCode::Tab => f.write_str("Tab"),
+            KeyCode::BackTab => f.write_str("Shift-Tab"),
+            KeyCode::Up => f.write_str("↑"),
+            KeyCode::Down => f.write_str("↓"),
+            KeyCode::Left => f.write_str("←"),
+            KeyCode::Right => f.write_str("→"),
+            KeyCode::PageUp => f.write_str("PgUp"),
+            KeyCode::PageDown => f.write_str("PgDn"),
+            KeyCode::Home => f.write_str("Home"),
+            KeyCode::End => f.write_str("End"),
+            KeyCode::Backspace => f.write_str("Backspace"),
+            KeyCode::Delete => f.write_str("Del"),
+            KeyCode::Insert => f.write_str("Ins"),
+            KeyCode::Menu => f.write_str("Menu"),
+            KeyCode::F(n) => write!(f, "F{n}"),
+            other => write!(f, "{other:?}"),
+        }
+    }
+}
+
+/// Keys to commands: the defaults, with the configuration file's bindings in place of a command's
+/// defaults where it gives any.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Keymap {
+    bindings: Vec<(Command, Vec<KeyBinding>)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum KeymapError {
+    #[error("'{key}' is bound to both {first} and {second}")]
+    Conflict { key: String, first: &'static str, second: &'static str },
+    #[error("{0} has no key: give it at least one")]
+    Unbound(&'static str),
+}
+
+impl Default for Keymap {
+    fn default() -> Self {
+        let bindings = Command::ALL
+            .into_iter()
+            .map(|c| {
+                let keys = c.default_keys().iter().filter_map(|k| KeyBinding::parse(k).ok()).collect();
+                (c, keys)
+            })
+            .collect();
+        Keymap { bindings }
+    }
+}
+
+impl Keymap {
+    /// The defaults with `overrides` in place; refuses a key bound to two commands, or a command left
+    /// without any key (it could not be used, and the help would list it with none).
+    pub fn with(overrides: &[(Command, Vec<KeyBinding>)]) -> Result<Keymap, KeymapError> {
+        let mut map = Keymap::default();
+        for (cmd, keys) in overrides {
+            if keys.is_empty() {
+                return Err(KeymapError::Unbound(cmd.name()));
+            }
+            if let Some(slot) = map.bindings.iter_mut().find(|(c, _)| c == cmd) {
+                slot.1 = keys.clone();
+            }
+        }
+        let mut seen: Vec<(KeyBinding, Command)> = Vec::new();
+        for (cmd, keys) in &map.bindings {
+            for k in keys {
+                if let Some((_, first)) = seen.iter().find(|(s, _)| s == k) {
+                    return Err(KeymapError::Conflict { key: k.to_string(), first: first.name(), second: cmd.name() });
+                }
+                seen.push((*k, *cmd));
+            }
+        }
+        Ok(map)
+    }
+
+    /// The command a key means, outside text input.
+    pub fn command(&self, key: &KeyEvent) -> Option<Command> {
+        self.bindings.iter().find(|(_, keys)| keys.iter().any(|k| k.matches(key))).map(|(c, _)| *c)
+    }
+
+    pub fn keys(&self, cmd: Command) -> &[KeyBinding] {
+        self.bindings.iter().find(|(c, _)| *c == cmd).map(|(_, k)| k.as_slice()).unwrap_or(&[])
+    }
+
+    /// The first key of a command, as shown in the hint bar.
+    pub fn first_key(&self, cmd: Command) -> String {
+        self.keys(cmd).first().map(|k| k.to_string()).unwrap_or_default()
+    }
+
+    /// Every key of a command, as the help overlay lists them: `a  +`.
+    pub fn all_keys(&self, cmd: Command) -> String {
+        self.keys(cmd).iter().map(|k| k.to_string()).collect::<Vec<_>>().join("  ")
+    }
+}
+
+/// Ctrl-C quits whatever the configuration says, so a console can always be left.
+pub fn is_ctrl_c(key: &KeyEvent) -> bool {
+    key.modifiers.contains(KeyModifiers::CONTROL) && matches!(key.code, KeyCode::Char('c') | KeyCode::Char('C'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, modifiers)
+    }
+
+    #[test]
+    fn every_default_key_parses_and_means_its_command() {
+        let map = Keymap::default();
+        for cmd in Command::ALL {
+            assert!(!map.keys(cmd).is_empty(), "{} has no key", cmd.name());
+            assert_eq!(map.keys(cmd).len(), cmd.default_keys().len(), "{}: a default key did not parse", cmd.name());
+            for k in map.keys(cmd) {
+                assert_eq!(map.command(&key(k.code, k.modifiers)), Some(cmd), "{k} -> {}", cmd.name());
+            }
+            assert_eq!(Command::from_name(cmd.name()), Some(cmd));
+        }
+        assert!(Keymap::with(&[]).is_ok(), "the defaults bind no key twice");
+    }
+
+    #[test]
+    fn parses_and_shows_keys() {
+        for (spec, shown) in [
+            ("a", "a"),
+            ("G", "G"),
+            ("ctrl-r", "Ctrl-R"),
+            ("f5", "F5"),
+            ("pagedown", "PgDn"),
+            ("shift-tab", "Shift-Tab"),
+            ("space", "Space"),
+            ("-", "-"),
+            ("ctrl--", "Ctrl--"),
+        ] {
+            assert_eq!(KeyBinding::parse(spec).map(|k| k.to_string()), Ok(shown.to_string()), "{spec}");
+        }
+        for bad in ["", "ctrl-", "hyper-x", "ab", "f99"] {
+            assert!(KeyBinding::parse(bad).is_err(), "{bad} parsed");
+        }
+        let ctrl_r = KeyBinding::parse("ctrl-r").expect("key");
+        assert!(ctrl_r.matches(&key(KeyCode::Char('R'), KeyModifiers::CONTROL)));
+        assert!(!ctrl_r.matches(&key(KeyCode::Char('r'), KeyModifiers::NONE)));
+        assert!(KeyBinding::parse("G").expect("key").matches(&key(KeyCode::Char('G'), KeyModifiers::SHIFT)));
+    }
+
+    #[test]
+    fn overrides_replace_defaults_and_conflicts_are_refused() {
+        let r = KeyBinding::parse("ctrl-r").expect("key");
+        let map = Keymap::with(&[(Command::Refresh, vec![r])]).expect("keymap");
+        assert_eq!(map.command(&key(KeyCode::Char('r'), KeyModifiers::CONTROL)), Some(Command::Refresh));
+        assert_eq!(map.command(&key(KeyCode::Char('r'), KeyModifiers::NONE)), None, "the default is replaced");
+        let a = KeyBinding::parse("a").expect("key");
+        assert!(matches!(Keymap::with(&[(Command::Unlink, vec![a])]), Err(KeymapError::Conflict { .. })));
+        assert_eq!(Keymap::with(&[(Command::Quit, vec![])]), Err(KeymapError::Unbound("quit")));
+    }
+}
