@@ -19,6 +19,8 @@
 //!
 //! `GEOREP_BENCH_SCREENS=1` prints the screen of each benchmarked frame first.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::fmt::Write as _;

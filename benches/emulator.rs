@@ -9,6 +9,8 @@
 //! The load generator (reqwest) and the server (axum) run on the same tokio runtime, so on a 2-core
 //! machine they share the two cores: the numbers are a floor for the server alone.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

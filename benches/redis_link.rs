@@ -12,6 +12,8 @@
 //!
 //! Results are printed and written to target/bench-redis-link.txt.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::fmt::Write as _;
 use std::path::Path;
 use std::process::{Command, Stdio};

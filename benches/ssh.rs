@@ -18,6 +18,8 @@
 //!
 //! `GEOREP_BENCH_WINDOW_SECS=N` changes the 10 s windows.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::fmt::Write as _;
 use std::io;
 use std::pin::Pin;
@@ -204,11 +206,11 @@ async fn setup() -> Setup {
         .await
         .expect("bind");
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let key = host_key::generate();
+    let key = host_key::generate().unwrap();
     let keys = dir.path().join("authorized_keys");
     std::fs::write(&keys, key.public_key().to_openssh().expect("openssh")).expect("authorized_keys");
     let config = SshConfig {
-        host_key: host_key::generate(),
+        host_key: host_key::generate().unwrap(),
         authorized_keys: AuthorizedKeys::new(Some(keys)),
         demo_password: None,
         read_only: false,

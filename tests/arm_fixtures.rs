@@ -2,6 +2,8 @@
 //! (tests/fixtures/azure-rest, api-version 2024-11-01): every body parses into our types and prints back
 //! as the same JSON. Plus the open enums, unknown fields, error bodies and resource ids.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::HashSet;
 
 use georep::arm::{

@@ -8,6 +8,8 @@
 //! - the token sources: AZURE_ACCESS_TOKEN, a fake `az` on PATH (refreshed before `expiresOn`), neither;
 //!   and the token never shows in errors, Debug or logs.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod cli_support;
 
 use std::path::{Path, PathBuf};

@@ -7,6 +7,8 @@
 //! Without python3, venv or pip (or PyPI) the test prints why and passes as skipped, unless
 //! `GEOREP_REQUIRE_PYTHON=1` (as .ci/run sets), when it fails.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::fs::{self, File};
 use std::io::Read;
 use std::path::{Path, PathBuf};

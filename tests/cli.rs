@@ -2,6 +2,8 @@
 //! against `georep serve` on 127.0.0.1: successes, `--output json` against the ARM bodies, failures
 //! (exit 1 with code, message and request id) and usage errors (exit 2).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod cli_support;
 
 use std::time::{Duration, Instant};

@@ -1,5 +1,7 @@
 //! The ARM client against the in-process emulator, over real HTTP on 127.0.0.1 (no mocks).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeSet;
 use std::future::Future;
 use std::net::SocketAddr;

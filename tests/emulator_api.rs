@@ -1,6 +1,8 @@
 //! The emulator over real HTTP: every route, every geo-replication rule, every error, the token, and a
 //! full link / unlink flow. Each test starts its own emulator in-process on 127.0.0.1:0.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 

@@ -2,6 +2,8 @@
 //! of `georep serve`, and finishes after the restart; a corrupt state file is a clear error and is left
 //! as it was.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -1,6 +1,8 @@
 //! The geo-replication rules of src/geo: one test per `Incompatibility`, then combinations, the worlds
 //! the rules ask about links and operations, host names, regions and transfer cost.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use georep::arm::{LinkedServerRef, ProvisioningState, RedisConfiguration, RedisResource, SkuFamily, SkuName};
 use georep::geo::{
     FromResources, Geography, Incompatibility, LinkEvent, Side, Topology, World, compatibility, geo_primary_host_name,

@@ -15,6 +15,8 @@
 //! Resources are rendered the way the emulator renders them: `provisioningState` from `cache_state` when
 //! a link imposes one, `linkedServers` from `entries`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::cell::Cell;
 
 use georep::arm::{LinkedServerRef, ProvisioningState, RedisResource, ReplicationRole, ResourceId};

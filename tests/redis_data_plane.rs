@@ -7,6 +7,8 @@
 //! `GEOREP_REQUIRE_REDIS=1` (as .ci/run sets), when they fail. Each test starts its own servers on free
 //! loopback ports; every wait is bounded.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

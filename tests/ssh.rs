@@ -6,6 +6,8 @@
 //! read-only session, the session limit, the idle timeout, a session without a terminal, and the server
 //! shutting down under its sessions. Every wait is bounded ([`BOUND`]) and says what it waited for.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -45,7 +47,7 @@ async fn backend() -> Backend {
         .await
         .expect("bind");
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let key = host_key::generate();
+    let key = host_key::generate().unwrap();
     let authorized_keys = dir.path().join("authorized_keys");
     std::fs::write(&authorized_keys, format!("{}\n", key.public_key().to_openssh().expect("openssh")))
         .expect("authorized_keys written");
@@ -55,7 +57,7 @@ async fn backend() -> Backend {
 impl Backend {
     fn config(&self) -> SshConfig {
         SshConfig {
-            host_key: host_key::generate(),
+            host_key: host_key::generate().unwrap(),
             authorized_keys: AuthorizedKeys::new(Some(self.authorized_keys.clone())),
             demo_password: None,
             read_only: false,
@@ -341,7 +343,7 @@ async fn only_authorized_keys_and_the_demo_password_get_in() {
 
     // A key that is not in the file.
     let mut ssh = connect(&server).await;
-    assert!(!sign_in_with_key(&mut ssh, &host_key::generate()).await, "an unknown key is refused");
+    assert!(!sign_in_with_key(&mut ssh, &host_key::generate().unwrap()).await, "an unknown key is refused");
     // The wrong password, and no credentials at all.
     assert!(!sign_in_with_password(&mut ssh, "demo roo").await, "a wrong password is refused");
     let none = ssh.authenticate_none("demo").await.expect("an answer");

@@ -13,6 +13,8 @@
 //! `GEOREP_REQUIRE_TMUX=1` (as .ci/run sets), when it fails. The binary is `$GEOREP_E2E_BIN` when
 //! set, else the one cargo built for this test run.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -223,7 +225,7 @@ fn openssh_signs_in_walks_to_geo_replication_and_quits() {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_georep")));
     eprintln!("ssh_e2e: running {}", bin.display());
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let (good, wrong) = (host_key::generate(), host_key::generate());
+    let (good, wrong) = (host_key::generate().unwrap(), host_key::generate().unwrap());
     let (good_path, wrong_path) = (dir.path().join("id_good"), dir.path().join("id_wrong"));
     host_key::write_private_key(&good, &good_path).expect("the test key written");
     host_key::write_private_key(&wrong, &wrong_path).expect("the other key written");

@@ -11,6 +11,8 @@
 //! source it is built from, else the binary cargo built for this test run (the debug one under
 //! `cargo test`).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant, SystemTime};

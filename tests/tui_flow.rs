@@ -5,6 +5,8 @@
 //!
 //! Every wait is bounded ([`BOUND`]) and says what it waited for, with the screen, when it fails.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::cell::RefCell;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};

@@ -5,6 +5,8 @@
 //! Update with `INSTA_UPDATE=always cargo test --test tui_snapshots` (or `cargo insta review`) and read
 //! the `.snap` files in tests/snapshots/ by eye: they are the screens people see.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::HashMap;
 use std::time::Duration;
 

@@ -75,6 +75,48 @@ impl Incompatibility {
         }
     }
 
+    /// A few words for a table cell: "RDB persistence on", "P1 is smaller than P2", "same region".
+    pub fn short(&self) -> String {
+        let who = |side: &Side| match side {
+            Side::Primary => "primary",
+            Side::Secondary => "secondary",
+        };
+        match self {
+            Incompatibility::SameCache => "the primary itself".into(),
+            Incompatibility::NotPremium { side, tier } if *side == Side::Secondary => format!("{tier}, not Premium"),
+            Incompatibility::NotPremium { side, tier } => format!("{} is {tier}", who(side)),
+            Incompatibility::DifferentSubscription => "other subscription".into(),
+            Incompatibility::SameRegion { .. } => "same region".into(),
+            Incompatibility::SecondaryTooSmall { primary, secondary } => {
+                format!("{secondary} is smaller than {primary}")
+            }
+            Incompatibility::ClusteringMismatch { clustered: Side::Secondary } => "clustered, primary is not".into(),
+            Incompatibility::ClusteringMismatch { clustered: Side::Primary } => "not clustered".into(),
+            Incompatibility::ShardCountMismatch { primary, secondary } => format!("{secondary} shards, not {primary}"),
+            Incompatibility::RedisVersionMismatch { secondary, .. } => format!("Redis {secondary}"),
+            Incompatibility::PersistenceEnabled { side: Side::Secondary, kinds } => format!("{kinds} persistence on"),
+            Incompatibility::PersistenceEnabled { side, kinds } => format!("{} has {kinds} on", who(side)),
+            Incompatibility::AlreadyLinked { side: Side::Secondary } => "already linked".into(),
+            Incompatibility::AlreadyLinked { side } => format!("{} already linked", who(side)),
+            Incompatibility::OperationInProgress { side: Side::Secondary, state } => state.clone(),
+            Incompatibility::OperationInProgress { side, state } => format!("{} is {state}", who(side)),
+            Incompatibility::NotRunning { side: Side::Secondary, state } => state.clone(),
+            Incompatibility::NotRunning { side, state } => format!("{} is {state}", who(side)),
+        }
+    }
+
+    /// The cache the reason is about, when it is about one side only.
+    pub fn side(&self) -> Option<Side> {
+        match self {
+            Incompatibility::NotPremium { side, .. }
+            | Incompatibility::PersistenceEnabled { side, .. }
+            | Incompatibility::AlreadyLinked { side }
+            | Incompatibility::OperationInProgress { side, .. }
+            | Incompatibility::NotRunning { side, .. } => Some(*side),
+            _ => None,
+        }
+    }
+
     /// A sentence a user understands: what is wrong, then what the rule is.
     pub fn message(&self) -> String {
         match self {

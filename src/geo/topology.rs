@@ -197,7 +197,7 @@ impl Topology {
             phase: LinkPhase::Creating,
             phase_before_unlink: None,
         });
-        Ok(self.links.last().expect("just pushed"))
+        self.links.last().ok_or(TransitionError::NoSuchLink)
     }
 
     /// Applies `event` to the link that `cache` is in. Returns the link as it is after the event

@@ -135,8 +135,8 @@ mod tests {
 
     #[test]
     fn keys_comments_and_bad_lines() {
-        let a = super::super::host_key::generate();
-        let b = super::super::host_key::generate();
+        let a = super::super::host_key::generate().unwrap();
+        let b = super::super::host_key::generate().unwrap();
         let text = format!(
             "# a comment\n\n{}\nno-port-forwarding,no-agent-forwarding {}\nnot a key at all\n  {} with a comment  \n",
             a.public_key().to_openssh().expect("openssh"),
@@ -152,7 +152,7 @@ mod tests {
 
     #[test]
     fn restricted_keys_are_refused() {
-        let key = super::super::host_key::generate();
+        let key = super::super::host_key::generate().unwrap();
         let openssh = key.public_key().to_openssh().expect("openssh");
         for options in [
             "command=\"ssh-add -l\"",
@@ -174,12 +174,12 @@ mod tests {
     fn file_is_read_at_each_attempt() {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let path = dir.path().join("authorized_keys");
-        let key = super::super::host_key::generate();
+        let key = super::super::host_key::generate().unwrap();
         let auth = AuthorizedKeys::new(Some(path.clone()));
         assert!(!auth.allows(key.public_key()), "no file: nobody");
         std::fs::write(&path, key.public_key().to_openssh().expect("openssh")).expect("written");
         assert!(auth.allows(key.public_key()));
-        assert!(!auth.allows(super::super::host_key::generate().public_key()));
+        assert!(!auth.allows(super::super::host_key::generate().unwrap().public_key()));
         std::fs::write(&path, "").expect("emptied");
         assert!(!auth.allows(key.public_key()));
     }

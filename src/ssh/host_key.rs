@@ -13,9 +13,9 @@ pub fn default_path() -> Option<PathBuf> {
 }
 
 /// A new Ed25519 key (host keys, and client keys in tests).
-pub fn generate() -> PrivateKey {
-    // Ed25519 key generation cannot fail for a working RNG.
-    PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519).expect("Ed25519 key generation")
+pub fn generate() -> io::Result<PrivateKey> {
+    PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519)
+        .map_err(|e| io::Error::other(format!("cannot make a host key: {e}")))
 }
 
 /// The key in `path`, or a new one written there (mode 0600, directories created) when there is none.
@@ -34,7 +34,7 @@ pub fn load_or_create(path: &Path) -> io::Result<(PrivateKey, bool)> {
             Ok((key, false))
         }
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            let key = generate();
+            let key = generate()?;
             write_private_key(&key, path)?;
             Ok((key, true))
         }

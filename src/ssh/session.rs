@@ -147,6 +147,10 @@ async fn setup(read: &mut ChannelReadHalf) -> Start {
 
 /// The console of one session, in a task of its own.
 async fn console(shared: Arc<Shared>, read: ChannelReadHalf, out: UnboundedSender<Vec<u8>>, size: ClientSize) -> End {
+    let copy_out = out.clone();
+    let mut clipboard = move |text: &str| {
+        let _ = copy_out.send(tui::osc52(text).into_bytes());
+    };
     let mut backend = PtyBackend::new(ChannelWriter::new(out, shared.bytes_sent.clone()), size.clone());
     if backend.enter().is_err() {
         return End::ClientGone;
@@ -156,17 +160,19 @@ async fn console(shared: Arc<Shared>, read: ChannelReadHalf, out: UnboundedSende
         Err(e) => return End::Error(e.to_string()),
     };
     let label = if shared.read_only { format!("{} · read-only", shared.label) } else { shared.label.clone() };
-    let mut app = App::new(label, Theme::from_env());
-    app.read_only = shared.read_only;
+    let mut options = tui::AppOptions::new(label, Theme::from_env());
+    options.read_only = shared.read_only;
+    let mut app = App::new(options);
     let events = input::events(read, size, shared.idle);
     #[cfg(test)]
     let events = tests::with_fault(events);
     let mut stop = shared.stop.clone();
     let stopping = async move { super::server::changed_to_true(&mut stop).await };
+    let client = shared.client.clone();
     let result =
-        tui::event_loop(&mut terminal, &mut app, shared.client.clone(), events, shared.intervals, stopping).await;
+        tui::event_loop(&mut terminal, &mut app, client, events, shared.intervals, stopping, &mut clipboard).await;
     let end = match result {
-        Ok(_) if app.quit => End::Quit,
+        Ok(_) if app.quit_requested() => End::Quit,
         Ok(_) if shared.stopping() => End::Shutdown,
         Ok(_) => End::ClientGone,
         Err(e) if e.kind() == io::ErrorKind::TimedOut => End::Idle(shared.idle.unwrap_or_default()),
@@ -308,11 +314,11 @@ mod tests {
         let emu = Emulator::simulated(Config::default()).expect("emulator");
         let emu = emu.bind("127.0.0.1:0".parse().unwrap()).await.expect("bind");
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let key = host_key::generate();
+        let key = host_key::generate().unwrap();
         let keys = dir.path().join("authorized_keys");
         std::fs::write(&keys, key.public_key().to_openssh().expect("openssh")).expect("written");
         let config = SshConfig {
-            host_key: host_key::generate(),
+            host_key: host_key::generate().unwrap(),
             authorized_keys: AuthorizedKeys::new(Some(keys)),
             demo_password: None,
             read_only: false,

@@ -3,33 +3,49 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 
+use super::hits::Hits;
 use crate::arm::{LinkedServer, RedisResource, ResourceId, Subscription};
 use crate::client::{ClientError, Lro, LroStatus};
 
-/// Something that happened: input, a timer, or a result from the backend.
+/// The time, as the loop reads it: since the console started (spinners, elapsed times) and the wall
+/// clock (notification times).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Now {
+    pub elapsed: Duration,
+    pub wall: DateTime<Utc>,
+}
+
+/// Something that happened: input, a timer, a frame, or a result from the backend.
 #[derive(Clone, Debug)]
 pub enum Action {
     Key(KeyEvent),
     Mouse(MouseEvent),
     Resize(u16, u16),
-    /// Time since the console started; sent only while something animates or waits.
-    Tick(Duration),
+    /// The clock moved; the loop sends one before each batch of actions, and on a timer while
+    /// something animates or waits.
+    Tick(Now),
+    /// A frame was drawn: where its clickable regions are.
+    FrameDrawn(Hits),
     SubscriptionsLoaded(Vec<Subscription>),
     CachesLoaded(Vec<RedisResource>),
-    /// Linked-server entries of every linked cache, keyed by [`ResourceId::key`].
-    LinkedServersLoaded(HashMap<String, Vec<LinkedServer>>),
-    /// A poll failed; the poller keeps retrying.
-    BackendError(ClientError),
-    /// A poll succeeded after failures.
+    /// Linked-server entries of every linked cache.
+    LinkedServersLoaded(HashMap<ResourceId, Vec<LinkedServer>>),
+    /// A poll failed; the poller tries again in `retry_in`.
+    PollFailed {
+        error: ClientError,
+        retry_in: Duration,
+    },
+    /// A poll succeeded (sent only after failures).
     BackendRecovered,
-    /// The backend accepted a link or unlink request.
+    /// The backend accepted a link or unlink request (201/202).
     OperationAccepted {
         op: u64,
         lro: Option<Lro>,
     },
-    /// The backend refused it.
+    /// The backend refused it, or it never reached the backend.
     OperationRejected {
         op: u64,
         error: ClientError,
@@ -46,7 +62,7 @@ pub enum Action {
     },
 }
 
-/// A side effect, carried out by a task that reports back with actions.
+/// A side effect, carried out by a task (or the loop) that reports back with actions.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Effect {
     StartLink {
@@ -66,32 +82,7 @@ pub enum Effect {
     },
     /// Ask the poller for fresh data now.
     Refresh,
+    /// Put text on the clipboard of the terminal the console is drawn on (OSC 52).
+    Copy(String),
     Quit,
-}
-
-/// What the user asked for, whatever the key or click.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Command {
-    Up,
-    Down,
-    Left,
-    Right,
-    PageUp,
-    PageDown,
-    Home,
-    End,
-    Enter,
-    Back,
-    Tab,
-    BackTab,
-    Help,
-    Quit,
-    Filter,
-    AddLink,
-    Unlink,
-    Refresh,
-    ToggleIncompatible,
-    ContextMenu,
-    Notifications,
-    Dismiss,
 }

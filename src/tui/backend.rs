@@ -86,7 +86,7 @@ pub async fn connect(
         starting("starting a redis-server for every shard and filling the caches…");
     }
     let running = tokio::select! {
-        r = emu.bind("127.0.0.1:0".parse().expect("a valid address")) => r.map_err(failed)?,
+        r = emu.bind(std::net::SocketAddr::from(([127, 0, 0, 1], 0))) => r.map_err(failed)?,
         _ = stop => return Err(BackendError::Failed("stopped while starting the demo backend".into())),
     };
     let client = ArmClient::new(&running.url(), None).map_err(|e| BackendError::Failed(e.to_string()))?;

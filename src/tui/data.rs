@@ -1,10 +1,11 @@
-//! What the console knows about the backend: caches, their links, and the operations it started.
+//! What the console knows about the backend: caches, their links, and the operations it follows.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
-use crate::arm::{LinkedServer, OperationState, RedisResource, ReplicationRole, ResourceId, Subscription};
+use crate::arm::{LinkState, LinkedServer, OperationState, RedisResource, ReplicationRole, ResourceId, Subscription};
 use crate::client::Lro;
+use crate::geo::{FromResources, LinkPhase, World};
 
 /// The role a cache plays in geo-replication.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,6 +31,16 @@ pub enum OpKind {
     Unlink,
 }
 
+impl OpKind {
+    /// "Linking", "Unlinking".
+    pub fn verb(self) -> &'static str {
+        match self {
+            OpKind::Link => "Linking",
+            OpKind::Unlink => "Unlinking",
+        }
+    }
+}
+
 /// An operation this console started.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrackedOp {
@@ -37,10 +48,12 @@ pub struct TrackedOp {
     pub kind: OpKind,
     pub primary: ResourceId,
     pub secondary: ResourceId,
-    /// Console clock when it was requested.
+    /// Console clock when the backend accepted it (or when it was asked, until then).
     pub started: Duration,
     pub finished: Option<Duration>,
+    /// Set when the backend accepted the request; `None` until then.
     pub lro: Option<Lro>,
+    pub accepted: bool,
     pub state: OperationState,
     /// `None` where the backend gives no percentage.
     pub percent: Option<f64>,
@@ -68,6 +81,35 @@ pub struct LinkView<'a> {
     pub peer: ResourceId,
     /// This cache's role.
     pub role: Role,
+    /// The phase, when the state is one georep knows.
+    pub phase: Option<LinkPhase>,
+}
+
+impl LinkView<'_> {
+    pub fn state(&self) -> LinkState {
+        self.entry.state()
+    }
+
+    pub fn in_flight(&self) -> bool {
+        self.phase.is_some_and(LinkPhase::in_flight)
+    }
+
+    /// (primary, secondary) of the pair, given this cache's id.
+    pub fn pair(&self, me: &ResourceId) -> (ResourceId, ResourceId) {
+        if self.role == Role::Secondary { (self.peer.clone(), me.clone()) } else { (me.clone(), self.peer.clone()) }
+    }
+}
+
+/// Progress of a link or unlink as this console sees it: its own operation, or the backend's state
+/// for one started elsewhere (then the elapsed time counts from when this console first saw it).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Progress {
+    pub kind: OpKind,
+    pub percent: Option<f64>,
+    pub elapsed: Duration,
+    pub running: bool,
+    /// Started by this console.
+    pub own: bool,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -75,10 +117,14 @@ pub struct Data {
     pub subscriptions: Vec<Subscription>,
     /// Sorted by name.
     pub caches: Vec<RedisResource>,
-    /// Cache key -> index in `caches`.
-    index: HashMap<String, usize>,
-    pub linked: HashMap<String, Vec<LinkedServer>>,
+    /// Parsed ids of `caches`, same order.
+    pub ids: Vec<ResourceId>,
+    index: HashMap<ResourceId, usize>,
+    pub linked: HashMap<ResourceId, Vec<LinkedServer>>,
     pub ops: Vec<TrackedOp>,
+    /// Console clock when each cache was first seen with an operation in flight that this console did
+    /// not start (cleared when it settles).
+    pub seen_busy: HashMap<ResourceId, Duration>,
     pub loaded: bool,
     /// Time since the console started.
     pub clock: Duration,
@@ -87,17 +133,35 @@ pub struct Data {
 impl Data {
     pub fn set_caches(&mut self, mut caches: Vec<RedisResource>) {
         caches.sort_by_cached_key(|c| c.name().to_ascii_lowercase());
-        self.index = caches
-            .iter()
-            .enumerate()
-            .filter_map(|(i, c)| ResourceId::parse(c.id()).ok().map(|id| (id.key(), i)))
-            .collect();
+        caches.retain(|c| ResourceId::parse(c.id()).is_ok());
+        self.ids = caches.iter().filter_map(|c| ResourceId::parse(c.id()).ok()).collect();
+        self.index = self.ids.iter().enumerate().map(|(i, id)| (id.clone(), i)).collect();
         self.caches = caches;
         self.loaded = true;
+        self.note_busy();
+    }
+
+    pub fn set_linked(&mut self, linked: HashMap<ResourceId, Vec<LinkedServer>>) {
+        self.linked = linked;
+        self.note_busy();
+    }
+
+    /// Starts (or stops) the clock of operations seen on the backend.
+    fn note_busy(&mut self) {
+        let clock = self.clock;
+        let busy: Vec<ResourceId> = self.ids.iter().filter(|id| self.backend_busy(id)).cloned().collect();
+        self.seen_busy.retain(|id, _| busy.contains(id));
+        for id in busy {
+            self.seen_busy.entry(id).or_insert(clock);
+        }
     }
 
     pub fn cache(&self, id: &ResourceId) -> Option<&RedisResource> {
-        self.index.get(&id.cache_id().key()).and_then(|i| self.caches.get(*i))
+        let i = match &id.linked_server {
+            None => self.index.get(id),
+            Some(_) => self.index.get(&id.cache_id()),
+        };
+        i.and_then(|i| self.caches.get(*i))
     }
 
     pub fn subscription_name<'a>(&'a self, sub: &'a str) -> &'a str {
@@ -111,14 +175,14 @@ impl Data {
 
     /// The cache's link, if its entries are known.
     pub fn link(&self, id: &ResourceId) -> Option<LinkView<'_>> {
-        let entry = self.linked.get(&id.key())?.first()?;
+        let entry = self.linked.get(id)?.first()?;
         let peer = ResourceId::parse(&entry.properties.linked_redis_cache_id).ok()?;
         let role = match entry.properties.server_role {
             ReplicationRole::Secondary => Role::Primary,
             ReplicationRole::Primary => Role::Secondary,
             ReplicationRole::Other(_) => Role::NotLinked,
         };
-        Some(LinkView { entry, peer, role })
+        Some(LinkView { entry, peer, role, phase: LinkPhase::of(&entry.state()) })
     }
 
     pub fn role(&self, id: &ResourceId) -> Role {
@@ -134,11 +198,50 @@ impl Data {
         self.op_for(id).filter(|o| o.running())
     }
 
-    /// Something about this cache moves on screen (a spinner, a gauge, a clock): an operation this
-    /// console runs on it, or a link or unlink in flight on the backend.
+    /// The backend says an operation runs on the cache: Linking/Unlinking, or its link in flight.
+    pub fn backend_busy(&self, id: &ResourceId) -> bool {
+        self.cache(id).is_some_and(|c| FromResources.has_operation(c)) || self.link(id).is_some_and(|l| l.in_flight())
+    }
+
+    /// The progress to show for the cache: this console's running operation, else one the backend
+    /// reports, else this console's last finished one.
+    pub fn progress(&self, id: &ResourceId) -> Option<Progress> {
+        if let Some(o) = self.running_op_for(id) {
+            return Some(Progress {
+                kind: o.kind,
+                percent: o.percent,
+                elapsed: o.elapsed(self.clock),
+                running: true,
+                own: true,
+            });
+        }
+        if let Some(since) = self.seen_busy.get(id) {
+            let unlinking = self.link(id).is_some_and(|l| l.phase == Some(LinkPhase::Deleting))
+                || self.cache(id).is_some_and(|c| c.provisioning_state() == crate::arm::ProvisioningState::Unlinking);
+            return Some(Progress {
+                kind: if unlinking { OpKind::Unlink } else { OpKind::Link },
+                percent: None,
+                elapsed: self.clock.saturating_sub(*since),
+                running: true,
+                own: false,
+            });
+        }
+        self.op_for(id).map(|o| Progress {
+            kind: o.kind,
+            percent: o.percent,
+            elapsed: o.elapsed(self.clock),
+            running: false,
+            own: true,
+        })
+    }
+
+    /// Something about this cache moves on screen (a spinner, a gauge, a clock).
     pub fn moving(&self, id: &ResourceId) -> bool {
-        self.running_op_for(id).is_some()
-            || self.cache(id).is_some_and(|c| crate::geo::World::has_operation(&crate::geo::FromResources, c))
-            || self.link(id).is_some_and(|l| l.entry.state().in_flight())
+        self.running_op_for(id).is_some() || self.backend_busy(id)
+    }
+
+    /// Any operation of this console still running.
+    pub fn any_running(&self) -> Option<&TrackedOp> {
+        self.ops.iter().find(|o| o.running() && o.accepted)
     }
 }

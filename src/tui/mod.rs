@@ -9,13 +9,15 @@ pub mod app;
 pub mod backend;
 pub mod blades;
 pub mod command;
+pub mod confirm;
 pub mod data;
 pub mod format;
-pub mod headless;
-pub mod keymap;
-pub mod render;
+pub mod hits;
+pub mod screen;
+pub mod status;
 pub mod tasks;
 pub mod theme;
+pub mod view;
 pub mod widgets;
 
 use std::io;
@@ -30,8 +32,8 @@ use ratatui::crossterm::event::{Event, EventStream};
 use tokio::sync::Notify;
 use tokio::sync::mpsc;
 
-pub use action::{Action, Effect};
-pub use app::App;
+pub use action::{Action, Effect, Now};
+pub use app::{App, AppOptions};
 pub use backend::{Backend, BackendError, BackendOptions};
 
 use crate::client::ArmClient;
@@ -62,6 +64,7 @@ pub async fn event_loop<B: ratatui::backend::Backend, E>(
     mut events: E,
     intervals: PollIntervals,
     stop: impl std::future::Future<Output = ()>,
+    clipboard: &mut (dyn FnMut(&str) + Send),
 ) -> io::Result<LoopStats>
 where
     E: Stream<Item = io::Result<Event>> + Unpin,
@@ -73,22 +76,25 @@ where
     let poller = AbortOnDrop(tokio::spawn(tasks::poller(client.clone(), tx.clone(), refresh.clone(), intervals)));
     let effects = Effects { client, tx, refresh };
     let start = Instant::now();
+    let now = || Now { elapsed: start.elapsed(), wall: chrono::Utc::now() };
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut stats = LoopStats::default();
     tokio::pin!(stop);
+    app.update(Action::Tick(now()));
     if let Ok(size) = terminal.size() {
-        app.size = (size.width, size.height);
+        app.update(Action::Resize(size.width, size.height));
     }
     let result = loop {
-        if app.dirty {
-            if let Err(e) = terminal.draw(|f| render::draw(app, f)) {
+        if app.dirty() {
+            let mut hits = hits::Hits::default();
+            if let Err(e) = terminal.draw(|f| hits = app.draw(f.area(), f.buffer_mut())) {
                 break Err(backend_error(e));
             }
-            app.dirty = false;
+            app.update(Action::FrameDrawn(hits));
             stats.frames += 1;
         }
-        if app.quit {
+        if app.quit_requested() {
             break Ok(stats);
         }
         let action = tokio::select! {
@@ -101,22 +107,34 @@ where
                 None => break Ok(stats),
             },
             Some(a) = rx.recv() => a,
-            _ = tick.tick(), if app.wants_ticks() => Action::Tick(start.elapsed()),
+            _ = tick.tick(), if app.wants_ticks() => Action::Tick(now()),
             _ = &mut stop => break Ok(stats),
         };
+        // The clock first, then everything already waiting, before drawing once.
         let mut next = Some(action);
-        // Handle everything already waiting before drawing once.
+        if !matches!(next, Some(Action::Tick(_))) {
+            app.update(Action::Tick(now()));
+        }
         while let Some(action) = next {
             stats.actions += 1;
-            app.set_clock(start.elapsed());
             for effect in app.update(action) {
-                effects.run(effect);
+                match effect {
+                    Effect::Copy(text) => clipboard(&text),
+                    other => effects.run(other),
+                }
             }
             next = rx.try_recv().ok();
         }
     };
     drop(poller);
     result
+}
+
+/// The OSC 52 sequence that puts `text` on the clipboard of the terminal that shows it (also over
+/// SSH: the client's terminal does it).
+pub fn osc52(text: &str) -> String {
+    use base64::Engine;
+    format!("\x1b]52;c;{}\x07", base64::engine::general_purpose::STANDARD.encode(text))
 }
 
 /// A task that is aborted when this is dropped.
@@ -187,10 +205,17 @@ pub async fn run(options: Options) -> ExitCode {
         let _ = ratatui::crossterm::execute!(io::stdout(), ratatui::crossterm::event::DisableMouseCapture);
         previous(info);
     }));
-    let mut app = App::new(label, Theme::from_env());
-    let result =
-        event_loop(&mut terminal, &mut app, client, EventStream::new(), intervals, crate::signals::stop_requested())
-            .await;
+    let mut options = AppOptions::new(label, Theme::from_env());
+    options.embedded = embedded.is_some();
+    let mut app = App::new(options);
+    let mut clipboard = |text: &str| {
+        use std::io::Write;
+        let mut out = io::stdout();
+        let _ = out.write_all(osc52(text).as_bytes());
+        let _ = out.flush();
+    };
+    let stop = crate::signals::stop_requested();
+    let result = event_loop(&mut terminal, &mut app, client, EventStream::new(), intervals, stop, &mut clipboard).await;
     let _ = ratatui::crossterm::execute!(io::stdout(), ratatui::crossterm::event::DisableMouseCapture);
     // The terminal may be gone (the window closed, SIGHUP): nothing here may panic on a failed write,
     // or the emulator below is never shut down and a real data plane's redis-servers outlive us.

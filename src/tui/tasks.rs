@@ -50,7 +50,8 @@ impl Effects {
     pub fn run(&self, effect: Effect) {
         let this = self.clone();
         match effect {
-            Effect::Quit => {}
+            // The loop carries these out itself: they touch the terminal, not the backend.
+            Effect::Quit | Effect::Copy(_) => {}
             Effect::Refresh => self.refresh.notify_one(),
             Effect::StartLink { op, primary, secondary, secondary_location } => {
                 tokio::spawn(async move {
@@ -123,7 +124,7 @@ impl Effects {
 /// Everything the console shows, fetched in one pass.
 async fn fetch(
     client: &ArmClient,
-) -> Result<(Vec<Subscription>, Vec<RedisResource>, HashMap<String, Vec<LinkedServer>>), ClientError> {
+) -> Result<(Vec<Subscription>, Vec<RedisResource>, HashMap<ResourceId, Vec<LinkedServer>>), ClientError> {
     let subs = client.subscriptions_in_scope().await?;
     let lists = futures::future::join_all(subs.iter().map(|s| client.list_caches(&s.subscription_id))).await;
     let mut caches = Vec::new();
@@ -140,7 +141,7 @@ async fn fetch(
     for (id, e) in linked_ids.iter().zip(entries) {
         match e {
             Ok(list) => {
-                linked.insert(id.key(), list);
+                linked.insert(id.clone(), list);
             }
             // The cache went away between the two calls: it has no links to show.
             Err(ClientError::Arm { status: 404, .. }) => {}
@@ -155,7 +156,7 @@ pub async fn poller(client: ArmClient, tx: UnboundedSender<Action>, refresh: Arc
     let mut last_subs = None;
     let mut last_caches = None;
     let mut last_linked = None;
-    let mut last_error: Option<String> = None;
+    let mut failed = false;
     loop {
         let mut busy = false;
         match fetch(&client).await {
@@ -166,7 +167,7 @@ pub async fn poller(client: ArmClient, tx: UnboundedSender<Action>, refresh: Arc
                         Some(ProvisioningState::Linking | ProvisioningState::Unlinking)
                     )
                 });
-                if last_error.take().is_some() && tx.send(Action::BackendRecovered).is_err() {
+                if std::mem::take(&mut failed) && tx.send(Action::BackendRecovered).is_err() {
                     return;
                 }
                 if last_subs.as_ref() != Some(&subs) {
@@ -191,16 +192,14 @@ pub async fn poller(client: ArmClient, tx: UnboundedSender<Action>, refresh: Arc
             }
             Err(e) => {
                 tracing::warn!(error = %e, "poll failed");
-                let text = e.to_string();
-                if last_error.as_deref() != Some(&text) {
-                    last_error = Some(text);
-                    if tx.send(Action::BackendError(e)).is_err() {
-                        return;
-                    }
+                // Every failure is sent: the banner counts down to the next try.
+                failed = true;
+                if tx.send(Action::PollFailed { error: e, retry_in: intervals.busy }).is_err() {
+                    return;
                 }
             }
         }
-        let wait = if busy || last_error.is_some() { intervals.busy } else { intervals.idle };
+        let wait = if busy || failed { intervals.busy } else { intervals.idle };
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
             _ = refresh.notified() => {}

@@ -1,15 +1,16 @@
-//! Help (`?`): every key, and the geo-replication FAQ answered.
+//! Help (`?`): the focused blade's keys first, then the keys that work everywhere, then the
+//! geo-replication FAQ. Made from the same command lists as the hint bar, so they cannot disagree.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
+use ratatui::widgets::{Block, Borders, Clear, Padding, StatefulWidget, Widget};
 
-use crate::tui::action::Command;
-use crate::tui::app::App;
-use crate::tui::keymap::KEYS;
+use crate::tui::command::{CommandInfo, Keymap};
+use crate::tui::hits::{Hits, Target};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::wrap::wrap;
+use crate::tui::widgets::{dialog, scroll_text};
 
 /// The FAQ: questions operators ask before linking, with the answers georep's rules enforce.
 pub const FAQ: &[(&str, &str)] = &[
@@ -60,75 +61,77 @@ pub const FAQ: &[(&str, &str)] = &[
     ),
 ];
 
-pub fn on_key(scroll: u16, cmd: Option<Command>) -> Option<u16> {
-    match cmd {
-        Some(Command::Down) => Some(scroll.saturating_add(1)),
-        Some(Command::Up) => Some(scroll.saturating_sub(1)),
-        Some(Command::PageDown) => Some(scroll.saturating_add(10)),
-        Some(Command::PageUp) => Some(scroll.saturating_sub(10)),
-        Some(Command::Home) => Some(0),
-        Some(Command::End) => Some(u16::MAX),
-        Some(Command::Back | Command::Help | Command::Quit | Command::Enter) => None,
-        _ => Some(scroll),
-    }
-}
-
-pub fn area(screen: Rect) -> Rect {
-    crate::tui::widgets::dialog::area(screen, 100, screen.height.saturating_sub(2))
-}
-
-/// Where the text goes: inside the border, a column of padding on each side.
-fn text_area(screen: Rect) -> Rect {
-    let a = area(screen);
-    Rect::new(a.x + 2, a.y + 1, a.width.saturating_sub(4), a.height.saturating_sub(2))
-}
-
 /// Width of the keys column.
 const KEYS_WIDTH: usize = 20;
 
-/// The help text wrapped to `width`, each entry's continuation lines under its own text.
-fn lines(t: &Theme, width: usize) -> Vec<Line<'static>> {
-    let mut lines = vec![Line::from(Span::styled("Keys", t.group))];
-    for (keys, what) in KEYS {
-        let line =
-            Line::from(vec![Span::styled(format!("  {keys:<KEYS_WIDTH$}"), t.hint_key), Span::styled(*what, t.value)]);
-        lines.extend(wrap(&line, width, KEYS_WIDTH + 2));
-    }
-    lines.push(Line::default());
-    lines.push(Line::from(Span::styled("Geo-replication FAQ", t.group)));
-    for (q, a) in FAQ {
-        lines.extend(wrap(&Line::from(Span::styled(format!("  {q}"), t.title)), width, 2));
-        lines.extend(wrap(&Line::from(Span::styled(format!("    {a}"), t.value)), width, 4));
-    }
-    lines
+pub struct HelpView<'a> {
+    pub theme: &'a Theme,
+    pub keys: &'a Keymap,
+    /// What the focused blade is called ("Geo-replication").
+    pub blade: &'a str,
+    pub blade_commands: &'a [CommandInfo],
+    pub global_commands: &'a [CommandInfo],
+    pub scroll: u16,
 }
 
-/// The furthest the help scrolls on `screen`: its last line at the bottom.
-pub fn max_scroll(screen: Rect) -> u16 {
-    let text = text_area(screen);
-    let n = lines(&Theme::mono(), text.width as usize).len();
-    n.saturating_sub(text.height as usize).min(u16::MAX as usize) as u16
+impl HelpView<'_> {
+    fn section(&self, title: String, commands: &[CommandInfo], width: usize, out: &mut Vec<Line<'static>>) {
+        let t = self.theme;
+        out.push(Line::from(Span::styled(title, t.group)));
+        for c in commands {
+            let keys = self.keys.all_keys(c.command);
+            let what = match &c.why_not {
+                None => c.label.to_string(),
+                Some(why) => format!("{} (off now: {why})", c.label),
+            };
+            let style = if c.enabled() { t.value } else { t.muted };
+            let line =
+                Line::from(vec![Span::styled(format!("  {keys:<KEYS_WIDTH$}"), t.hint_key), Span::styled(what, style)]);
+            out.extend(wrap(&line, width, KEYS_WIDTH + 2));
+        }
+        out.push(Line::default());
+    }
+
+    /// The help text wrapped to `width`, each entry's continuation lines under its own text.
+    fn lines(&self, width: usize) -> Vec<Line<'static>> {
+        let t = self.theme;
+        let mut lines = Vec::new();
+        self.section(format!("Keys here ({})", self.blade), self.blade_commands, width, &mut lines);
+        self.section("Keys everywhere".into(), self.global_commands, width, &mut lines);
+        let mouse = Line::from(vec![
+            Span::styled(format!("  {:<KEYS_WIDTH$}", "mouse"), t.hint_key),
+            Span::styled(
+                "click menu items, rows, buttons, the breadcrumb, the bell and the hint bar; right-click a compatible cache; the wheel scrolls",
+                t.value,
+            ),
+        ]);
+        lines.extend(wrap(&mouse, width, KEYS_WIDTH + 2));
+        lines.push(Line::default());
+        lines.push(Line::from(Span::styled("Geo-replication FAQ", t.group)));
+        for (q, a) in FAQ {
+            lines.extend(wrap(&Line::from(Span::styled(format!("  {q}"), t.title)), width, 2));
+            lines.extend(wrap(&Line::from(Span::styled(format!("    {a}"), t.value)), width, 4));
+        }
+        lines
+    }
 }
 
-pub fn render(app: &App, scroll: u16, screen: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
-    let a = area(screen);
-    crate::tui::widgets::dialog::dim(screen, buf, t);
-    Clear.render(a, buf);
-    let text = text_area(screen);
-    let lines = lines(t, text.width as usize);
-    let scroll = scroll.min(lines.len().saturating_sub(text.height as usize) as u16);
-    let more = match (scroll > 0, (scroll as usize + text.height as usize) < lines.len()) {
-        (false, true) => " ↓ more · ↑↓ scroll · Esc close ",
-        (true, true) => " ↑↓ more · Esc close ",
-        (true, false) => " ↑ more · Esc close ",
-        (false, false) => " Esc close ",
-    };
-    Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.border_focused)
-        .title(Span::styled(" Help ", t.title))
-        .title_bottom(Span::styled(more, t.muted))
-        .render(a, buf);
-    Paragraph::new(lines).scroll((scroll, 0)).render(text, buf);
+impl StatefulWidget for HelpView<'_> {
+    type State = Hits;
+
+    fn render(self, screen: Rect, buf: &mut Buffer, hits: &mut Hits) {
+        let t = self.theme;
+        let a = dialog::area(screen, 100, screen.height.saturating_sub(2));
+        dialog::dim(screen, buf, t);
+        Clear.render(a, buf);
+        // A click anywhere closes help.
+        hits.push(screen, Target::Command(crate::tui::command::Command::Help));
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(t.border_focused)
+            .title(Span::styled(" Help · Esc closes ", t.title))
+            .padding(Padding::horizontal(1));
+        let lines = self.lines(block.inner(a).width as usize);
+        scroll_text::render(t, block, lines, self.scroll, a, buf, hits);
+    }
 }

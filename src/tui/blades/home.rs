@@ -1,56 +1,79 @@
-//! Home: the "Azure Cache for Redis" browse list of every cache, with `/` to filter by name.
+//! Home: the "Azure Cache for Redis" browse list of every cache, with `/` to filter on any column.
 
 use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Margin, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Widget};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, StatefulWidget, Table, TableState, Widget};
 
-use crate::arm::ResourceId;
-use crate::tui::action::Command;
-use crate::tui::app::App;
+use crate::arm::{RedisResource, ResourceId};
+use crate::tui::command::{Command, CommandInfo};
 use crate::tui::data::{Data, Role};
 use crate::tui::format;
-
-use super::resource_menu::{CacheBlade, MenuItem};
-use super::{Blade, Click, Outcome};
+use crate::tui::hits::{Hits, Target};
+use crate::tui::view::{Ctx, MenuItem, Open, Outcome};
+use crate::tui::widgets::{self, list};
 
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Home {
-    pub filter: String,
-    pub editing: bool,
-    /// Index into `visible`.
-    pub selected: usize,
+pub struct HomeState {
+    filter: String,
+    editing: bool,
+    table: TableState,
     /// Indexes into `Data::caches` that pass the filter.
-    pub visible: Vec<usize>,
+    visible: Vec<usize>,
 }
 
-impl Home {
-    /// Recomputes the rows after the caches or the filter changed, keeping the selected cache.
+/// The words a cache's row matches a filter on: every column the list shows.
+fn matches(data: &Data, i: usize, needle: &str) -> bool {
+    let (Some(c), Some(id)) = (data.caches.get(i), data.ids.get(i)) else { return false };
+    let role = data.role(id);
+    [
+        c.name(),
+        &id.resource_group,
+        data.subscription_name(&id.subscription),
+        &c.location,
+        &format::tier(c),
+        &status(c),
+        role.label(),
+    ]
+    .iter()
+    .any(|w| w.to_ascii_lowercase().contains(needle))
+}
+
+impl HomeState {
+    pub fn editing(&self) -> bool {
+        self.editing
+    }
+
+    pub fn selected(&self) -> usize {
+        self.table.selected().unwrap_or(0)
+    }
+
+    /// Recomputes the rows after the caches changed, keeping the selected cache.
     pub fn refilter(&mut self, data: &Data) {
-        let keep = self.visible.get(self.selected).and_then(|i| data.caches.get(*i)).map(|c| c.id().to_string());
-        let needle = self.filter.to_ascii_lowercase();
-        self.visible = data
-            .caches
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| needle.is_empty() || c.name().to_ascii_lowercase().contains(&needle))
-            .map(|(i, _)| i)
-            .collect();
-        if let Some(keep) = keep
-            && let Some(pos) = self.visible.iter().position(|i| data.caches[*i].id().eq_ignore_ascii_case(&keep))
-        {
-            self.selected = pos;
+        let keep = self.visible.get(self.selected()).and_then(|i| data.ids.get(*i)).cloned();
+        self.apply_filter(data);
+        if let Some(pos) = keep.and_then(|k| self.visible.iter().position(|i| data.ids.get(*i) == Some(&k))) {
+            self.table.select(Some(pos));
         }
-        self.selected = self.selected.min(self.visible.len().saturating_sub(1));
+        self.clamp();
+    }
+
+    fn apply_filter(&mut self, data: &Data) {
+        let needle = self.filter.trim().to_ascii_lowercase();
+        self.visible = (0..data.caches.len()).filter(|i| needle.is_empty() || matches(data, *i, &needle)).collect();
+    }
+
+    fn clamp(&mut self) {
+        let n = self.visible.len();
+        self.table.select(Some(self.selected().min(n.saturating_sub(1))));
     }
 
     pub fn selected_id(&self, data: &Data) -> Option<ResourceId> {
-        let c = data.caches.get(*self.visible.get(self.selected)?)?;
-        ResourceId::parse(c.id()).ok()
+        data.ids.get(*self.visible.get(self.selected())?).cloned()
     }
 
-    /// A key while the filter is being typed.
+    /// A key while the filter is being typed; the filter changed, so the first match is selected.
     pub fn edit(&mut self, key: KeyEvent, data: &Data) {
         match key.code {
             KeyCode::Enter => self.editing = false,
@@ -62,27 +85,56 @@ impl Home {
                 self.filter.pop();
             }
             KeyCode::Char(c) if !c.is_control() => self.filter.push(c),
-            KeyCode::Down => self.selected = (self.selected + 1).min(self.visible.len().saturating_sub(1)),
-            KeyCode::Up => self.selected = self.selected.saturating_sub(1),
+            KeyCode::Down => {
+                self.table.select(Some((self.selected() + 1).min(self.visible.len().saturating_sub(1))));
+                return;
+            }
+            KeyCode::Up => {
+                self.table.select(Some(self.selected().saturating_sub(1)));
+                return;
+            }
             _ => return,
         }
-        self.refilter(data);
+        self.apply_filter(data);
+        self.table.select(Some(0));
     }
 
-    pub fn on_command(&mut self, cmd: Command, data: &Data) -> Outcome {
-        if let Some(i) = moved(self.selected, cmd, self.visible.len()) {
-            self.selected = i;
+    pub fn commands(&self) -> Vec<CommandInfo> {
+        if self.editing {
+            return vec![CommandInfo::new(Command::Enter, "done"), CommandInfo::new(Command::Back, "clear filter")];
+        }
+        let mut out = vec![
+            CommandInfo::new(Command::Up, "move").quiet(),
+            CommandInfo::new(Command::Down, "move"),
+            CommandInfo::new(Command::PageUp, "page up").quiet(),
+            CommandInfo::new(Command::PageDown, "page down").quiet(),
+            CommandInfo::new(Command::First, "first cache").quiet(),
+            CommandInfo::new(Command::Last, "last cache").quiet(),
+            CommandInfo::new(Command::Enter, "open")
+                .off((self.visible.is_empty()).then(|| "No cache is listed.".into())),
+            CommandInfo::new(Command::Filter, "filter"),
+        ];
+        if !self.filter.is_empty() {
+            out.push(CommandInfo::new(Command::Back, "clear filter"));
+        }
+        out
+    }
+
+    pub fn on_command(&mut self, cmd: Command, data: &Data, page: usize) -> Outcome {
+        if let Some(i) = list::moved(self.selected(), cmd, self.visible.len(), page) {
+            self.table.select(Some(i));
             return Outcome::Consumed;
         }
         match cmd {
             Command::Filter => self.editing = true,
             Command::Back if !self.filter.is_empty() => {
                 self.filter.clear();
-                self.refilter(data);
+                self.apply_filter(data);
+                self.table.select(Some(0));
             }
             Command::Enter | Command::Right => {
                 return match self.selected_id(data) {
-                    Some(id) => Outcome::Open(Blade::Cache(CacheBlade::new(id, MenuItem::Overview))),
+                    Some(id) => Outcome::Open(Open::Cache(id, MenuItem::Overview)),
                     None => Outcome::Consumed,
                 };
             }
@@ -90,149 +142,151 @@ impl Home {
         }
         Outcome::Consumed
     }
-}
 
-/// Where a list selection goes on a movement command (`None` for other commands).
-pub fn moved(selected: usize, cmd: Command, len: usize) -> Option<usize> {
-    let last = len.saturating_sub(1);
-    Some(match cmd {
-        Command::Up => selected.saturating_sub(1),
-        Command::Down => (selected + 1).min(last),
-        Command::PageUp => selected.saturating_sub(10),
-        Command::PageDown => (selected + 10).min(last),
-        Command::Home => 0,
-        Command::End => last,
-        _ => return None,
-    })
-}
-
-/// The first visible row for a list of `height` rows with `selected` selected: the selection is always
-/// on screen, computed from the selection alone so that drawing and clicking agree.
-pub fn scroll_offset(selected: usize, height: usize) -> usize {
-    if height == 0 { 0 } else { selected.saturating_sub(height - 1) }
+    /// A click on row `i`: ends typing a filter, as Enter does, and opens the cache.
+    pub fn on_click(&mut self, target: Target, data: &Data) -> Outcome {
+        match target {
+            Target::Row(i) if i < self.visible.len() => {
+                self.editing = false;
+                self.table.select(Some(i));
+                self.on_command(Command::Enter, data, 1)
+            }
+            _ => Outcome::Ignored,
+        }
+    }
 }
 
 /// The status a cache shows: its provisioningState.
-pub fn status(c: &crate::arm::RedisResource) -> String {
+pub fn status(c: &RedisResource) -> String {
     match c.provisioning_state().as_str() {
         "" => "Unknown".into(),
         s => s.into(),
     }
 }
 
-fn layout(area: Rect) -> (Rect, Rect, Rect) {
-    let inner = Rect::new(area.x + 1, area.y + 1, area.width.saturating_sub(2), area.height.saturating_sub(2));
-    let filter = Rect::new(inner.x, inner.y, inner.width, 1.min(inner.height));
-    // A column of padding each side, as the filter line has.
-    let table = Rect::new(inner.x + 1, inner.y + 2, inner.width.saturating_sub(2), inner.height.saturating_sub(2));
-    (inner, filter, table)
+/// The Home list, drawn over the state.
+pub struct HomeView<'a> {
+    pub ctx: Ctx<'a>,
+    pub state: &'a HomeState,
 }
 
-pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
-    let home = &app.home;
-    let title = format!(" Azure Cache for Redis · {} of {} ", home.visible.len(), app.data.caches.len());
-    let focused = !app.modal();
-    let (_, filter_area, table_area) = layout(area);
-    // When the list is longer than the screen, the bottom border says there is more.
-    let body_rows = table_area.height.saturating_sub(1) as usize;
-    let more = if app.data.loaded {
-        super::overview::more(scroll_offset(home.selected, body_rows), body_rows, home.visible.len())
-    } else {
-        ""
-    };
-    Block::default()
-        .borders(Borders::ALL)
-        .border_style(if focused { t.border_focused } else { t.border })
-        .title(Span::styled(title, t.title))
-        .title_bottom(Span::styled(more, t.muted))
-        .render(area, buf);
-    let filter = if home.editing {
-        Line::from(vec![Span::styled(" Filter by name: ", t.label), Span::styled(format!("{}▏", home.filter), t.value)])
-    } else if home.filter.is_empty() {
-        Line::from(Span::styled(" / Filter by name", t.muted))
-    } else {
-        Line::from(vec![
-            Span::styled(" Filter by name: ", t.label),
-            Span::styled(home.filter.clone(), t.value),
-            Span::styled("   (/ to change, Esc to clear)", t.muted),
-        ])
-    };
-    Paragraph::new(filter).render(filter_area, buf);
-
-    if !app.data.loaded {
-        Paragraph::new(Span::styled("Loading caches…", t.muted)).render(table_area, buf);
-        return;
-    }
-    if home.visible.is_empty() {
-        let why = if app.data.caches.is_empty() {
-            "No caches in the subscriptions this console can see.".to_string()
+impl HomeView<'_> {
+    fn filter_line(&self) -> Line<'static> {
+        let (t, s) = (self.ctx.theme, self.state);
+        if s.editing {
+            Line::from(vec![Span::styled(" Filter: ", t.label), Span::styled(format!("{}▏", s.filter), t.value)])
+        } else if s.filter.is_empty() {
+            Line::from(Span::styled(" / Filter by name, location, tier, group, subscription…", t.muted))
         } else {
-            format!("No cache name contains \"{}\".", home.filter)
-        };
-        Paragraph::new(Span::styled(why, t.muted)).render(table_area, buf);
-        return;
-    }
-    // Narrow terminals drop the resource group (it is on the Overview) so names stay readable.
-    let wide = table_area.width >= 110;
-    let offset = scroll_offset(home.selected, body_rows);
-    let rows = home.visible.iter().enumerate().skip(offset).take(body_rows).map(|(pos, &i)| {
-        let c = &app.data.caches[i];
-        let id = ResourceId::parse(c.id()).ok();
-        let role = id.as_ref().map(|id| app.data.role(id)).unwrap_or(Role::NotLinked);
-        let state = status(c);
-        let state_style = super::overview::state_style(t, &state);
-        let style = if pos == home.selected && focused { t.selected } else { t.value };
-        let mut cells = vec![Cell::from(c.name().to_string())];
-        if wide {
-            cells.push(Cell::from(id.as_ref().map(|i| i.resource_group.clone()).unwrap_or_default()));
+            Line::from(vec![
+                Span::styled(" Filter: ", t.label),
+                Span::styled(s.filter.clone(), t.value),
+                Span::styled("   (/ to change, Esc to clear)", t.muted),
+            ])
         }
-        cells.extend([
-            Cell::from(c.location.clone()),
-            Cell::from(format::tier(c)),
-            Cell::from(Span::styled(state, if pos == home.selected && focused { style } else { state_style })),
-            Cell::from(match role {
-                Role::NotLinked => "—".to_string(),
-                r => r.label().to_string(),
-            }),
-        ]);
-        Row::new(cells).style(style)
-    });
-    let (header, widths) = if wide {
-        (
-            vec!["NAME", "RESOURCE GROUP", "LOCATION", "PRICING TIER", "STATUS", "GEO-REPLICATION"],
+    }
+
+    fn row(&self, pos: usize, i: usize, wide: bool) -> Row<'static> {
+        let (t, data) = (self.ctx.theme, self.ctx.data);
+        let (c, id) = (&data.caches[i], &data.ids[i]);
+        let selected = pos == self.state.selected() && self.ctx.focused;
+        let state = status(c);
+        let state_style = if selected { t.selected } else { widgets::state_style(t, &state) };
+        let role = match data.role(id) {
+            Role::NotLinked => "—".to_string(),
+            r => r.label().to_string(),
+        };
+        let sub = data.subscription_name(&id.subscription).to_string();
+        let cells = if wide {
             vec![
-                Constraint::Fill(3),
-                Constraint::Fill(2),
-                Constraint::Length(16),
-                Constraint::Length(14),
-                Constraint::Length(12),
-                Constraint::Length(15),
-            ],
-        )
-    } else {
-        (
-            vec!["NAME", "LOCATION", "PRICING TIER", "STATUS", "GEO ROLE"],
+                Cell::from(c.name().to_string()),
+                Cell::from(sub),
+                Cell::from(id.resource_group.clone()),
+                Cell::from(c.location.clone()),
+                Cell::from(format::tier(c)),
+                Cell::from(Span::styled(state, state_style)),
+                Cell::from(role),
+            ]
+        } else {
             vec![
-                Constraint::Fill(1),
-                Constraint::Length(14),
-                Constraint::Length(12),
-                Constraint::Length(10),
-                Constraint::Length(9),
-            ],
-        )
-    };
-    let header = Row::new(header).style(t.table_header);
-    Table::new(rows, widths).header(header).column_spacing(1).render(table_area, buf);
+                Cell::from(c.name().to_string()),
+                Cell::from(widgets::ellipsize(&sub, 12)),
+                Cell::from(c.location.clone()),
+                Cell::from(c.properties.sku.label()),
+                Cell::from(Span::styled(state, state_style)),
+                Cell::from(role),
+            ]
+        };
+        Row::new(cells).style(if selected { t.selected } else { t.value })
+    }
+
+    fn table(&self, area: Rect, hits: &mut Hits, buf: &mut Buffer) {
+        let (t, data, s) = (self.ctx.theme, self.ctx.data, self.state);
+        // Narrow terminals show the SKU alone and no resource group (both are on the Overview).
+        let wide = area.width >= 110;
+        let width_of = |f: &dyn Fn(usize) -> usize| s.visible.iter().map(|i| f(*i)).max().unwrap_or(4).max(4) as u16;
+        let name_w = width_of(&|i| data.caches[i].name().chars().count());
+        let sub_w = width_of(&|i| data.subscription_name(&data.ids[i].subscription).chars().count());
+        let (header, widths) = if wide {
+            (
+                vec!["NAME", "SUBSCRIPTION", "RESOURCE GROUP", "LOCATION", "PRICING TIER", "STATUS", "GEO ROLE"],
+                vec![
+                    Constraint::Length(name_w),
+                    Constraint::Length(sub_w),
+                    Constraint::Fill(1),
+                    Constraint::Length(15),
+                    Constraint::Length(12),
+                    Constraint::Length(10),
+                    Constraint::Length(9),
+                ],
+            )
+        } else {
+            (
+                vec!["NAME", "SUBSCRIPTION", "LOCATION", "SKU", "STATUS", "GEO ROLE"],
+                vec![
+                    Constraint::Fill(1),
+                    Constraint::Length(12),
+                    Constraint::Length(14),
+                    Constraint::Length(4),
+                    Constraint::Length(9),
+                    Constraint::Length(9),
+                ],
+            )
+        };
+        let rows: Vec<Row> = s.visible.iter().enumerate().map(|(pos, &i)| self.row(pos, i, wide)).collect();
+        let table = Table::new(rows, widths).header(Row::new(header).style(t.table_header)).column_spacing(1);
+        list::render(table, area, buf, &s.table, s.visible.len(), hits);
+    }
 }
 
-pub fn hit(app: &App, area: Rect, x: u16, y: u16) -> Option<Click> {
-    let (_, _, table) = layout(area);
-    if !table.contains((x, y).into()) || y == table.y {
-        return None;
+impl StatefulWidget for HomeView<'_> {
+    type State = Hits;
+
+    fn render(self, area: Rect, buf: &mut Buffer, hits: &mut Hits) {
+        let (t, data, s) = (self.ctx.theme, self.ctx.data, self.state);
+        let title = format!("Azure Cache for Redis · {} of {}", s.visible.len(), data.caches.len());
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(if self.ctx.focused { t.border_focused } else { t.border })
+            .title(Span::styled(widgets::title(&title, self.ctx.focused), t.title));
+        let inner = block.inner(area);
+        block.render(area, buf);
+        let [filter_area, _, table_area] =
+            Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Fill(1)]).areas(inner);
+        Paragraph::new(self.filter_line()).render(filter_area, buf);
+        hits.push(filter_area, Target::Command(Command::Filter));
+        let table_area = table_area.inner(Margin { horizontal: 1, vertical: 0 });
+        if !data.loaded {
+            Paragraph::new(Span::styled("Loading caches…", t.muted)).render(table_area, buf);
+        } else if s.visible.is_empty() {
+            let why = if data.caches.is_empty() {
+                "No caches in the subscriptions this console can see.".to_string()
+            } else {
+                format!("No cache matches \"{}\" in any column.", s.filter)
+            };
+            Paragraph::new(Span::styled(why, t.muted)).render(table_area, buf);
+        } else {
+            self.table(table_area, hits, buf);
+        }
     }
-    let body_rows = table.height.saturating_sub(1) as usize;
-    let offset = scroll_offset(app.home.selected, body_rows);
-    let i = offset + (y - table.y - 1) as usize;
-    (i < app.home.visible.len()).then_some(Click::HomeRow(i))
 }

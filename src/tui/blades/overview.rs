@@ -2,26 +2,17 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Widget};
+use ratatui::widgets::{Block, Borders, Paragraph, StatefulWidget, Widget};
 
 use crate::arm::{DataPlaneInfo, RedisResource, ResourceId};
-use crate::tui::app::App;
 use crate::tui::data::Role;
 use crate::tui::format;
+use crate::tui::hits::Hits;
 use crate::tui::theme::Theme;
-use crate::tui::widgets::progress;
+use crate::tui::view::Ctx;
 use crate::tui::widgets::wrap::wrap;
-
-/// The style of a status word: green when running, yellow while busy, red when failed.
-pub fn state_style(t: &Theme, state: &str) -> Style {
-    match state {
-        "Succeeded" | "Running" | "Connected" => t.ok,
-        "Failed" | "Disabled" | "Disconnected" => t.bad,
-        _ => t.busy,
-    }
-}
+use crate::tui::widgets::{progress, scroll_text, state_style};
 
 fn pair(t: &Theme, label: &str, value: Vec<Span<'static>>, label_width: usize) -> Line<'static> {
     let mut spans = vec![Span::styled(format!(" {label:<label_width$}"), t.label)];
@@ -34,8 +25,8 @@ fn text(t: &Theme, s: impl Into<String>) -> Vec<Span<'static>> {
 }
 
 /// The Essentials as (label, value) pairs.
-fn essentials(app: &App, id: &ResourceId, c: &RedisResource) -> Vec<(&'static str, Vec<Span<'static>>)> {
-    let t = &app.theme;
+fn essentials(ctx: Ctx<'_>, id: &ResourceId, c: &RedisResource) -> Vec<(&'static str, Vec<Span<'static>>)> {
+    let t = ctx.theme;
     let state = super::home::status(c);
     let p = &c.properties;
     let ports = match (p.ssl_port, p.enable_non_ssl_port, p.port) {
@@ -64,15 +55,20 @@ fn essentials(app: &App, id: &ResourceId, c: &RedisResource) -> Vec<(&'static st
         ("Host name", text(t, p.host_name.clone().unwrap_or_else(|| "—".into()))),
         ("Ports", text(t, ports)),
         ("Resource group", text(t, id.resource_group.clone())),
-        ("Subscription", text(t, app.data.subscription_name(&id.subscription).to_string())),
+        ("Subscription", text(t, ctx.data.subscription_name(&id.subscription).to_string())),
         ("Network", text(t, network)),
     ]
 }
 
 /// The Geo-replication status pairs.
-fn geo_status(app: &App, id: &ResourceId, c: &RedisResource, narrow: bool) -> Vec<(&'static str, Vec<Span<'static>>)> {
-    let t = &app.theme;
-    let data = &app.data;
+fn geo_status(
+    ctx: Ctx<'_>,
+    id: &ResourceId,
+    c: &RedisResource,
+    narrow: bool,
+) -> Vec<(&'static str, Vec<Span<'static>>)> {
+    let t = ctx.theme;
+    let data = ctx.data;
     let mut out = Vec::new();
     let link = data.link(id);
     let role = link.as_ref().map(|l| l.role).unwrap_or(Role::NotLinked);
@@ -84,11 +80,11 @@ fn geo_status(app: &App, id: &ResourceId, c: &RedisResource, narrow: bool) -> Ve
                 "Linked cache",
                 text(t, format!("{} ({})", l.peer.name, l.entry.properties.linked_redis_cache_location)),
             ));
-            let op = data.running_op_for(id);
+            let progress = data.progress(id).filter(|p| p.running);
             let mut status = vec![Span::styled(phase.clone(), state_style(t, &phase))];
-            if op.is_some() || l.entry.state().in_flight() {
+            if progress.is_some() || l.in_flight() {
                 status.push(Span::raw("  "));
-                status.extend(progress::spans(t, op, data.clock, 16));
+                status.extend(progress::spans(t, progress.as_ref(), data.clock, 16));
             }
             out.push(("Link status", status));
             out.push((
@@ -110,12 +106,10 @@ fn geo_status(app: &App, id: &ResourceId, c: &RedisResource, narrow: bool) -> Ve
         }
         None => {
             let state = super::home::status(c);
-            let s = if state == "Linking" || state == "Unlinking" {
-                vec![
-                    Span::styled(state.clone(), state_style(t, &state)),
-                    Span::raw("  "),
-                    Span::styled(progress::spinner(data.clock), t.busy),
-                ]
+            let s = if data.backend_busy(id) {
+                let mut s = vec![Span::styled(state.clone(), state_style(t, &state)), Span::raw("  ")];
+                s.extend(progress::spans(t, data.progress(id).as_ref(), data.clock, 16));
+                s
             } else {
                 text(t, "Not linked")
             };
@@ -140,7 +134,7 @@ fn geo_status(app: &App, id: &ResourceId, c: &RedisResource, narrow: bool) -> Ve
             out.push(("Data plane", vec![Span::styled(format!("Failed: {why}"), t.bad)]));
         }
         if let Some(l) = &link {
-            out.extend(live_link(app, id, l.role, &l.peer, dp));
+            out.extend(live_link(ctx, id, l.role, &l.peer, dp));
         }
     }
     out
@@ -149,17 +143,17 @@ fn geo_status(app: &App, id: &ResourceId, c: &RedisResource, narrow: bool) -> Ve
 /// A linked pair's live figures, where the backend measures them (the emulator's real data plane): keys
 /// and memory on each side, and the replication link.
 fn live_link(
-    app: &App,
+    ctx: Ctx<'_>,
     id: &ResourceId,
     role: Role,
     peer: &ResourceId,
     dp: &DataPlaneInfo,
 ) -> Vec<(&'static str, Vec<Span<'static>>)> {
-    let t = &app.theme;
+    let t = ctx.theme;
     let mut out = Vec::new();
     let (primary, secondary) = if role == Role::Secondary { (peer, id) } else { (id, peer) };
     for (label, side) in [("Primary data", primary), ("Secondary data", secondary)] {
-        let figures = app.data.cache(side).and_then(|c| c.properties.data_plane.as_ref());
+        let figures = ctx.data.cache(side).and_then(|c| c.properties.data_plane.as_ref());
         if let Some(d) = figures
             && let Some(used) = d.used_memory_bytes
         {
@@ -185,12 +179,12 @@ const LABEL: usize = 17;
 
 /// The Overview's text for a blade whose inside is `width` cells wide; `None` when the cache is not
 /// listed (yet).
-pub fn lines(app: &App, id: &ResourceId, width: u16) -> Option<Vec<Line<'static>>> {
-    let t = &app.theme;
-    let c = app.data.cache(id)?;
+pub fn lines(ctx: Ctx<'_>, id: &ResourceId, width: u16) -> Option<Vec<Line<'static>>> {
+    let t = ctx.theme;
+    let c = ctx.data.cache(id)?;
     let width = width as usize;
-    let ess = essentials(app, id, c);
-    let geo = geo_status(app, id, c, width.saturating_sub(LABEL) < 42);
+    let ess = essentials(ctx, id, c);
+    let geo = geo_status(ctx, id, c, width.saturating_sub(LABEL) < 42);
     let pair_width = |(l, v): &(&str, Vec<Span>)| {
         LABEL.max(l.chars().count() + 2) + v.iter().map(|s| s.content.chars().count()).sum::<usize>()
     };
@@ -224,37 +218,34 @@ pub fn lines(app: &App, id: &ResourceId, width: u16) -> Option<Vec<Line<'static>
     Some(lines)
 }
 
-/// Says in the bottom border that there is more above or below.
-pub fn more(scroll: usize, height: usize, total: usize) -> &'static str {
-    match (scroll > 0, scroll + height < total) {
-        (false, true) => " ↓ more ",
-        (true, true) => " ↑↓ more ",
-        (true, false) => " ↑ more ",
-        (false, false) => "",
-    }
+/// A cache's Overview (a bordered blade), scrolled down `scroll` lines.
+pub struct OverviewView<'a> {
+    pub ctx: Ctx<'a>,
+    pub id: &'a ResourceId,
+    pub title: String,
+    pub scroll: u16,
 }
 
-/// Draws a cache's Overview into `area` (a bordered blade), scrolled down `scroll` lines.
-pub fn render(app: &App, id: &ResourceId, focused: bool, title: &str, scroll: u16, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
-    let mut block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(if focused { t.border_focused } else { t.border })
-        .title(Span::styled(format!(" {title} "), t.title));
-    let inner = block.inner(area);
-    let Some(lines) = lines(app, id, inner.width) else {
-        block.render(area, buf);
-        let msg = if app.data.loaded {
-            format!(" The cache {} is no longer listed by the backend.", id.name)
-        } else {
-            " Loading…".into()
+impl StatefulWidget for OverviewView<'_> {
+    type State = Hits;
+
+    fn render(self, area: Rect, buf: &mut Buffer, hits: &mut Hits) {
+        let t = self.ctx.theme;
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(if self.ctx.focused { t.border_focused } else { t.border })
+            .title(Span::styled(crate::tui::widgets::title(&self.title, self.ctx.focused), t.title));
+        let inner = block.inner(area);
+        let Some(lines) = lines(self.ctx, self.id, inner.width) else {
+            block.render(area, buf);
+            let msg = if self.ctx.data.loaded {
+                format!(" The cache {} is no longer listed by the backend.", self.id.name)
+            } else {
+                " Loading…".into()
+            };
+            Paragraph::new(Span::styled(msg, t.muted)).render(inner, buf);
+            return;
         };
-        Paragraph::new(Span::styled(msg, t.muted)).render(inner, buf);
-        return;
-    };
-    let h = inner.height as usize;
-    let scroll = (scroll as usize).min(lines.len().saturating_sub(h));
-    block = block.title_bottom(Span::styled(more(scroll, h, lines.len()), t.muted));
-    block.render(area, buf);
-    Paragraph::new(lines).scroll((scroll as u16, 0)).render(inner, buf);
+        scroll_text::render(t, block, lines, self.scroll, area, buf, hits);
+    }
 }

@@ -3,18 +3,20 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Widget};
+use ratatui::widgets::{Block, Borders, Paragraph, StatefulWidget, Widget};
 
 use crate::arm::ResourceId;
-use crate::tui::app::App;
 use crate::tui::format;
+use crate::tui::hits::Hits;
+use crate::tui::view::Ctx;
 use crate::tui::widgets::wrap::wrap;
+use crate::tui::widgets::{scroll_text, title};
 
 /// The Properties' text for a blade whose inside is `width` cells wide; `None` when the cache is not
 /// listed (yet).
-pub fn lines(app: &App, id: &ResourceId, width: u16) -> Option<Vec<Line<'static>>> {
-    let t = &app.theme;
-    let c = app.data.cache(id)?;
+pub fn lines(ctx: Ctx<'_>, id: &ResourceId, width: u16) -> Option<Vec<Line<'static>>> {
+    let t = ctx.theme;
+    let c = ctx.data.cache(id)?;
     let p = &c.properties;
     let yes_no = |b: bool| if b { "Enabled" } else { "Disabled" }.to_string();
     let opt = |v: Option<String>| v.unwrap_or_else(|| "—".into());
@@ -25,7 +27,7 @@ pub fn lines(app: &App, id: &ResourceId, width: u16) -> Option<Vec<Line<'static>
         .map(|t| t.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", "));
     let rows: Vec<(&str, String)> = vec![
         ("Resource ID", id.to_string()),
-        ("Subscription", format!("{} ({})", app.data.subscription_name(&id.subscription), id.subscription)),
+        ("Subscription", format!("{} ({})", ctx.data.subscription_name(&id.subscription), id.subscription)),
         ("Resource group", id.resource_group.clone()),
         ("Location", c.location.clone()),
         ("Pricing tier", format::tier_long(c)),
@@ -65,22 +67,28 @@ pub fn lines(app: &App, id: &ResourceId, width: u16) -> Option<Vec<Line<'static>
     Some(lines)
 }
 
-/// Draws the Properties blade into `area`, scrolled down `scroll` lines.
-pub fn render(app: &App, id: &ResourceId, focused: bool, scroll: u16, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
-    let mut block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(if focused { t.border_focused } else { t.border })
-        .title(Span::styled(" Properties ", t.title));
-    let inner = block.inner(area);
-    let Some(lines) = lines(app, id, inner.width) else {
-        block.render(area, buf);
-        Paragraph::new(Span::styled(" Loading…", t.muted)).render(inner, buf);
-        return;
-    };
-    let h = inner.height as usize;
-    let scroll = (scroll as usize).min(lines.len().saturating_sub(h));
-    block = block.title_bottom(Span::styled(super::overview::more(scroll, h, lines.len()), t.muted));
-    block.render(area, buf);
-    Paragraph::new(lines).scroll((scroll as u16, 0)).render(inner, buf);
+/// The Properties blade, scrolled down `scroll` lines.
+pub struct PropertiesView<'a> {
+    pub ctx: Ctx<'a>,
+    pub id: &'a ResourceId,
+    pub scroll: u16,
+}
+
+impl StatefulWidget for PropertiesView<'_> {
+    type State = Hits;
+
+    fn render(self, area: Rect, buf: &mut Buffer, hits: &mut Hits) {
+        let t = self.ctx.theme;
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(if self.ctx.focused { t.border_focused } else { t.border })
+            .title(Span::styled(title("Properties", self.ctx.focused), t.title));
+        let inner = block.inner(area);
+        let Some(lines) = lines(self.ctx, self.id, inner.width) else {
+            block.render(area, buf);
+            Paragraph::new(Span::styled(" Loading…", t.muted)).render(inner, buf);
+            return;
+        };
+        scroll_text::render(t, block, lines, self.scroll, area, buf, hits);
+    }
 }

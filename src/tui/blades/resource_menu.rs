@@ -1,53 +1,23 @@
-//! The resource menu on the left of an open cache, grouped like the portal's.
+//! An open cache: the resource menu on the left, grouped like the portal's, and the selected item's
+//! blade to its right. The state and the commands of the whole open cache live here.
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
+use ratatui::layout::{Rect, Size};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Widget};
+use ratatui::widgets::{Block, Borders, Paragraph, StatefulWidget, Widget};
 
 use crate::arm::ResourceId;
-use crate::tui::app::App;
+use crate::tui::command::{Command, CommandInfo};
+use crate::tui::data::Data;
+use crate::tui::hits::{Hits, Target};
+use crate::tui::view::{Ctx, MenuItem, Outcome, Pane};
+use crate::tui::widgets;
 
-use super::Click;
-use super::geo_replication::GeoState;
-
-/// An item of the resource menu.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MenuItem {
-    Overview,
-    GeoReplication,
-    Properties,
-}
-
-impl MenuItem {
-    pub const ALL: [MenuItem; 3] = [MenuItem::Overview, MenuItem::GeoReplication, MenuItem::Properties];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            MenuItem::Overview => "Overview",
-            MenuItem::GeoReplication => "Geo-replication",
-            MenuItem::Properties => "Properties",
-        }
-    }
-
-    fn group(self) -> &'static str {
-        match self {
-            MenuItem::Overview => "GENERAL",
-            MenuItem::GeoReplication | MenuItem::Properties => "SETTINGS",
-        }
-    }
-}
-
-/// Which pane of an open cache has the keyboard.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Pane {
-    Menu,
-    Content,
-}
+use super::geo_replication::{self, GeoState};
 
 /// An open cache: its resource menu and the selected item's blade.
 #[derive(Clone, Debug, PartialEq)]
-pub struct CacheBlade {
+pub struct CacheState {
     pub id: ResourceId,
     pub item: MenuItem,
     pub pane: Pane,
@@ -56,9 +26,129 @@ pub struct CacheBlade {
     pub scroll: u16,
 }
 
-impl CacheBlade {
+impl CacheState {
     pub fn new(id: ResourceId, item: MenuItem) -> Self {
-        CacheBlade { id, item, pane: Pane::Menu, geo: GeoState::default(), scroll: 0 }
+        CacheState { id, item, pane: Pane::Menu, geo: GeoState::default(), scroll: 0 }
+    }
+
+    /// Shows `item`, with the keyboard in its blade.
+    pub fn show(&mut self, item: MenuItem) {
+        if self.item != item {
+            self.scroll = 0;
+        }
+        self.item = item;
+        self.pane = Pane::Content;
+        self.geo.on_buttons = true;
+    }
+
+    pub fn commands(&self, data: &Data, read_only: bool) -> Vec<CommandInfo> {
+        let mut out = vec![CommandInfo::new(Command::Up, "move").quiet(), CommandInfo::new(Command::Down, "move")];
+        match (self.pane, self.item) {
+            (Pane::Menu, _) => out.push(CommandInfo::new(Command::Enter, "open")),
+            (Pane::Content, MenuItem::GeoReplication) => out.extend(geo_replication::nav_commands(&self.geo)),
+            (Pane::Content, _) => out.extend([
+                CommandInfo::new(Command::PageUp, "scroll a page up").quiet(),
+                CommandInfo::new(Command::PageDown, "scroll a page down").quiet(),
+                CommandInfo::new(Command::First, "scroll to the top").quiet(),
+                CommandInfo::new(Command::Last, "scroll to the end").quiet(),
+                CommandInfo::new(Command::Left, "back to the menu").quiet(),
+            ]),
+        }
+        out.push(CommandInfo::new(Command::NextPane, "pane"));
+        out.push(CommandInfo::new(Command::PreviousPane, "previous pane").quiet());
+        out.extend(geo_replication::action_commands(data, &self.id, read_only));
+        out.extend([
+            CommandInfo::new(Command::JumpOverview, "Overview").quiet(),
+            CommandInfo::new(Command::JumpGeoReplication, "Geo-replication").quiet(),
+            CommandInfo::new(Command::JumpProperties, "Properties").quiet(),
+            CommandInfo::new(Command::Back, "back"),
+        ]);
+        out
+    }
+
+    /// `scroll_max`: how far the Overview or Properties can scroll at the last frame's size.
+    pub fn on_command(&mut self, cmd: Command, data: &Data, scroll_max: u16, view: Size) -> Outcome {
+        match cmd {
+            Command::NextPane | Command::PreviousPane => {
+                self.pane = if self.pane == Pane::Menu { Pane::Content } else { Pane::Menu };
+                self.geo.on_buttons = true;
+                return Outcome::Consumed;
+            }
+            Command::JumpOverview => self.show(MenuItem::Overview),
+            Command::JumpGeoReplication => self.show(MenuItem::GeoReplication),
+            Command::JumpProperties => self.show(MenuItem::Properties),
+            Command::AddLink | Command::Unlink | Command::Refresh => {
+                self.show(MenuItem::GeoReplication);
+                return geo_replication::press(&self.id, &mut self.geo, cmd, data);
+            }
+            _ if self.pane == Pane::Menu => return self.menu_command(cmd),
+            _ if self.item == MenuItem::GeoReplication => {
+                return geo_replication::on_command(&self.id, &mut self.geo, &mut self.pane, cmd, data);
+            }
+            _ => return self.scroll_command(cmd, scroll_max, view.height.saturating_sub(2).max(1)),
+        }
+        Outcome::Consumed
+    }
+
+    fn menu_command(&mut self, cmd: Command) -> Outcome {
+        let i = self.item.index();
+        let last = MenuItem::ALL.len() - 1;
+        let to = match cmd {
+            Command::Up => i.saturating_sub(1),
+            Command::Down => (i + 1).min(last),
+            Command::First => 0,
+            Command::Last => last,
+            Command::Enter | Command::Right => {
+                self.show(self.item);
+                return Outcome::Consumed;
+            }
+            _ => return Outcome::Ignored,
+        };
+        if to != i {
+            self.scroll = 0;
+        }
+        self.item = MenuItem::ALL[to];
+        Outcome::Consumed
+    }
+
+    fn scroll_command(&mut self, cmd: Command, max: u16, page: u16) -> Outcome {
+        let s = self.scroll;
+        self.scroll = match cmd {
+            Command::Left => {
+                self.pane = Pane::Menu;
+                return Outcome::Consumed;
+            }
+            Command::Up => s.saturating_sub(1),
+            Command::Down => s.saturating_add(1),
+            Command::PageUp => s.saturating_sub(page),
+            Command::PageDown => s.saturating_add(page),
+            Command::First => 0,
+            Command::Last => max,
+            _ => return Outcome::Ignored,
+        }
+        .min(max);
+        Outcome::Consumed
+    }
+
+    pub fn on_click(&mut self, target: Target, data: &Data) -> Outcome {
+        match target {
+            Target::Menu(i) => {
+                let item = MenuItem::ALL.get(i).copied().unwrap_or(MenuItem::Overview);
+                if item != self.item {
+                    self.scroll = 0;
+                }
+                self.item = item;
+                self.pane = Pane::Menu;
+                Outcome::Consumed
+            }
+            Target::Row(i) if self.item == MenuItem::GeoReplication => {
+                self.pane = Pane::Content;
+                self.geo.on_buttons = false;
+                self.geo.row = i.min(data.link(&self.id).map_or(0, |_| 1));
+                Outcome::Consumed
+            }
+            _ => Outcome::Ignored,
+        }
     }
 }
 
@@ -67,125 +157,49 @@ pub fn width(body_width: u16) -> u16 {
     if body_width >= 110 { 26 } else { 22 }
 }
 
-/// `text` cut to `max` characters, ending with `…` when cut.
-pub fn ellipsize(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        let mut s: String = text.chars().take(max.saturating_sub(1)).collect();
-        s.push('…');
-        s
-    }
+/// The resource menu, drawn over the open cache's state.
+pub struct ResourceMenuView<'a> {
+    pub ctx: Ctx<'a>,
+    pub state: &'a CacheState,
 }
 
-/// The menu's lines: (group header or item, item).
-fn lines() -> Vec<(Option<&'static str>, Option<MenuItem>)> {
-    let mut out = Vec::new();
-    let mut last = "";
-    for item in MenuItem::ALL {
-        if item.group() != last {
-            out.push((Some(item.group()), None));
-            last = item.group();
-        }
-        out.push((None, Some(item)));
-    }
-    out
-}
+impl StatefulWidget for ResourceMenuView<'_> {
+    type State = Hits;
 
-pub fn render(app: &App, blade: &CacheBlade, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
-    let focused = blade.pane == Pane::Menu && !app.modal();
-    let block =
-        Block::default().borders(Borders::ALL).border_style(if focused { t.border_focused } else { t.border }).title(
-            Span::styled(format!(" {} ", ellipsize(&blade.id.name, area.width.saturating_sub(4) as usize)), t.title),
-        );
-    let inner = block.inner(area);
-    block.render(area, buf);
-    let text: Vec<Line> = lines()
-        .into_iter()
-        .map(|(group, item)| match (group, item) {
-            (Some(g), _) => Line::from(Span::styled(format!(" {g}"), t.group)),
-            (_, Some(item)) => {
-                let selected = item == blade.item;
-                let marker = if selected { "▶ " } else { "  " };
-                let style = match (selected, focused) {
-                    (true, true) => t.selected,
-                    (true, false) => t.selected_unfocused,
-                    _ => t.value,
-                };
-                let label = format!(" {marker}{}", item.label());
-                let pad = (inner.width as usize).saturating_sub(label.chars().count());
-                Line::from(Span::styled(format!("{label}{}", " ".repeat(pad)), style))
+    fn render(self, area: Rect, buf: &mut Buffer, hits: &mut Hits) {
+        let t = self.ctx.theme;
+        let focused = self.ctx.focused && self.state.pane == Pane::Menu;
+        let name = widgets::ellipsize(&self.state.id.name, area.width.saturating_sub(6) as usize);
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(if focused { t.border_focused } else { t.border })
+            .title(Span::styled(widgets::title(&name, focused), t.title));
+        let inner = block.inner(area);
+        block.render(area, buf);
+        let mut lines = Vec::new();
+        let mut group = "";
+        for (n, item) in MenuItem::ALL.into_iter().enumerate() {
+            if item.group() != group {
+                group = item.group();
+                lines.push(Line::from(Span::styled(format!(" {group}"), t.group)));
             }
-            _ => Line::default(),
-        })
-        .collect();
-    Paragraph::new(text).render(inner, buf);
-}
-
-pub fn hit(area: Rect, x: u16, y: u16) -> Option<Click> {
-    let inner = Rect::new(area.x + 1, area.y + 1, area.width.saturating_sub(2), area.height.saturating_sub(2));
-    if !inner.contains((x, y).into()) {
-        return None;
-    }
-    let row = (y - inner.y) as usize;
-    match lines().get(row) {
-        Some((None, Some(item))) => MenuItem::ALL.iter().position(|i| i == item).map(Click::Menu),
-        _ => None,
-    }
-}
-
-impl CacheBlade {
-    pub fn on_command(&mut self, cmd: crate::tui::action::Command, data: &crate::tui::data::Data) -> super::Outcome {
-        use super::Outcome;
-        use crate::tui::action::Command;
-        match cmd {
-            Command::Tab | Command::BackTab => {
-                self.pane = if self.pane == Pane::Menu { Pane::Content } else { Pane::Menu };
-                if self.pane == Pane::Content && self.item == MenuItem::GeoReplication && !self.geo.on_buttons {
-                    self.geo.on_buttons = true;
-                }
-                return Outcome::Consumed;
-            }
-            Command::AddLink | Command::Unlink => {
-                self.item = MenuItem::GeoReplication;
-                self.pane = Pane::Content;
-                self.geo.on_buttons = true;
-                return super::geo_replication::on_command(self, cmd, data);
-            }
-            _ => {}
+            let selected = item == self.state.item;
+            let marker = if selected { "▶" } else { " " };
+            let style = match (selected, focused) {
+                (true, true) => t.selected,
+                (true, false) => t.selected_unfocused,
+                _ => t.value,
+            };
+            let label = format!(" {marker} {}", item.label());
+            let jump = format!("{} ", n + 1);
+            let pad = (inner.width as usize).saturating_sub(label.chars().count() + jump.len());
+            let y = inner.y + lines.len() as u16;
+            lines.push(Line::from(vec![
+                Span::styled(format!("{label}{}", " ".repeat(pad)), style),
+                Span::styled(jump, if selected { style } else { t.muted }),
+            ]));
+            hits.push(Rect::new(inner.x, y, inner.width, 1).intersection(inner), Target::Menu(n));
         }
-        if self.pane == Pane::Menu {
-            let i = MenuItem::ALL.iter().position(|m| *m == self.item).unwrap_or(0);
-            if matches!(cmd, Command::Up | Command::Down | Command::Home | Command::End) {
-                self.scroll = 0;
-            }
-            match cmd {
-                Command::Up => self.item = MenuItem::ALL[i.saturating_sub(1)],
-                Command::Down => self.item = MenuItem::ALL[(i + 1).min(MenuItem::ALL.len() - 1)],
-                Command::Home => self.item = MenuItem::ALL[0],
-                Command::End => self.item = MenuItem::ALL[MenuItem::ALL.len() - 1],
-                Command::Enter | Command::Right => {
-                    self.pane = Pane::Content;
-                    self.geo.on_buttons = true;
-                }
-                _ => return Outcome::Ignored,
-            }
-            return Outcome::Consumed;
-        }
-        // Overview and Properties scroll; App keeps the offset within the text (`render::scroll_max`).
-        let scroll = &mut self.scroll;
-        match (self.item, cmd) {
-            (MenuItem::GeoReplication, _) => return super::geo_replication::on_command(self, cmd, data),
-            (_, Command::Left) => self.pane = Pane::Menu,
-            (_, Command::Up) => *scroll = scroll.saturating_sub(1),
-            (_, Command::Down) => *scroll = scroll.saturating_add(1),
-            (_, Command::PageUp) => *scroll = scroll.saturating_sub(10),
-            (_, Command::PageDown) => *scroll = scroll.saturating_add(10),
-            (_, Command::Home) => *scroll = 0,
-            (_, Command::End) => *scroll = u16::MAX,
-            _ => return Outcome::Ignored,
-        }
-        Outcome::Consumed
+        Paragraph::new(lines).render(inner, buf);
     }
 }

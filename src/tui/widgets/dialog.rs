@@ -1,10 +1,11 @@
 //! A modal dialog frame: the screen dimmed, a bordered box in the middle, and buttons at the bottom.
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
+use ratatui::layout::{Margin, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 
+use crate::tui::hits::{Hits, Target};
 use crate::tui::theme::Theme;
 
 use super::wrap;
@@ -50,28 +51,9 @@ pub fn buttons(area: Rect, confirm: &str) -> (Rect, Rect) {
     (Rect::new(x, y, cw, 1), Rect::new(x + cw + 2, y, cancel_w, 1))
 }
 
-/// Which button of a confirmation dialog (in `area`, confirm button labelled `confirm`) is at (x, y).
-pub fn hit(area: Rect, confirm: &str, x: u16, y: u16) -> Option<crate::tui::blades::Click> {
-    use crate::tui::blades::Click;
-    let (c, cancel) = buttons(area, confirm);
-    if c.contains((x, y).into()) {
-        Some(Click::DialogConfirm)
-    } else if cancel.contains((x, y).into()) {
-        Some(Click::DialogCancel)
-    } else {
-        None
-    }
-}
-
 /// Dims everything already drawn, as the portal greys the page under a dialog.
 pub fn dim(screen: Rect, buf: &mut Buffer, t: &Theme) {
-    for y in screen.top()..screen.bottom() {
-        for x in screen.left()..screen.right() {
-            if let Some(cell) = buf.cell_mut((x, y)) {
-                cell.set_style(t.dim);
-            }
-        }
-    }
+    buf.set_style(screen.intersection(buf.area), t.dim);
 }
 
 /// What a confirmation dialog says.
@@ -82,11 +64,14 @@ pub struct Confirm<'a> {
     /// The confirm button's label.
     pub confirm: &'a str,
     pub confirm_focused: bool,
+    /// Off (greyed) when what it confirms can no longer be done.
+    pub confirm_enabled: bool,
 }
 
-/// Draws the frame, the body lines and the two buttons.
-pub fn render(t: &Theme, screen: Rect, area: Rect, d: Confirm, buf: &mut Buffer) {
-    let Confirm { title, body, confirm, confirm_focused } = d;
+/// Draws the dimmed screen, the frame, the body lines and the two buttons, and records the buttons
+/// (and the screen under the dialog, where a click does nothing) as click targets.
+pub fn render(t: &Theme, screen: Rect, area: Rect, d: Confirm, buf: &mut Buffer, hits: &mut Hits) {
+    let Confirm { title, body, confirm, confirm_focused, confirm_enabled } = d;
     dim(screen, buf, t);
     Clear.render(area, buf);
     let block = Block::default()
@@ -95,10 +80,15 @@ pub fn render(t: &Theme, screen: Rect, area: Rect, d: Confirm, buf: &mut Buffer)
         .title(Span::styled(format!(" {title} "), t.title));
     let inner = block.inner(area);
     block.render(area, buf);
-    let text_area = Rect::new(inner.x + 1, inner.y, inner.width.saturating_sub(2), inner.height.saturating_sub(2));
+    let text_area = inner.inner(Margin { horizontal: 1, vertical: 0 });
+    let text_area = Rect { height: text_area.height.saturating_sub(2), ..text_area };
     Paragraph::new(body).render(text_area, buf);
     let (c, x) = buttons(area, confirm);
     let style = |focused: bool| if focused { t.button_focused } else { t.button };
-    Paragraph::new(Span::styled(format!("[ {confirm} ]"), style(confirm_focused))).render(c, buf);
+    let confirm_style = if !confirm_enabled && !confirm_focused { t.button_disabled } else { style(confirm_focused) };
+    Paragraph::new(Span::styled(format!("[ {confirm} ]"), confirm_style)).render(c, buf);
     Paragraph::new(Span::styled("[ Cancel ]", style(!confirm_focused))).render(x, buf);
+    hits.push(screen, Target::Nothing);
+    hits.push(c, Target::DialogButton(true));
+    hits.push(x, Target::DialogButton(false));
 }

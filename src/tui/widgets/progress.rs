@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use ratatui::text::Span;
 
-use crate::tui::data::TrackedOp;
+use crate::tui::data::Progress;
 use crate::tui::format;
 use crate::tui::theme::Theme;
 
@@ -15,23 +15,22 @@ pub fn spinner(clock: Duration) -> &'static str {
     SPINNER[(clock.as_millis() / 100) as usize % SPINNER.len()]
 }
 
-/// `██████░░░░ 63%  01:12`, or `⠋ 01:12` without a percentage; `bar` cells wide.
-pub fn spans(t: &Theme, op: Option<&TrackedOp>, clock: Duration, bar: usize) -> Vec<Span<'static>> {
+/// `██████░░░░  63%  01:12`, or `⠋ 01:12` without a percentage; `bar` cells wide.
+pub fn spans(t: &Theme, progress: Option<&Progress>, clock: Duration, bar: usize) -> Vec<Span<'static>> {
     let mut out = Vec::new();
-    let percent = op.and_then(|o| o.percent);
-    match percent {
+    match progress.and_then(|p| p.percent) {
         Some(p) => {
             let p = p.clamp(0.0, 100.0);
-            let filled = ((p / 100.0) * bar as f64).round() as usize;
+            let filled = (((p / 100.0) * bar as f64).round() as usize).min(bar);
             out.push(Span::styled("█".repeat(filled), t.gauge));
-            out.push(Span::styled("░".repeat(bar - filled.min(bar)), t.gauge_empty));
+            out.push(Span::styled("░".repeat(bar - filled), t.gauge_empty));
             out.push(Span::raw(format!(" {:>3.0}%", p.floor())));
         }
-        None if op.is_none_or(|o| o.running()) => out.push(Span::styled(spinner(clock), t.busy)),
+        None if progress.is_none_or(|p| p.running) => out.push(Span::styled(spinner(clock), t.busy)),
         None => {}
     }
-    if let Some(o) = op {
-        out.push(Span::styled(format!("  {}", format::elapsed(o.elapsed(clock))), t.muted));
+    if let Some(p) = progress {
+        out.push(Span::styled(format!("  {}", format::elapsed(p.elapsed)), t.muted));
     }
     out
 }

@@ -1,0 +1,165 @@
+//! The operations this console starts: the one confirm path, what the backend answers, and the one
+//! notification each ending gets.
+
+use crate::arm::{LinkState, OperationState};
+use crate::client::{ClientError, Lro, LroStatus};
+use crate::tui::action::Effect;
+use crate::tui::blades::notifications::Level;
+use crate::tui::confirm::Confirm;
+use crate::tui::data::{OpKind, TrackedOp};
+use crate::tui::status;
+
+use super::App;
+
+impl App {
+    /// The user confirmed the open dialog: carry out the effect it holds, unless the world under it
+    /// changed so that it can no longer be done.
+    pub(super) fn confirm(&mut self) -> Vec<Effect> {
+        let Some(mut d) = self.dialog.take() else { return Vec::new() };
+        if let Some(why) = d.blocked(&self.data) {
+            self.set_notice(why);
+            self.dialog = Some(d);
+            return Vec::new();
+        }
+        let (kind, primary, secondary) = match &d.what {
+            Confirm::Link { primary, secondary } => (OpKind::Link, primary.clone(), secondary.clone()),
+            Confirm::Unlink { primary, secondary } => (OpKind::Unlink, primary.clone(), secondary.clone()),
+            Confirm::Quit { .. } => {
+                self.quit = true;
+                return vec![Effect::Quit];
+            }
+        };
+        let op = match &mut d.effect {
+            Effect::StartLink { op, secondary_location, secondary: s, .. } => {
+                *secondary_location = self.data.cache(s).map(|c| c.location.clone()).unwrap_or_default();
+                *op
+            }
+            Effect::StartUnlink { op, .. } => *op,
+            _ => 0,
+        };
+        self.data.ops.push(TrackedOp {
+            id: op,
+            kind,
+            primary: primary.clone(),
+            secondary,
+            started: self.data.clock,
+            finished: None,
+            lro: None,
+            accepted: false,
+            state: OperationState::InProgress,
+            percent: None,
+            error: None,
+        });
+        // After a link is requested, show its progress on the primary's Geo-replication blade.
+        if kind == OpKind::Link {
+            self.show_geo(&primary);
+        }
+        self.dirty = true;
+        vec![d.effect]
+    }
+
+    fn op_mut(&mut self, op: u64) -> Option<&mut TrackedOp> {
+        self.data.ops.iter_mut().find(|o| o.id == op)
+    }
+
+    /// The backend accepted the request: only now is it "started".
+    pub(super) fn op_accepted(&mut self, op: u64, lro: Option<Lro>) -> Vec<Effect> {
+        let clock = self.data.clock;
+        let Some(o) = self.op_mut(op) else { return Vec::new() };
+        o.accepted = true;
+        o.started = clock;
+        let text = match o.kind {
+            OpKind::Link => format!("Linking {} to {} started", o.secondary.name, o.primary.name),
+            OpKind::Unlink => format!("Unlinking {} from {} started", o.secondary.name, o.primary.name),
+        };
+        let mut fx = vec![Effect::Refresh];
+        match lro {
+            Some(lro) => {
+                o.lro = Some(lro.clone());
+                fx.push(Effect::PollOperation { op, lro });
+                self.notify(Level::Info, text);
+            }
+            // Done at once (nothing was there to remove): ended, and said so, as any other.
+            None => self.finish_op(op, OperationState::Succeeded, None),
+        }
+        self.dirty = true;
+        fx
+    }
+
+    /// Refused, or never reached the backend: one notification, in plain words.
+    pub(super) fn op_rejected(&mut self, op: u64, error: ClientError) -> Vec<Effect> {
+        tracing::warn!(%error, op, "operation refused");
+        let text = status::plain(&error, &self.backend);
+        self.finish_op(op, OperationState::Failed, Some(text));
+        vec![Effect::Refresh]
+    }
+
+    pub(super) fn op_progress(&mut self, op: u64, status: LroStatus) -> Vec<Effect> {
+        // An operation already ended (see `reconcile_ops`) keeps its ending.
+        let Some(o) = self.op_mut(op).filter(|o| o.running()) else { return Vec::new() };
+        o.percent = status.percent.or(o.percent);
+        o.state = status.state.clone();
+        self.dirty = true;
+        if !status.state.is_terminal() {
+            return Vec::new();
+        }
+        let error = status.error.map(|e| e.to_string()).or_else(|| {
+            (status.state != OperationState::Succeeded).then(|| format!("the operation ended {}", status.state))
+        });
+        self.finish_op(op, status.state, error);
+        vec![Effect::Refresh]
+    }
+
+    pub(super) fn op_poll_failed(&mut self, op: u64, error: ClientError) -> Vec<Effect> {
+        tracing::warn!(%error, op, "lost track of the operation");
+        let text = format!("lost track of the operation: {}", status::plain(&error, &self.backend));
+        self.finish_op(op, OperationState::Failed, Some(text));
+        vec![Effect::Refresh]
+    }
+
+    /// Ends an operation and says so, once.
+    fn finish_op(&mut self, op: u64, state: OperationState, error: Option<String>) {
+        let clock = self.data.clock;
+        let Some(o) = self.op_mut(op) else { return };
+        if o.finished.is_some() {
+            return;
+        }
+        o.finished = Some(clock);
+        o.state = state.clone();
+        o.error = error.clone();
+        if state == OperationState::Succeeded {
+            o.percent = o.percent.map(|_| 100.0);
+        }
+        let (verb, s, p) = (o.kind.verb(), o.secondary.name.clone(), o.primary.name.clone());
+        let join = if o.kind == OpKind::Link { "to" } else { "from" };
+        let (level, text) = match (state, error) {
+            (OperationState::Succeeded, _) => (Level::Success, format!("{verb} {s} {join} {p} succeeded")),
+            (_, Some(e)) => (Level::Error, format!("{verb} {s} {join} {p} failed: {e}")),
+            (other, None) => (Level::Error, format!("{verb} {s} {join} {p} ended {other}")),
+        };
+        self.notify(level, text);
+    }
+
+    /// The listed links can show an operation's end before its own poll does (the poller and the
+    /// operation's poll run on their own clocks): end the tracked operation then, so the buttons that
+    /// wait for it come back at once. Its poll's later answer finds it already finished.
+    pub(super) fn reconcile_ops(&mut self) {
+        let done: Vec<u64> = self
+            .data
+            .ops
+            .iter()
+            .filter(|o| o.running() && o.lro.is_some())
+            .filter(|o| match o.kind {
+                OpKind::Link => self.data.link(&o.primary).is_some_and(|l| l.state() == LinkState::Succeeded),
+                OpKind::Unlink => {
+                    self.data.link(&o.primary).is_none()
+                        && self.data.cache(&o.primary).is_some_and(|c| c.linked_server_ids().next().is_none())
+                }
+            })
+            .map(|o| o.id)
+            .collect();
+        for op in done {
+            self.finish_op(op, OperationState::Succeeded, None);
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! What blades share: the context a view draws with, and what a blade asks the app to do.
+
+use crate::arm::ResourceId;
+
+use super::action::Effect;
+use super::command::Keymap;
+use super::confirm::Confirmation;
+use super::data::Data;
+use super::theme::Theme;
+
+/// Everything a view reads besides its own state.
+#[derive(Clone, Copy)]
+pub struct Ctx<'a> {
+    pub data: &'a Data,
+    pub theme: &'a Theme,
+    pub keys: &'a Keymap,
+    /// Browse and watch only (`georep ssh --read-only`).
+    pub read_only: bool,
+    /// The view has the keyboard (and no overlay covers it).
+    pub focused: bool,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn focus(self, focused: bool) -> Ctx<'a> {
+        Ctx { focused: self.focused && focused, ..self }
+    }
+}
+
+/// A blade to open to the right.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Open {
+    Cache(ResourceId, MenuItem),
+    Compatible(ResourceId),
+    /// A candidate's Overview, read-only.
+    Details(ResourceId),
+}
+
+/// What a blade did with a command or a click.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    Ignored,
+    Consumed,
+    Open(Open),
+    Back,
+    Confirm(Box<Confirmation>),
+    Effect(Effect),
+    /// Say something in the notice line (e.g. why a button is off).
+    Notice(String),
+    /// Run this command as if its key was pressed (Enter on a button), checked against the registry.
+    Run(super::command::Command),
+}
+
+/// An item of an open cache's resource menu.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MenuItem {
+    Overview,
+    GeoReplication,
+    Properties,
+}
+
+impl MenuItem {
+    pub const ALL: [MenuItem; 3] = [MenuItem::Overview, MenuItem::GeoReplication, MenuItem::Properties];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            MenuItem::Overview => "Overview",
+            MenuItem::GeoReplication => "Geo-replication",
+            MenuItem::Properties => "Properties",
+        }
+    }
+
+    pub fn group(self) -> &'static str {
+        match self {
+            MenuItem::Overview => "GENERAL",
+            MenuItem::GeoReplication | MenuItem::Properties => "SETTINGS",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        MenuItem::ALL.iter().position(|m| *m == self).unwrap_or(0)
+    }
+}
+
+/// Which pane of an open cache has the keyboard.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pane {
+    Menu,
+    Content,
+}
