@@ -25,6 +25,14 @@ open_enum!(
 );
 
 open_enum!(
+    /// The data plane's replication link, as the emulator's live figures report it.
+    ReplicationLinkStatus {
+        Connected => "Connected",
+        Disconnected => "Disconnected",
+    }
+);
+
+open_enum!(
     /// The pricing tier.
     SkuName {
         Basic => "Basic",
@@ -198,7 +206,7 @@ pub struct DataPlaneInfo {
     /// For a linked cache: `Connected` while every secondary shard's link to its primary is up
     /// (`master_link_status:up`), else `Disconnected`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub replication_link: Option<String>,
+    pub replication_link: Option<ReplicationLinkStatus>,
     /// For a linked cache: how far the secondary's replication offset trails the primary's, in bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replication_offset_lag_bytes: Option<u64>,

@@ -106,7 +106,11 @@ pub fn apply(r: &mut RedisResource, live: &LiveCache) {
     dp.endpoints = (!live.endpoints.is_empty()).then(|| live.endpoints.iter().map(|e| e.to_string()).collect());
     dp.used_memory_bytes = live.used_memory;
     if let Some(link) = &live.link {
-        dp.replication_link = Some(if link.connected { "Connected" } else { "Disconnected" }.to_string());
+        dp.replication_link = Some(if link.connected {
+            crate::arm::ReplicationLinkStatus::Connected
+        } else {
+            crate::arm::ReplicationLinkStatus::Disconnected
+        });
         dp.replication_offset_lag_bytes = link.offset_lag_bytes;
         dp.last_io_seconds_ago = link.last_io_seconds;
     }

@@ -55,6 +55,10 @@ pub struct Shared {
     pub stop: watch::Receiver<bool>,
     /// Bytes handed to the SSH layer for all sessions' screens.
     pub bytes_sent: Arc<AtomicU64>,
+    /// How the sessions' operations go, shared between them.
+    pub peers: tokio::sync::broadcast::Sender<(u64, crate::tui::action::SharedOp)>,
+    /// Numbers the sessions among the peers.
+    pub next_session: AtomicU64,
     keys: AuthorizedKeys,
     password: Option<DemoPassword>,
 }
@@ -91,6 +95,8 @@ impl SshServer {
             sessions: Arc::new(Semaphore::new(max_sessions)),
             stop: stop_rx,
             bytes_sent: Arc::new(AtomicU64::new(0)),
+            peers: tokio::sync::broadcast::channel(256).0,
+            next_session: AtomicU64::new(1),
             keys: config.authorized_keys,
             password: config.demo_password,
         });

@@ -169,8 +169,16 @@ async fn console(shared: Arc<Shared>, read: ChannelReadHalf, out: UnboundedSende
     let mut stop = shared.stop.clone();
     let stopping = async move { super::server::changed_to_true(&mut stop).await };
     let client = shared.client.clone();
-    let result =
-        tui::event_loop(&mut terminal, &mut app, client, events, shared.intervals, stopping, &mut clipboard).await;
+    let id = shared.next_session.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let peers = Some(tui::Peers { tx: shared.peers.clone(), id });
+    let result = tui::event_loop(
+        &mut terminal,
+        &mut app,
+        events,
+        stopping,
+        tui::LoopIo { client, intervals: shared.intervals, clipboard: &mut clipboard, peers },
+    )
+    .await;
     let end = match result {
         Ok(_) if app.quit_requested() => End::Quit,
         Ok(_) if shared.stopping() => End::Shutdown,

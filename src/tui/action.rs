@@ -18,6 +18,19 @@ pub struct Now {
     pub wall: DateTime<Utc>,
 }
 
+/// An operation as another console of the same process (another `georep ssh` session) follows it:
+/// so that every session shows its progress, not a bare spinner.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SharedOp {
+    pub kind: super::data::OpKind,
+    pub primary: ResourceId,
+    pub secondary: ResourceId,
+    pub percent: Option<f64>,
+    /// When the backend accepted it.
+    pub started: DateTime<Utc>,
+    pub running: bool,
+}
+
 /// Something that happened: input, a timer, a frame, or a result from the backend.
 #[derive(Clone, Debug)]
 pub enum Action {
@@ -60,6 +73,8 @@ pub enum Action {
         op: u64,
         error: ClientError,
     },
+    /// Another session's operation moved.
+    PeerOperation(SharedOp),
 }
 
 /// A side effect, carried out by a task (or the loop) that reports back with actions.
@@ -84,5 +99,7 @@ pub enum Effect {
     Refresh,
     /// Put text on the clipboard of the terminal the console is drawn on (OSC 52).
     Copy(String),
+    /// Tell the other sessions of this process how an operation of this one goes.
+    Share(SharedOp),
     Quit,
 }

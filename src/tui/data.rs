@@ -128,6 +128,9 @@ pub struct Data {
     pub loaded: bool,
     /// Time since the console started.
     pub clock: Duration,
+    pub wall: chrono::DateTime<chrono::Utc>,
+    /// Operations other sessions of this process follow, newest last.
+    pub shared: Vec<crate::tui::action::SharedOp>,
 }
 
 impl Data {
@@ -215,6 +218,10 @@ impl Data {
                 own: true,
             });
         }
+        if let Some(s) = self.shared.iter().rev().find(|s| s.running && (&s.primary == id || &s.secondary == id)) {
+            let elapsed = (self.wall - s.started).to_std().unwrap_or_default();
+            return Some(Progress { kind: s.kind, percent: s.percent, elapsed, running: true, own: false });
+        }
         if let Some(since) = self.seen_busy.get(id) {
             let unlinking = self.link(id).is_some_and(|l| l.phase == Some(LinkPhase::Deleting))
                 || self.cache(id).is_some_and(|c| c.provisioning_state() == crate::arm::ProvisioningState::Unlinking);
@@ -237,7 +244,18 @@ impl Data {
 
     /// Something about this cache moves on screen (a spinner, a gauge, a clock).
     pub fn moving(&self, id: &ResourceId) -> bool {
-        self.running_op_for(id).is_some() || self.backend_busy(id)
+        self.running_op_for(id).is_some()
+            || self.backend_busy(id)
+            || self.shared.iter().any(|s| s.running && (&s.primary == id || &s.secondary == id))
+    }
+
+    /// Keeps what a peer says of an operation (the newest word on each pair).
+    pub fn observe(&mut self, op: crate::tui::action::SharedOp) {
+        self.shared.retain(|s| !(s.primary == op.primary && s.secondary == op.secondary));
+        self.shared.push(op);
+        if self.shared.len() > 64 {
+            self.shared.remove(0);
+        }
     }
 
     /// Any operation of this console still running.

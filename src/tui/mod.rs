@@ -13,6 +13,7 @@ pub mod confirm;
 pub mod data;
 pub mod format;
 pub mod hits;
+pub mod keys;
 pub mod screen;
 pub mod status;
 pub mod tasks;
@@ -60,16 +61,15 @@ const TICK: Duration = Duration::from_millis(250);
 pub async fn event_loop<B: ratatui::backend::Backend, E>(
     terminal: &mut Terminal<B>,
     app: &mut App,
-    client: ArmClient,
     mut events: E,
-    intervals: PollIntervals,
     stop: impl std::future::Future<Output = ()>,
-    clipboard: &mut (dyn FnMut(&str) + Send),
+    io: LoopIo<'_>,
 ) -> io::Result<LoopStats>
 where
     E: Stream<Item = io::Result<Event>> + Unpin,
     B::Error: std::error::Error + Send + Sync + 'static,
 {
+    let LoopIo { client, intervals, clipboard, peers } = io;
     let (tx, mut rx) = mpsc::unbounded_channel();
     let refresh = Arc::new(Notify::new());
     // Aborted when the loop ends, and also if it is dropped or unwinds (an SSH session's task).
@@ -81,6 +81,7 @@ where
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut stats = LoopStats::default();
     tokio::pin!(stop);
+    let mut peer_rx = peers.as_ref().map(|p| p.tx.subscribe());
     app.update(Action::Tick(now()));
     if let Ok(size) = terminal.size() {
         app.update(Action::Resize(size.width, size.height));
@@ -108,6 +109,10 @@ where
             },
             Some(a) = rx.recv() => a,
             _ = tick.tick(), if app.wants_ticks() => Action::Tick(now()),
+            shared = peer(&mut peer_rx) => match shared {
+                Some((from, op)) if peers.as_ref().is_some_and(|p| p.id != from) => Action::PeerOperation(op),
+                _ => continue,
+            },
             _ = &mut stop => break Ok(stats),
         };
         // The clock first, then everything already waiting, before drawing once.
@@ -120,6 +125,11 @@ where
             for effect in app.update(action) {
                 match effect {
                     Effect::Copy(text) => clipboard(&text),
+                    Effect::Share(op) => {
+                        if let Some(p) = &peers {
+                            let _ = p.tx.send((p.id, op));
+                        }
+                    }
                     other => effects.run(other),
                 }
             }
@@ -130,11 +140,44 @@ where
     result
 }
 
+/// The other consoles of this process (the sessions of one `georep ssh`): they share how their
+/// operations go, so that each shows the others' progress.
+#[derive(Clone)]
+pub struct Peers {
+    pub tx: tokio::sync::broadcast::Sender<(u64, action::SharedOp)>,
+    /// This console's id among them.
+    pub id: u64,
+}
+
+/// The next word from the peers; pending forever without peers. A lagging receiver skips what it
+/// missed (the next word on each operation says all).
+async fn peer(
+    rx: &mut Option<tokio::sync::broadcast::Receiver<(u64, action::SharedOp)>>,
+) -> Option<(u64, action::SharedOp)> {
+    let Some(rx) = rx else { return std::future::pending().await };
+    loop {
+        match rx.recv().await {
+            Ok(v) => return Some(v),
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => return std::future::pending().await,
+        }
+    }
+}
+
 /// The OSC 52 sequence that puts `text` on the clipboard of the terminal that shows it (also over
 /// SSH: the client's terminal does it).
 pub fn osc52(text: &str) -> String {
     use base64::Engine;
     format!("\x1b]52;c;{}\x07", base64::engine::general_purpose::STANDARD.encode(text))
+}
+
+/// What the loop talks to besides the terminal: the backend, the clipboard of the terminal it draws
+/// on, and the other consoles of the process.
+pub struct LoopIo<'a> {
+    pub client: ArmClient,
+    pub intervals: PollIntervals,
+    pub clipboard: &'a mut (dyn FnMut(&str) + Send),
+    pub peers: Option<Peers>,
 }
 
 /// A task that is aborted when this is dropped.
@@ -215,7 +258,14 @@ pub async fn run(options: Options) -> ExitCode {
         let _ = out.flush();
     };
     let stop = crate::signals::stop_requested();
-    let result = event_loop(&mut terminal, &mut app, client, EventStream::new(), intervals, stop, &mut clipboard).await;
+    let result = event_loop(
+        &mut terminal,
+        &mut app,
+        EventStream::new(),
+        stop,
+        LoopIo { client, intervals, clipboard: &mut clipboard, peers: None },
+    )
+    .await;
     let _ = ratatui::crossterm::execute!(io::stdout(), ratatui::crossterm::event::DisableMouseCapture);
     // The terminal may be gone (the window closed, SIGHUP): nothing here may panic on a failed write,
     // or the emulator below is never shut down and a real data plane's redis-servers outlive us.

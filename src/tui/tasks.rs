@@ -51,7 +51,7 @@ impl Effects {
         let this = self.clone();
         match effect {
             // The loop carries these out itself: they touch the terminal, not the backend.
-            Effect::Quit | Effect::Copy(_) => {}
+            Effect::Quit | Effect::Copy(_) | Effect::Share(_) => {}
             Effect::Refresh => self.refresh.notify_one(),
             Effect::StartLink { op, primary, secondary, secondary_location } => {
                 tokio::spawn(async move {

@@ -72,6 +72,8 @@ pub struct App {
     quit: bool,
     next_op: u64,
     wall: DateTime<Utc>,
+    /// What this console's operations did since the last update, for the other sessions.
+    to_share: Vec<super::action::SharedOp>,
 }
 
 impl App {
@@ -98,6 +100,7 @@ impl App {
             quit: false,
             next_op: 1,
             wall: DateTime::<Utc>::UNIX_EPOCH,
+            to_share: Vec::new(),
         }
     }
 
@@ -157,6 +160,12 @@ impl App {
     }
 
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        let mut fx = self.handle(action);
+        fx.extend(self.to_share.drain(..).map(Effect::Share));
+        fx
+    }
+
+    fn handle(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::Key(key) => return self.on_key(key),
             Action::Mouse(m) => return self.on_mouse(m),
@@ -196,6 +205,10 @@ impl App {
             Action::OperationRejected { op, error } => return self.op_rejected(op, error),
             Action::OperationProgress { op, status } => return self.op_progress(op, status),
             Action::OperationPollFailed { op, error } => return self.op_poll_failed(op, error),
+            Action::PeerOperation(op) => {
+                self.data.observe(op);
+                self.dirty = true;
+            }
         }
         Vec::new()
     }
@@ -203,6 +216,7 @@ impl App {
     fn tick(&mut self, now: super::action::Now) {
         self.data.clock = now.elapsed;
         self.wall = now.wall;
+        self.data.wall = now.wall;
         if let Some((_, until)) = &self.notice
             && now.elapsed >= *until
         {

@@ -3,7 +3,7 @@
 
 use crate::arm::{LinkState, OperationState};
 use crate::client::{ClientError, Lro, LroStatus};
-use crate::tui::action::Effect;
+use crate::tui::action::{Effect, SharedOp};
 use crate::tui::blades::notifications::Level;
 use crate::tui::confirm::Confirm;
 use crate::tui::data::{OpKind, TrackedOp};
@@ -62,6 +62,21 @@ impl App {
         self.data.ops.iter_mut().find(|o| o.id == op)
     }
 
+    /// Tells the other sessions how operation `op` goes now.
+    fn share(&mut self, op: u64) {
+        let (clock, wall) = (self.data.clock, self.wall);
+        let Some(o) = self.data.ops.iter().find(|o| o.id == op && o.accepted) else { return };
+        let started = wall - chrono::Duration::from_std(clock.saturating_sub(o.started)).unwrap_or_default();
+        self.to_share.push(SharedOp {
+            kind: o.kind,
+            primary: o.primary.clone(),
+            secondary: o.secondary.clone(),
+            percent: o.percent,
+            started,
+            running: o.running(),
+        });
+    }
+
     /// The backend accepted the request: only now is it "started".
     pub(super) fn op_accepted(&mut self, op: u64, lro: Option<Lro>) -> Vec<Effect> {
         let clock = self.data.clock;
@@ -82,6 +97,7 @@ impl App {
             // Done at once (nothing was there to remove): ended, and said so, as any other.
             None => self.finish_op(op, OperationState::Succeeded, None),
         }
+        self.share(op);
         self.dirty = true;
         fx
     }
@@ -101,6 +117,7 @@ impl App {
         o.state = status.state.clone();
         self.dirty = true;
         if !status.state.is_terminal() {
+            self.share(op);
             return Vec::new();
         }
         let error = status.error.map(|e| e.to_string()).or_else(|| {
@@ -132,6 +149,7 @@ impl App {
         }
         let (verb, s, p) = (o.kind.verb(), o.secondary.name.clone(), o.primary.name.clone());
         let join = if o.kind == OpKind::Link { "to" } else { "from" };
+        self.share(op);
         let (level, text) = match (state, error) {
             (OperationState::Succeeded, _) => (Level::Success, format!("{verb} {s} {join} {p} succeeded")),
             (_, Some(e)) => (Level::Error, format!("{verb} {s} {join} {p} failed: {e}")),

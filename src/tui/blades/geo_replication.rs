@@ -224,8 +224,9 @@ impl GeoReplicationView<'_> {
             let cache = data.cache(id);
             let mut status_spans: Vec<Span> = Vec::new();
             if i == 1 {
-                let state = link.as_ref().map(|l| l.state().to_string()).unwrap_or_default();
-                status_spans.push(Span::styled(state.clone(), widgets::state_style(t, &state)));
+                if let Some(l) = &link {
+                    status_spans.push(Span::styled(l.state().to_string(), widgets::Tone::of_link(&l.state()).style(t)));
+                }
                 if link.as_ref().is_some_and(|l| l.in_flight()) {
                     status_spans.push(Span::raw("  "));
                     match progress.as_ref().and_then(|p| p.percent) {
@@ -237,8 +238,10 @@ impl GeoReplicationView<'_> {
                     }
                 }
             } else {
-                let state = cache.map(status).unwrap_or_default();
-                status_spans.push(Span::styled(state.clone(), widgets::state_style(t, &state)));
+                if let Some(c) = cache {
+                    status_spans
+                        .push(Span::styled(status(c), widgets::Tone::of_cache(&c.provisioning_state()).style(t)));
+                }
             }
             let selected = focused && !self.geo.on_buttons && self.geo.row == i;
             let role = if i == 0 { "Primary" } else { "Secondary" };

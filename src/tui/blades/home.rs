@@ -191,7 +191,7 @@ impl HomeView<'_> {
         let (c, id) = (&data.caches[i], &data.ids[i]);
         let selected = pos == self.state.selected() && self.ctx.focused;
         let state = status(c);
-        let state_style = if selected { t.selected } else { widgets::state_style(t, &state) };
+        let state_style = if selected { t.selected } else { widgets::Tone::of_cache(&c.provisioning_state()).style(t) };
         let role = match data.role(id) {
             Role::NotLinked => "—".to_string(),
             r => r.label().to_string(),

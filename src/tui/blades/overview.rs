@@ -12,7 +12,7 @@ use crate::tui::hits::Hits;
 use crate::tui::theme::Theme;
 use crate::tui::view::Ctx;
 use crate::tui::widgets::wrap::wrap;
-use crate::tui::widgets::{progress, scroll_text, state_style};
+use crate::tui::widgets::{Tone, progress, scroll_text};
 
 fn pair(t: &Theme, label: &str, value: Vec<Span<'static>>, label_width: usize) -> Line<'static> {
     let mut spans = vec![Span::styled(format!(" {label:<label_width$}"), t.label)];
@@ -47,7 +47,7 @@ fn essentials(ctx: Ctx<'_>, id: &ResourceId, c: &RedisResource) -> Vec<(&'static
         ),
     };
     vec![
-        ("Status", vec![Span::styled(state.clone(), state_style(t, &state))]),
+        ("Status", vec![Span::styled(state, Tone::of_cache(&c.provisioning_state()).style(t))]),
         ("Location", text(t, c.location.clone())),
         ("Pricing tier", text(t, format::tier_long(c))),
         ("Shards", text(t, format::shards(c))),
@@ -81,7 +81,7 @@ fn geo_status(
                 text(t, format!("{} ({})", l.peer.name, l.entry.properties.linked_redis_cache_location)),
             ));
             let progress = data.progress(id).filter(|p| p.running);
-            let mut status = vec![Span::styled(phase.clone(), state_style(t, &phase))];
+            let mut status = vec![Span::styled(phase, Tone::of_link(&l.state()).style(t))];
             if progress.is_some() || l.in_flight() {
                 status.push(Span::raw("  "));
                 status.extend(progress::spans(t, progress.as_ref(), data.clock, 16));
@@ -107,7 +107,8 @@ fn geo_status(
         None => {
             let state = super::home::status(c);
             let s = if data.backend_busy(id) {
-                let mut s = vec![Span::styled(state.clone(), state_style(t, &state)), Span::raw("  ")];
+                let mut s =
+                    vec![Span::styled(state, Tone::of_cache(&c.provisioning_state()).style(t)), Span::raw("  ")];
                 s.extend(progress::spans(t, data.progress(id).as_ref(), data.clock, 16));
                 s
             } else {
@@ -162,7 +163,7 @@ fn live_link(
         }
     }
     if let Some(link) = &dp.replication_link {
-        let mut spans = vec![Span::styled(link.clone(), state_style(t, link))];
+        let mut spans = vec![Span::styled(link.to_string(), Tone::of_replication(link).style(t))];
         if let Some(lag) = dp.replication_offset_lag_bytes {
             spans.push(Span::styled(format!(" · offset lag {}", format::bytes(lag)), t.value));
         }

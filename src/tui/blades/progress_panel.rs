@@ -25,9 +25,12 @@ impl ProgressPanel<'_> {
     fn running(&self, p: &Progress, width: u16) -> Vec<Line<'static>> {
         let (t, data) = (self.ctx.theme, self.ctx.data);
         let (ps, ss) = (self.primary, self.secondary);
-        let state = data.link(self.id).map(|l| l.state().to_string()).unwrap_or_else(|| p.kind.verb().into());
+        let (state, tone) = match data.link(self.id) {
+            Some(l) => (l.state().to_string(), widgets::Tone::of_link(&l.state())),
+            None => (p.kind.verb().to_string(), widgets::Tone::Busy),
+        };
         let mut lines = vec![Line::from(Span::styled(format!("{} {} → {}", p.kind.verb(), ps.name, ss.name), t.group))];
-        let mut gauge = vec![Span::styled(format!("{state:<10}"), widgets::state_style(t, &state))];
+        let mut gauge = vec![Span::styled(format!("{state:<10}"), tone.style(t))];
         let bar = (width as usize).saturating_sub(30).clamp(10, 60);
         gauge.extend(progress::spans(t, Some(p), data.clock, bar));
         lines.push(Line::from(gauge));

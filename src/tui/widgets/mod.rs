@@ -9,17 +9,46 @@ pub mod wrap;
 use ratatui::style::Style;
 
 use super::theme::Theme;
+use crate::arm::{LinkState, ProvisioningState, ReplicationLinkStatus};
 
-/// The style of a status word: green when running, yellow while busy, red when failed.
-pub fn state_style(t: &Theme, state: &str) -> Style {
-    const OK: [&str; 3] = ["Succeeded", "Running", "Connected"];
-    const BAD: [&str; 3] = ["Failed", "Disabled", "Disconnected"];
-    if OK.iter().any(|s| s.eq_ignore_ascii_case(state)) {
-        t.ok
-    } else if BAD.iter().any(|s| s.eq_ignore_ascii_case(state)) {
-        t.bad
-    } else {
-        t.busy
+/// How a status reads: green when running, yellow while busy, red when failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tone {
+    Ok,
+    Busy,
+    Bad,
+}
+
+impl Tone {
+    pub fn style(self, t: &Theme) -> Style {
+        match self {
+            Tone::Ok => t.ok,
+            Tone::Busy => t.busy,
+            Tone::Bad => t.bad,
+        }
+    }
+
+    pub fn of_cache(state: &ProvisioningState) -> Tone {
+        match state {
+            ProvisioningState::Succeeded => Tone::Ok,
+            ProvisioningState::Failed | ProvisioningState::Disabled => Tone::Bad,
+            _ => Tone::Busy,
+        }
+    }
+
+    pub fn of_link(state: &LinkState) -> Tone {
+        match state {
+            LinkState::Succeeded => Tone::Ok,
+            LinkState::Failed => Tone::Bad,
+            _ => Tone::Busy,
+        }
+    }
+
+    pub fn of_replication(state: &ReplicationLinkStatus) -> Tone {
+        match state {
+            ReplicationLinkStatus::Connected => Tone::Ok,
+            _ => Tone::Bad,
+        }
     }
 }
 
