@@ -191,7 +191,7 @@ fn console_links_and_unlinks_in_tmux() {
 
     // `/` filters by name.
     tmux.keys(&["/"]);
-    tmux.wait("the filter prompt", &mut seen, |s| s.contains("Filter by name:"));
+    tmux.wait("the filter prompt", &mut seen, |s| s.contains("Filter: "));
     tmux.literal("prod-eus");
     tmux.keys(&["Enter"]);
     let filtered = tmux.wait("the filtered list", &mut seen, |s| s.contains("· 1 of 22") && s.contains("(/ to change"));

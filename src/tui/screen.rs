@@ -24,6 +24,7 @@ use super::confirm::Confirmation;
 use super::hits::{Hits, Target};
 use super::status::Connection;
 use super::view::{Ctx, MenuItem, Pane};
+use super::widgets::wrap::wrap;
 
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
@@ -80,8 +81,9 @@ const GIVE_WAY: [Command; 9] = [
 ];
 
 impl Screen<'_> {
+    /// Rows for a banner or notice: its text wrapped, at most three rows.
     fn lines_needed(text: &str, width: u16) -> u16 {
-        if text.chars().count() > width as usize { 2 } else { 1 }
+        wrap(&Line::from(text.to_string()), width as usize, 1).len().clamp(1, 3) as u16
     }
 
     fn header(&self, area: Rect, buf: &mut Buffer, hits: &mut Hits) {
@@ -255,12 +257,12 @@ impl StatefulWidget for Screen<'_> {
         self.breadcrumb(crumb, buf, hits);
         if let Some(b) = banner {
             buf.set_style(banner_r, t.banner);
-            Paragraph::new(Span::styled(b, t.banner)).wrap(Wrap { trim: false }).render(banner_r, buf);
+            Paragraph::new(wrap(&Line::from(Span::styled(b, t.banner)), area.width as usize, 1)).render(banner_r, buf);
             hits.push(banner_r, Target::Command(Command::Dismiss));
         }
         if let Some(n) = notice {
             buf.set_style(notice_r, t.toast);
-            Paragraph::new(Span::styled(n, t.toast)).wrap(Wrap { trim: false }).render(notice_r, buf);
+            Paragraph::new(wrap(&Line::from(Span::styled(n, t.toast)), area.width as usize, 1)).render(notice_r, buf);
         }
         self.body(body, buf, hits);
         self.hint_bar(hints, buf, hits);

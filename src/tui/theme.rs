@@ -46,7 +46,7 @@ impl Theme {
             crumb: Style::new().fg(Color::Rgb(96, 163, 232)),
             crumb_current: Style::new().add_modifier(Modifier::BOLD),
             border: Style::new().fg(Color::DarkGray),
-            border_focused: Style::new().fg(blue),
+            border_focused: Style::new().fg(blue).add_modifier(Modifier::BOLD),
             title: Style::new().add_modifier(Modifier::BOLD),
             selected: Style::new().fg(Color::White).bg(blue),
             selected_unfocused: Style::new().bg(Color::Rgb(48, 48, 48)),

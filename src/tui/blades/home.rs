@@ -210,7 +210,7 @@ impl HomeView<'_> {
         } else {
             vec![
                 Cell::from(c.name().to_string()),
-                Cell::from(widgets::ellipsize(&sub, 12)),
+                Cell::from(widgets::ellipsize(&sub, 11)),
                 Cell::from(c.location.clone()),
                 Cell::from(c.properties.sku.label()),
                 Cell::from(Span::styled(state, state_style)),
@@ -245,7 +245,7 @@ impl HomeView<'_> {
                 vec!["NAME", "SUBSCRIPTION", "LOCATION", "SKU", "STATUS", "GEO ROLE"],
                 vec![
                     Constraint::Fill(1),
-                    Constraint::Length(12),
+                    Constraint::Length(11),
                     Constraint::Length(14),
                     Constraint::Length(4),
                     Constraint::Length(9),

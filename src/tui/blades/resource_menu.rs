@@ -191,8 +191,10 @@ impl StatefulWidget for ResourceMenuView<'_> {
                 _ => t.value,
             };
             let label = format!(" {marker} {}", item.label());
-            let jump = format!("{} ", n + 1);
-            let pad = (inner.width as usize).saturating_sub(label.chars().count() + jump.len());
+            // The jump key, where there is room for it after a space.
+            let room = (inner.width as usize).saturating_sub(label.chars().count());
+            let jump = if room >= 3 { format!("{} ", n + 1) } else { String::new() };
+            let pad = room.saturating_sub(jump.len());
             let y = inner.y + lines.len() as u16;
             lines.push(Line::from(vec![
                 Span::styled(format!("{label}{}", " ".repeat(pad)), style),

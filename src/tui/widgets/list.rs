@@ -2,12 +2,13 @@
 //! are more rows than room, and each visible row recorded as a click target.
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Margin, Rect};
+use ratatui::layout::Rect;
 use ratatui::widgets::{Scrollbar, ScrollbarOrientation, ScrollbarState, StatefulWidget, Table, TableState};
 
 use crate::tui::hits::{Hits, Target};
 
-/// Draws `table` (with a one-line header) in `area` for `rows` rows, the selection kept on screen.
+/// Draws `table` (with a one-line header) in `area` for `rows` rows, the selection kept on screen,
+/// and a scrollbar in the column right of `area` (the pane's padding) when the rows do not fit.
 /// Returns the first row shown.
 pub fn render(
     table: Table<'_>,
@@ -19,7 +20,7 @@ pub fn render(
 ) -> usize {
     let body = area.height.saturating_sub(1) as usize;
     let scrolls = rows > body;
-    let table_area = if scrolls { Rect { width: area.width.saturating_sub(1), ..area } } else { area };
+    let table_area = area;
     // A copy: the offset follows from the selection on every frame, so drawing changes no state.
     let mut state = *state;
     StatefulWidget::render(table, table_area, buf, &mut state);
@@ -29,8 +30,8 @@ pub fn render(
     }
     if scrolls {
         let mut bar = ScrollbarState::new(rows.saturating_sub(body)).position(offset).viewport_content_length(body);
-        let track = area.inner(Margin { horizontal: 0, vertical: 0 });
-        let track = Rect { y: track.y + 1, height: track.height.saturating_sub(1), ..track };
+        let track = Rect { x: area.right(), y: area.y + 1, width: 1, height: area.height.saturating_sub(1) };
+        let track = track.intersection(*buf.area());
         Scrollbar::new(ScrollbarOrientation::VerticalRight)
             .begin_symbol(None)
             .end_symbol(None)
