@@ -46,6 +46,9 @@ pub struct Screen<'a> {
     pub focus_title: &'a str,
     pub commands: &'a [CommandInfo],
     pub global: &'a [CommandInfo],
+    /// What the help overlay lists: the commands of the surface under it.
+    pub help_commands: &'a [CommandInfo],
+    pub help_global: &'a [CommandInfo],
     pub clock: Duration,
 }
 
@@ -215,8 +218,8 @@ impl Screen<'_> {
                 theme: t,
                 keys: self.ctx.keys,
                 blade: self.focus_title,
-                blade_commands: self.commands,
-                global_commands: self.global,
+                blade_commands: self.help_commands,
+                global_commands: self.help_global,
                 scroll,
             };
             view.render(area, buf, hits);

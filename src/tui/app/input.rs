@@ -16,7 +16,16 @@ use super::App;
 
 /// The focused surface's name and commands, and the commands that work everywhere.
 pub(super) fn commands(app: &App) -> (String, Vec<CommandInfo>, Vec<CommandInfo>) {
-    if app.help.is_some() {
+    commands_of(app, true)
+}
+
+/// The same, for the surface under the help overlay: what help lists.
+pub(super) fn commands_under_help(app: &App) -> (String, Vec<CommandInfo>, Vec<CommandInfo>) {
+    commands_of(app, false)
+}
+
+fn commands_of(app: &App, with_help: bool) -> (String, Vec<CommandInfo>, Vec<CommandInfo>) {
+    if app.help.is_some() && with_help {
         let cmds = vec![
             CommandInfo::new(Command::Up, "scroll").quiet(),
             CommandInfo::new(Command::Down, "scroll"),

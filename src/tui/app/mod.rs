@@ -136,7 +136,8 @@ impl App {
     /// Draws the frame into `buf` and returns its clickable regions (the loop hands them back as
     /// [`Action::FrameDrawn`]).
     pub fn draw(&self, area: Rect, buf: &mut Buffer) -> Hits {
-        let (focus_title, commands, global) = self.commands();
+        let (_, commands, global) = self.commands();
+        let (focus_title, help_commands, help_global) = input::commands_under_help(self);
         let banner = if self.banner_dismissed { None } else { self.connection.banner_text(self.data.clock) };
         let screen = Screen {
             ctx: self.ctx(),
@@ -152,6 +153,8 @@ impl App {
             focus_title: &focus_title,
             commands: &commands,
             global: &global,
+            help_commands: &help_commands,
+            help_global: &help_global,
             clock: self.data.clock,
         };
         let mut hits = Hits::default();

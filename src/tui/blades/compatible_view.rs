@@ -108,7 +108,7 @@ impl CompatibleCachesView<'_> {
         let (t, c) = (self.ctx.theme, self.state);
         // With the reasons column on a narrow terminal, tier gives way to the SKU and shards and
         // version go (the reasons say which of them is wrong).
-        let compact = area.width < 100;
+        let compact = area.width < 100 || (c.show_incompatible && area.width < 130);
         let name_w = c.rows.iter().map(|r| r.id.name.chars().count()).max().unwrap_or(4).max(4) as u16;
         let group_w = c.rows.iter().map(|r| r.id.resource_group.chars().count()).max().unwrap_or(5).max(5) as u16;
         let mut header = vec!["NAME", "RESOURCE GROUP", "LOCATION", if compact { "SKU" } else { "PRICING TIER" }];
