@@ -50,6 +50,8 @@ pub struct Screen<'a> {
     pub help_commands: &'a [CommandInfo],
     pub help_global: &'a [CommandInfo],
     pub clock: Duration,
+    /// The time zone notification times are shown in.
+    pub tz: chrono::FixedOffset,
 }
 
 /// Breadcrumb segments and, for each, how many blades stay open when it is clicked.
@@ -211,7 +213,7 @@ impl Screen<'_> {
             ConfirmView { ctx: self.ctx, dialog: d }.render(area, buf, hits);
         }
         if self.notifications.open {
-            NotificationsView { theme: t, state: self.notifications }.render(area, buf, hits);
+            NotificationsView { theme: t, state: self.notifications, tz: self.tz }.render(area, buf, hits);
         }
         if let Some(scroll) = self.help {
             let view = HelpView {

@@ -38,11 +38,20 @@ pub struct AppOptions {
     pub read_only: bool,
     /// The backend runs inside this process: quitting stops it, and any operation on it.
     pub embedded: bool,
+    /// The time zone wall-clock times are shown in: the local one (tests fix it).
+    pub tz: chrono::FixedOffset,
 }
 
 impl AppOptions {
     pub fn new(backend: impl Into<String>, theme: Theme) -> Self {
-        AppOptions { backend: backend.into(), theme, keys: Keymap::default(), read_only: false, embedded: false }
+        AppOptions {
+            backend: backend.into(),
+            theme,
+            keys: Keymap::default(),
+            read_only: false,
+            embedded: false,
+            tz: super::blades::notifications::local_offset(),
+        }
     }
 }
 
@@ -53,6 +62,7 @@ pub struct App {
     backend: String,
     read_only: bool,
     embedded: bool,
+    tz: chrono::FixedOffset,
     home: HomeState,
     /// Blades above Home.
     stack: Vec<Blade>,
@@ -78,7 +88,7 @@ pub struct App {
 
 impl App {
     pub fn new(options: AppOptions) -> Self {
-        let AppOptions { backend, theme, keys, read_only, embedded } = options;
+        let AppOptions { backend, theme, keys, read_only, embedded, tz } = options;
         App {
             data: Data::default(),
             theme,
@@ -86,6 +96,7 @@ impl App {
             backend,
             read_only,
             embedded,
+            tz,
             home: HomeState::default(),
             stack: Vec::new(),
             dialog: None,
@@ -156,6 +167,7 @@ impl App {
             help_commands: &help_commands,
             help_global: &help_global,
             clock: self.data.clock,
+            tz: self.tz,
         };
         let mut hits = Hits::default();
         screen.render(area, buf, &mut hits);

@@ -1,7 +1,7 @@
 //! Notifications: listed under the bell, newest first, with the local time each arrived; the bell
 //! counts the unread ones.
 
-use chrono::{DateTime, Local, Utc};
+use chrono::{DateTime, FixedOffset, Local, Offset, Utc};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Margin, Rect};
 use ratatui::text::{Line, Span};
@@ -75,14 +75,20 @@ impl Notifications {
     }
 }
 
-/// `14:03:27` in the local time zone.
-pub fn local_time(at: DateTime<Utc>) -> String {
-    at.with_timezone(&Local).format("%H:%M:%S").to_string()
+/// `14:03:27` in the time zone `tz` (the local one, read once at start).
+pub fn local_time(at: DateTime<Utc>, tz: FixedOffset) -> String {
+    at.with_timezone(&tz).format("%H:%M:%S").to_string()
+}
+
+/// The local time zone's offset now.
+pub fn local_offset() -> FixedOffset {
+    Local::now().offset().fix()
 }
 
 pub struct NotificationsView<'a> {
     pub theme: &'a Theme,
     pub state: &'a Notifications,
+    pub tz: FixedOffset,
 }
 
 impl StatefulWidget for NotificationsView<'_> {
@@ -120,7 +126,7 @@ impl StatefulWidget for NotificationsView<'_> {
                     Level::Success => ("✓", t.ok),
                     Level::Error => ("✕", t.bad),
                 };
-                let at = local_time(item.at);
+                let at = local_time(item.at, self.tz);
                 let hang = at.chars().count() + 3;
                 let line = Line::from(vec![
                     Span::styled(format!("{mark} "), style),
