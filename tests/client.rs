@@ -7,8 +7,9 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use futures::StreamExt;
 use georep::arm::{OperationState, ProvisioningState, ReplicationRole, ResourceId, SkuName};
-use georep::client::{ArmClient, ClientError, Lro, LroStatus, RetryPolicy};
+use georep::client::{ArmClient, ClientError, Follow, Lro, LroStatus, RetryPolicy};
 use georep::emulator::{Config, Emulator, Running, fleet::DEMO_FLEET};
 
 const SUB: &str = "11111111-2222-3333-4444-555555555555";
@@ -48,7 +49,7 @@ async fn start(config: Config) -> Running {
 }
 
 fn client(emu: &Running) -> ArmClient {
-    ArmClient::new(&emu.url(), None).expect("client")
+    ArmClient::new(&emu.url(), None).expect("client").with_poll_interval(POLL)
 }
 
 fn cache(rg: &str, name: &str) -> ResourceId {
@@ -192,18 +193,22 @@ async fn link_and_unlink_through_async_operations() {
         assert_eq!(cache.provisioning_state(), ProvisioningState::Linking, "{}", cache.name());
     }
 
-    // Poll until done: the percentage only rises, and ends at 100.
+    // Follow it to the end, polling often: the percentage only rises, and ends at 100.
     let mut percents = Vec::new();
+    let often = Follow { min_interval: POLL, max_interval: POLL, ..Follow::default() };
     let done = bounded("link operation", async {
-        loop {
-            let s = c.poll(&lro).await.expect("poll");
+        let statuses = c.follow(&lro, often);
+        futures::pin_mut!(statuses);
+        let mut last = None;
+        while let Some(s) = statuses.next().await {
+            let s = s.expect("poll");
             percents.push(s.percent.expect("the emulator reports percentComplete"));
-            if s.state.is_terminal() {
-                break s;
+            if !s.state.is_terminal() {
+                assert_eq!(s.state, OperationState::InProgress);
             }
-            assert_eq!(s.state, OperationState::InProgress);
-            tokio::time::sleep(POLL).await;
+            last = Some(s);
         }
+        last.expect("a status")
     })
     .await;
     assert_eq!(done.state, OperationState::Succeeded, "{done:?}");
@@ -244,7 +249,7 @@ async fn link_and_unlink_through_async_operations() {
     assert!(lro.async_operation.is_some() && lro.location.is_some() && lro.retry_after.is_some(), "{lro:?}");
     let entry = c.get_linked_server(&primary, WUS2).await.expect("entry while unlinking");
     assert_eq!(entry.state(), georep::arm::LinkState::Deleting);
-    let end = bounded("unlink operation", c.wait(&lro, POLL)).await.expect("wait");
+    let end = bounded("unlink operation", c.wait(&lro)).await.expect("wait");
     assert_eq!(end.state, OperationState::Succeeded, "{end:?}");
     assert_eq!(end.percent, Some(100.0));
     assert!(c.list_linked_servers(&primary).await.unwrap().is_empty());
@@ -365,14 +370,14 @@ async fn location_only_operations_are_followed() {
     let lro = Lro { async_operation: None, ..lro };
     assert!(lro.location.is_some());
     assert_eq!(c.poll(&lro).await.expect("poll").state, OperationState::InProgress);
-    let end = bounded("link via Location", c.wait(&lro, POLL)).await.expect("wait");
+    let end = bounded("link via Location", c.wait(&lro)).await.expect("wait");
     assert_eq!(end.state, OperationState::Succeeded);
     assert_eq!(c.get_linked_server(&primary, WEU).await.unwrap().state(), georep::arm::LinkState::Succeeded);
 
     let lro = c.delete_link(&primary, WEU).await.expect("unlink").expect("an operation");
     let lro = Lro { async_operation: None, ..lro };
     assert_eq!(c.poll(&lro).await.expect("poll").state, OperationState::InProgress);
-    let end = bounded("unlink via Location", c.wait(&lro, POLL)).await.expect("wait");
+    let end = bounded("unlink via Location", c.wait(&lro)).await.expect("wait");
     assert_eq!(end.state, OperationState::Succeeded);
     assert!(c.list_linked_servers(&primary).await.unwrap().is_empty());
 }
@@ -464,7 +469,8 @@ async fn a_closed_port_is_a_transport_error_after_retries() {
     let started = Instant::now();
     let err = bounded("closed port", c.list_subscriptions()).await.unwrap_err();
     let took = started.elapsed();
-    assert!(matches!(err, ClientError::Transport(_)), "{err:?}");
+    assert!(matches!(err, ClientError::Transport { .. }), "{err:?}");
+    assert_eq!(err.to_string(), format!("cannot reach http://{addr} (connection refused)"));
     assert_eq!(err.code(), "ConnectionFailed");
     assert!(!err.to_string().is_empty());
     // Three attempts, with 50 ms then 100 ms between them.

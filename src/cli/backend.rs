@@ -4,7 +4,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use crate::arm::{RedisResource, ResourceId};
-use crate::client::{AZURE_ENDPOINT, ArmClient, ClientError, Credential, RetryPolicy};
+use crate::client::{AZURE_ENDPOINT, ArmClient, ClientError, Credential, Follow, RetryPolicy};
 use crate::emulator::{self, Emulator, Running};
 
 use super::{Common, Failure};
@@ -18,6 +18,9 @@ pub struct Session {
     pub client: ArmClient,
     /// Real Azure (`--azure`): names are only looked up in one subscription.
     pub azure: bool,
+    /// `--timeout` (or its default), and whether it was given (then it bounds waits for operations too).
+    timeout: Duration,
+    timeout_given: bool,
     /// The embedded demo emulator, kept running while the session lives.
     _demo: Option<Running>,
 }
@@ -30,6 +33,7 @@ impl Session {
         endpoint: Option<&str>,
         poll_interval: Option<Duration>,
     ) -> Result<Self, Failure> {
+        super::args::subscription(common.subscription.as_deref())?;
         let endpoint = endpoint.map(str::trim).filter(|e| !e.is_empty());
         let subscription = common.subscription.clone().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
         let bad_endpoint = |e: ClientError| Failure::usage(e.message());
@@ -62,14 +66,38 @@ impl Session {
             }
             (false, false, None) => return Err(Failure::usage(NO_BACKEND)),
         };
-        let mut client = client.with_subscription(subscription);
+        let mut client = client.with_subscription(subscription).with_deadline(Some(common.timeout()));
         if let Some(interval) = poll_interval {
             client = client.with_poll_interval(interval);
         }
         if common.azure {
             client.check_credential().await.map_err(|e| Failure::client("cannot get an Azure access token", e))?;
         }
-        Ok(Session { client, azure: common.azure, _demo: demo })
+        Ok(Session {
+            client,
+            azure: common.azure,
+            timeout: common.timeout(),
+            timeout_given: common.timeout.is_some(),
+            _demo: demo,
+        })
+    }
+
+    /// How to follow an operation: bounded by `--timeout` when it was given; else for as long as it
+    /// runs, each poll bounded by the default timeout.
+    pub fn follow_options(&self) -> Follow {
+        if self.timeout_given {
+            Follow { deadline: self.client.deadline(), ..Follow::default() }
+        } else {
+            Follow { poll_bound: Some(self.timeout), ..Follow::default() }
+        }
+    }
+
+    /// After waiting for an operation without `--timeout`: the next requests get a full default
+    /// timeout of their own.
+    pub fn after_wait(&mut self) {
+        if !self.timeout_given {
+            self.client = self.client.clone().with_deadline(Some(self.timeout));
+        }
     }
 
     /// The subscriptions to look for caches in: `--subscription`, else every one listed (on Azure only

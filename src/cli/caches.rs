@@ -5,7 +5,7 @@ use clap::{Args, Subcommand};
 use crate::arm::{RedisResource, ResourceId};
 
 use super::output::{self, or_dash};
-use super::{Common, Failure, Session};
+use super::{Common, Failure, Session, args as check};
 
 #[derive(Subcommand, Debug)]
 pub enum CachesCommand {
@@ -23,10 +23,13 @@ pub struct CachesListArgs {
 }
 
 pub async fn list(args: CachesListArgs, endpoint: Option<&str>) -> Result<(), Failure> {
+    let rg = args.resource_group.as_deref().map(str::trim).filter(|g| !g.is_empty());
+    if let Some(rg) = rg {
+        check::resource_group("--resource-group", rg)?;
+    }
     let session = Session::open(&args.common, endpoint, None).await?;
     let subs = session.subscriptions().await?;
     let client = &session.client;
-    let rg = args.resource_group.as_deref().map(str::trim).filter(|g| !g.is_empty());
     let lists = futures::future::join_all(subs.iter().map(|s| async move {
         match rg {
             Some(rg) => client.list_caches_in_group(s, rg).await,

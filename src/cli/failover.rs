@@ -9,7 +9,7 @@ use clap::Args;
 use crate::arm::{LinkState, LinkedServer, OperationState, RedisResource, ReplicationRole, ResourceId};
 
 use super::link::remove;
-use super::{Common, Failure, Session, WaitArgs, eprint, links, output, progress};
+use super::{Common, Failure, Session, WaitArgs, args as check, eprint, links, output, progress};
 
 #[derive(Args, Debug)]
 pub struct FailoverArgs {
@@ -74,7 +74,8 @@ fn primary_entry<'a>(secondary: &ResourceId, entries: &'a [LinkedServer]) -> Res
 }
 
 pub async fn failover(args: FailoverArgs, endpoint: Option<&str>) -> Result<(), Failure> {
-    let session = Session::open(&args.common, endpoint, args.wait.poll_interval).await?;
+    check::cache_in_group(&args.name, &args.resource_group)?;
+    let mut session = Session::open(&args.common, endpoint, args.wait.poll_interval).await?;
     let client = &session.client;
     let (secondary, secondary_cache) = session.find_cache(&args.resource_group, &args.name).await?;
     let entries = client
@@ -112,7 +113,8 @@ pub async fn failover(args: FailoverArgs, endpoint: Option<&str>) -> Result<(), 
         "georep failover: {} becomes the primary, {} its secondary (1/2 unlink, 2/2 link)\n",
         secondary.name, primary.name
     ));
-    remove(&session, &primary, &secondary.name, false, "failover").await?;
+    remove(&mut session, &primary, &secondary.name, false, "failover").await?;
+    let client = &session.client;
 
     let label = format!("linking {} as secondary of {}", primary.name, secondary.name);
     let relink_hint = format!(
@@ -124,9 +126,11 @@ pub async fn failover(args: FailoverArgs, endpoint: Option<&str>) -> Result<(), 
         .create_link(&secondary, &primary, &primary_cache.location)
         .await
         .map_err(|e| Failure::client(format!("the unlink succeeded, but linking back failed. {relink_hint}"), e))?;
-    let status = progress::wait(client, &lro, &label)
+    let status = progress::wait(&session, &lro, &label)
         .await
         .map_err(|e| Failure::client(format!("lost track of the link operation; {label} may still be running"), e))?;
+    session.after_wait();
+    let client = &session.client;
     if status.state != OperationState::Succeeded {
         return Err(Failure::operation(
             format!("the unlink succeeded, but the link back failed. {relink_hint}"),

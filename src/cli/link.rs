@@ -5,7 +5,7 @@ use clap::{Args, ValueEnum};
 use crate::arm::{OperationState, ResourceId};
 use crate::client::Lro;
 
-use super::{Common, Failure, Session, WaitArgs, eprint, links, output, progress};
+use super::{Common, Failure, Session, WaitArgs, args as check, eprint, links, output, progress};
 
 /// The role the linked cache takes: the service only accepts Secondary (the cache the command names
 /// stays the primary).
@@ -67,7 +67,9 @@ fn operation_note(lro: &Lro) -> String {
 }
 
 pub async fn link(args: LinkArgs, endpoint: Option<&str>) -> Result<(), Failure> {
-    let session = Session::open(&args.common, endpoint, args.wait.poll_interval).await?;
+    check::cache_in_group(&args.name, &args.resource_group)?;
+    check::peer(&args.server_to_link)?;
+    let mut session = Session::open(&args.common, endpoint, args.wait.poll_interval).await?;
     let (primary, _) = session.find_cache(&args.resource_group, &args.name).await?;
     let (secondary, secondary_cache) = session.resolve_peer(&primary, &args.server_to_link).await?;
     let ReplicationRole::Secondary = args.replication_role;
@@ -80,9 +82,10 @@ pub async fn link(args: LinkArgs, endpoint: Option<&str>) -> Result<(), Failure>
         eprint(&format!("georep link: {label}: accepted, not waiting\n{}", operation_note(&lro)));
         return output::emit(args.common.output, &entry, || links::details(&entry));
     }
-    let status = progress::wait(&session.client, &lro, &label)
+    let status = progress::wait(&session, &lro, &label)
         .await
         .map_err(|e| Failure::client(format!("lost track of the link operation; {label} may still be running"), e))?;
+    session.after_wait();
     if status.state != OperationState::Succeeded {
         return Err(Failure::operation(
             format!("the link of {} as secondary of {} failed", secondary.name, primary.name),
@@ -99,14 +102,16 @@ pub async fn link(args: LinkArgs, endpoint: Option<&str>) -> Result<(), Failure>
 }
 
 pub async fn unlink(args: UnlinkArgs, endpoint: Option<&str>) -> Result<(), Failure> {
-    let session = Session::open(&args.common, endpoint, args.wait.poll_interval).await?;
+    check::cache_in_group(&args.name, &args.resource_group)?;
+    check::cache("--linked-server-name", &args.linked_server_name)?;
+    let mut session = Session::open(&args.common, endpoint, args.wait.poll_interval).await?;
     let (cache, _) = session.find_cache(&args.resource_group, &args.name).await?;
-    remove(&session, &cache, &args.linked_server_name, args.no_wait, "unlink").await
+    remove(&mut session, &cache, &args.linked_server_name, args.no_wait, "unlink").await
 }
 
 /// Removes the link `cache` has with `linked`, waiting for it unless `no_wait`.
 pub async fn remove(
-    session: &Session,
+    session: &mut Session,
     cache: &ResourceId,
     linked: &str,
     no_wait: bool,
@@ -126,9 +131,10 @@ pub async fn remove(
         eprint(&format!("georep {command}: {label}: accepted, not waiting\n{}", operation_note(&lro)));
         return Ok(());
     }
-    let status = progress::wait(&session.client, &lro, &label)
+    let status = progress::wait(session, &lro, &label)
         .await
         .map_err(|e| Failure::client(format!("lost track of the unlink operation; {label} may still be running"), e))?;
+    session.after_wait();
     if status.state != OperationState::Succeeded {
         return Err(Failure::operation(
             format!("unlinking {linked} from {} failed", cache.name),

@@ -5,7 +5,7 @@ use clap::{Args, Subcommand};
 use crate::arm::{LinkedServer, ResourceId};
 
 use super::output::{self, or_dash};
-use super::{Common, Failure, Session};
+use super::{Common, Failure, Session, args as check};
 
 #[derive(Subcommand, Debug)]
 pub enum LinksCommand {
@@ -43,6 +43,7 @@ pub struct LinksShowArgs {
 }
 
 pub async fn list(args: LinksListArgs, endpoint: Option<&str>) -> Result<(), Failure> {
+    check::cache_in_group(&args.name, &args.resource_group)?;
     let session = Session::open(&args.common, endpoint, None).await?;
     let what = format!("cannot list the linked servers of '{}' in resource group '{}'", args.name, args.resource_group);
     let (_, entries) = session
@@ -58,6 +59,8 @@ pub async fn list(args: LinksListArgs, endpoint: Option<&str>) -> Result<(), Fai
 }
 
 pub async fn show(args: LinksShowArgs, endpoint: Option<&str>) -> Result<(), Failure> {
+    check::cache_in_group(&args.name, &args.resource_group)?;
+    check::cache("--linked-server-name", &args.linked_server_name)?;
     let session = Session::open(&args.common, endpoint, None).await?;
     let what = format!("cannot get the linked server '{}' of '{}'", args.linked_server_name, args.name);
     let (_, entry) = session

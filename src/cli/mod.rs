@@ -6,8 +6,14 @@
 //! as a table or as the ARM resource bodies (`--output json`); progress and errors go to stderr.
 //!
 //! Exit codes: 0 success, 1 the operation failed (the ARM error's code, message and request id are
-//! printed), 2 usage (clap's own errors, and a missing backend or a malformed id).
+//! printed; a backend that cannot be reached or does not answer within `--timeout` is one line, the
+//! details with `--verbose`), 2 usage (clap's own errors, a missing backend, a name Azure would refuse,
+//! a malformed id).
+//!
+//! Every name is checked against Azure's rules before anything is sent ([`args`]), and the client
+//! encodes every path segment: no name can address another resource.
 
+mod args;
 mod backend;
 mod caches;
 mod failover;
@@ -68,6 +74,32 @@ pub struct Common {
     /// How to print results.
     #[arg(long, short = 'o', value_enum, default_value_t = Output::Table)]
     pub output: Output,
+    /// Give up on the backend after this long: bounds the whole command, every request and retry
+    /// included [default: 60]. Link, unlink and failover then wait for the operation as long as it runs
+    /// (links take 5 to 30 minutes), each poll bounded by it, unless --timeout is given: then it bounds
+    /// the wait too.
+    #[arg(long, value_name = "SECONDS", value_parser = parse_timeout)]
+    pub timeout: Option<Duration>,
+    /// On failure, say everything known (the step that failed, the whole chain of errors).
+    #[arg(long)]
+    pub verbose: bool,
+}
+
+/// Without `--timeout`.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+impl Common {
+    /// The bound on the command (`--timeout`, else [`DEFAULT_TIMEOUT`]).
+    pub fn timeout(&self) -> Duration {
+        self.timeout.unwrap_or(DEFAULT_TIMEOUT)
+    }
+}
+
+fn parse_timeout(s: &str) -> Result<Duration, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v <= 86_400.0 => Ok(Duration::from_secs_f64(v)),
+        _ => Err(format!("'{s}' is not a number of seconds between 0 and 86400")),
+    }
 }
 
 /// Options of the commands that wait for an operation.
@@ -99,8 +131,11 @@ pub enum Output {
 pub enum Failure {
     /// Exit 2: what was asked cannot be done as asked (no backend, a malformed id, an ambiguous name).
     Usage(String),
-    /// Exit 1: the service (or the operation) said no, or could not be reached.
+    /// Exit 1: the service (or the operation) said no.
     Failed { what: String, code: String, message: String, request_id: Option<String>, details: Vec<ErrorDetail> },
+    /// Exit 1: the backend could not be reached, or did not answer in time (`error` is a
+    /// [`ClientError::Transport`] or [`ClientError::Timeout`]); `what` is the step that failed.
+    Unreachable { what: String, error: Box<ClientError> },
 }
 
 impl Failure {
@@ -110,6 +145,17 @@ impl Failure {
 
     /// A request that failed.
     pub fn client(what: impl Into<String>, e: ClientError) -> Self {
+        if matches!(e, ClientError::Transport { .. } | ClientError::Timeout { .. }) {
+            return Failure::Unreachable { what: what.into(), error: Box::new(e) };
+        }
+        if let ClientError::InvalidName(m) = &e {
+            return Failure::Usage(m.clone());
+        }
+        let message = match &e {
+            // The only deadline on an operation is the command's.
+            ClientError::OperationTimeout { .. } => format!("{e} (--timeout)"),
+            _ => e.message(),
+        };
         let details = match &e {
             ClientError::Arm { details, .. } => details.clone(),
             _ => Vec::new(),
@@ -117,7 +163,7 @@ impl Failure {
         Failure::Failed {
             what: what.into(),
             code: e.code().to_string(),
-            message: e.message(),
+            message,
             request_id: e.request_id().map(str::to_string),
             details,
         }
@@ -151,14 +197,27 @@ impl Failure {
     pub fn exit_code(&self) -> ExitCode {
         match self {
             Failure::Usage(_) => ExitCode::from(2),
-            Failure::Failed { .. } => ExitCode::from(1),
+            Failure::Failed { .. } | Failure::Unreachable { .. } => ExitCode::from(1),
         }
     }
 
-    /// What goes to stderr.
-    pub fn report(&self, command: &str) -> String {
+    /// What goes to stderr; `verbose` adds what is known beyond the first line of an unreachable
+    /// backend; `timeout` is the command's, named when it is the bound that ran out.
+    pub fn report(&self, command: &str, verbose: bool, timeout: Duration) -> String {
         match self {
             Failure::Usage(m) => format!("georep {command}: {m}\n"),
+            Failure::Unreachable { what, error } => {
+                let hint = match error.as_ref() {
+                    ClientError::Timeout { within, .. } if *within == timeout => " (--timeout)",
+                    _ => "",
+                };
+                let mut s = format!("georep: {error}{hint}\n");
+                if verbose {
+                    s.push_str(&format!("  command:    georep {command}\n  step:       {what}\n"));
+                    s.push_str(&format!("  detail:     {}\n", error.detail()));
+                }
+                s
+            }
             Failure::Failed { what, code, message, request_id, details } => {
                 let mut s = format!("georep {command}: {what}\n  code:       {code}\n  message:    {message}\n");
                 for d in details {
@@ -175,6 +234,18 @@ impl Failure {
 
 impl Command {
     /// The command's name as typed (`links list`), for messages.
+    /// The options every subcommand takes.
+    pub fn common(&self) -> &Common {
+        match self {
+            Command::Caches { command: caches::CachesCommand::List(a) } => &a.common,
+            Command::Links { command: links::LinksCommand::List(a) } => &a.common,
+            Command::Links { command: links::LinksCommand::Show(a) } => &a.common,
+            Command::Link(a) => &a.common,
+            Command::Unlink(a) => &a.common,
+            Command::Failover(a) => &a.common,
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             Command::Caches { command: caches::CachesCommand::List(_) } => "caches list",
@@ -190,6 +261,7 @@ impl Command {
 /// Runs a scripting subcommand; `endpoint` is `georep --endpoint`.
 pub async fn run(command: Command, endpoint: Option<String>) -> ExitCode {
     let name = command.name();
+    let (verbose, timeout) = (command.common().verbose, command.common().timeout());
     let endpoint = endpoint.as_deref();
     let result = match command {
         Command::Caches { command: caches::CachesCommand::List(args) } => caches::list(args, endpoint).await,
@@ -203,7 +275,7 @@ pub async fn run(command: Command, endpoint: Option<String>) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
             tracing::info!(command = name, failure = ?f, "command failed");
-            eprint(&f.report(name));
+            eprint(&f.report(name, verbose, timeout));
             f.exit_code()
         }
     }

@@ -5,37 +5,43 @@
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
-use crate::arm::OperationState;
-use crate::client::{ArmClient, ClientError, Lro, LroStatus};
+use futures::StreamExt;
 
-use super::eprint;
+use crate::arm::OperationState;
+use crate::client::{ClientError, Lro, LroStatus};
+
+use super::{Session, eprint};
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 const BAR: usize = 24;
 /// Without a terminal, a line at least this often even when nothing changed (a heartbeat for logs).
 const HEARTBEAT: Duration = Duration::from_secs(60);
 
-/// Polls `lro` until it ends, showing progress labelled `label` ("linking a as secondary of b").
-pub async fn wait(client: &ArmClient, lro: &Lro, label: &str) -> Result<LroStatus, ClientError> {
+/// Follows `lro` until it ends (as the session's options say), showing progress labelled `label`
+/// ("linking a as secondary of b").
+pub async fn wait(session: &Session, lro: &Lro, label: &str) -> Result<LroStatus, ClientError> {
     let mut shown = Progress::new(label, std::io::stderr().is_terminal());
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let waiting = client.wait_with(lro, move |s| {
-        let _ = tx.send(s.clone());
-    });
-    tokio::pin!(waiting);
+    let statuses = session.client.follow(lro, session.follow_options());
+    futures::pin_mut!(statuses);
     let mut ticker = tokio::time::interval(Duration::from_millis(100));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     shown.start();
+    let mut last = None;
     let result = loop {
         tokio::select! {
-            r = &mut waiting => break r,
-            Some(status) = rx.recv() => shown.update(&status),
+            item = statuses.next() => match item {
+                Some(Ok(status)) => {
+                    shown.update(&status);
+                    last = Some(status);
+                }
+                Some(Err(e)) => break Err(e),
+                None => {
+                    break last.take().ok_or_else(|| ClientError::Decode("the operation's status stream ended empty".into()))
+                }
+            },
             _ = ticker.tick(), if shown.tty => shown.draw(),
         }
     };
-    while let Ok(status) = rx.try_recv() {
-        shown.update(&status);
-    }
     shown.finish(&result);
     result
 }

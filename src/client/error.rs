@@ -8,11 +8,19 @@ pub enum ClientError {
     /// The service answered with an error (an ARM error body when it sent one).
     #[error("{code}: {message}{}", request_id.as_ref().map(|r| format!(" (request {r})")).unwrap_or_default())]
     Arm { status: u16, code: String, message: String, request_id: Option<String>, details: Vec<ErrorDetail> },
-    /// The request never got an answer.
+    /// The request never got an answer: `endpoint` is the origin it went to (no path, no token),
+    /// `reason` a few words (`connection refused`), `detail` the whole chain of errors.
+    #[error("cannot reach {endpoint} ({reason})")]
+    Transport { endpoint: String, reason: String, detail: String },
+    /// No answer in time: `within` is the bound that ran out (a request's, or the command's).
+    #[error("no answer from {endpoint} within {}", seconds(*within))]
+    Timeout { endpoint: String, within: std::time::Duration, detail: String },
+    /// An operation followed with a deadline had not ended when it passed (the service answered).
+    #[error("the operation did not end within {}", seconds(*within))]
+    OperationTimeout { within: std::time::Duration },
+    /// A name that cannot be sent: it would not stay one segment of the resource's path.
     #[error("{0}")]
-    Transport(String),
-    #[error("request timed out: {0}")]
-    Timeout(String),
+    InvalidName(String),
     #[error("{0}")]
     Decode(String),
     #[error("{0}")]
@@ -53,31 +61,54 @@ impl ClientError {
         }
     }
 
-    pub(crate) fn from_reqwest(e: reqwest::Error) -> Self {
-        // reqwest's Display can include the URL, never headers: tokens stay out.
+    /// A request to `url` that got no answer; `within` is the bound the request had.
+    pub(crate) fn from_reqwest(e: reqwest::Error, url: &str, within: std::time::Duration) -> Self {
+        // reqwest's Display can include the URL (and its signed query), never headers: left out.
         let e = e.without_url();
-        if e.is_timeout() {
-            ClientError::Timeout(e.to_string())
-        } else if e.is_decode() {
-            ClientError::Decode(e.to_string())
-        } else {
-            let mut msg = e.to_string();
-            let mut source = std::error::Error::source(&e);
-            while let Some(s) = source {
-                msg.push_str(": ");
-                msg.push_str(&s.to_string());
-                source = s.source();
+        let endpoint = origin(url);
+        let mut detail = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        let mut io_kind = None;
+        while let Some(s) = source {
+            detail.push_str(": ");
+            detail.push_str(&s.to_string());
+            if let Some(io) = s.downcast_ref::<std::io::Error>() {
+                io_kind = Some(io.kind());
             }
-            ClientError::Transport(msg)
+            source = s.source();
         }
+        if e.is_timeout() || io_kind == Some(std::io::ErrorKind::TimedOut) {
+            return ClientError::Timeout { endpoint, within, detail };
+        }
+        if e.is_decode() {
+            return ClientError::Decode(detail);
+        }
+        let lower = detail.to_ascii_lowercase();
+        let reason = match io_kind {
+            Some(std::io::ErrorKind::ConnectionRefused) => "connection refused",
+            Some(std::io::ErrorKind::ConnectionReset) => "connection reset",
+            Some(std::io::ErrorKind::ConnectionAborted) => "connection aborted",
+            Some(std::io::ErrorKind::HostUnreachable) | Some(std::io::ErrorKind::NetworkUnreachable) => {
+                "no route to the host"
+            }
+            _ if lower.contains("dns error") || lower.contains("failed to lookup address") => "host name not found",
+            _ if lower.contains("certificate") || lower.contains("tls") => "TLS handshake failed",
+            _ if lower.contains("connection closed") || lower.contains("incomplete message") => {
+                "the connection closed before an answer"
+            }
+            _ => "no answer",
+        };
+        ClientError::Transport { endpoint, reason: reason.to_string(), detail }
     }
 
     /// The ARM error code, or a short label for transport errors.
     pub fn code(&self) -> &str {
         match self {
             ClientError::Arm { code, .. } => code,
-            ClientError::Transport(_) => "ConnectionFailed",
-            ClientError::Timeout(_) => "Timeout",
+            ClientError::Transport { .. } => "ConnectionFailed",
+            ClientError::Timeout { .. } => "Timeout",
+            ClientError::InvalidName(_) => "InvalidName",
+            ClientError::OperationTimeout { .. } => "OperationTimeout",
             ClientError::Decode(_) => "InvalidResponse",
             ClientError::Config(_) => "InvalidConfiguration",
             ClientError::Auth(_) => "CredentialUnavailable",
@@ -88,11 +119,12 @@ impl ClientError {
     pub fn message(&self) -> String {
         match self {
             ClientError::Arm { message, .. } => message.clone(),
-            ClientError::Transport(m)
-            | ClientError::Timeout(m)
-            | ClientError::Decode(m)
-            | ClientError::Config(m)
-            | ClientError::Auth(m) => m.clone(),
+            ClientError::Transport { .. } | ClientError::Timeout { .. } | ClientError::OperationTimeout { .. } => {
+                self.to_string()
+            }
+            ClientError::InvalidName(m) | ClientError::Decode(m) | ClientError::Config(m) | ClientError::Auth(m) => {
+                m.clone()
+            }
         }
     }
 
@@ -106,7 +138,7 @@ impl ClientError {
     /// Whether trying again later may work: no answer, a timeout, throttling or a server error.
     pub fn is_transient(&self) -> bool {
         match self {
-            ClientError::Transport(_) | ClientError::Timeout(_) => true,
+            ClientError::Transport { .. } | ClientError::Timeout { .. } => true,
             ClientError::Arm { status, .. } => *status == 429 || *status >= 500,
             _ => false,
         }
@@ -122,10 +154,41 @@ impl ClientError {
         }
     }
 
+    /// Everything known about the error: for transport errors the whole chain of causes, else the
+    /// message (what `--verbose` shows).
+    pub fn detail(&self) -> String {
+        match self {
+            ClientError::Transport { detail, .. } | ClientError::Timeout { detail, .. } => detail.clone(),
+            other => other.to_string(),
+        }
+    }
+
     pub fn status(&self) -> Option<u16> {
         match self {
             ClientError::Arm { status, .. } => Some(*status),
             _ => None,
         }
     }
+}
+
+/// `scheme://host[:port]` of `url`, for messages: never a path, a query or userinfo.
+pub(crate) fn origin(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(u) => {
+            let host = u.host_str().unwrap_or_default();
+            let host =
+                if host.contains(':') && !host.starts_with('[') { format!("[{host}]") } else { host.to_string() };
+            match u.port() {
+                Some(p) => format!("{}://{host}:{p}", u.scheme()),
+                None => format!("{}://{host}", u.scheme()),
+            }
+        }
+        Err(_) => "the endpoint".to_string(),
+    }
+}
+
+/// `1 s`, `1.5 s`, `60 s`.
+pub fn seconds(d: std::time::Duration) -> String {
+    let s = d.as_secs_f64();
+    if (s - s.round()).abs() < 0.001 { format!("{} s", s.round() as u64) } else { format!("{s:.1} s") }
 }

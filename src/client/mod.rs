@@ -7,27 +7,28 @@
 mod credential;
 mod error;
 mod lro;
+pub mod names;
+mod transport;
 
 use std::time::Duration;
 
-use reqwest::{Method, StatusCode, header};
-use serde::de::DeserializeOwned;
+use reqwest::{Method, StatusCode};
+use tokio::time::Instant;
 
 pub use credential::{ARM_RESOURCE, AzureCli, Credential, DEFAULT_REFRESH_MARGIN, Secret, TOKEN_VARIABLE};
-pub use error::ClientError;
-pub use lro::{Lro, LroStatus};
+pub use error::{ClientError, seconds};
+pub use lro::{Follow, Lro, LroStatus};
+use names::segment;
+use transport::Deadline;
 
 /// Azure Resource Manager.
 pub const AZURE_ENDPOINT: &str = "https://management.azure.com";
 /// Between polls of an operation when the service sends no `Retry-After` (as Azure's own SDKs and the
 /// Azure CLI do: the observed exchange polls every ~30 s).
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(30);
-/// Polls of an operation that may fail in a row (connection lost, 5xx after retries) before waiting
-/// gives up: links take up to half an hour, and a network blip must not end the wait.
-const POLL_FAILURES_TOLERATED: u32 = 5;
 
 use crate::arm::{
-    API_VERSION, LinkedServer, LinkedServerCreateParameters, LinkedServerCreateProperties, Page, RedisResource,
+    API_VERSION, LinkedServer, LinkedServerCreateParameters, LinkedServerCreateProperties, RedisResource,
     ReplicationRole, ResourceId, SUBSCRIPTIONS_API_VERSION, Subscription,
 };
 
@@ -56,6 +57,7 @@ pub struct ArmClient {
     retry: RetryPolicy,
     poll_interval: Duration,
     subscription: Option<String>,
+    deadline: Option<Deadline>,
 }
 
 impl std::fmt::Debug for ArmClient {
@@ -66,6 +68,7 @@ impl std::fmt::Debug for ArmClient {
             .field("credential", &self.credential)
             .field("poll_interval", &self.poll_interval)
             .field("subscription", &self.subscription)
+            .field("deadline", &self.deadline)
             .finish()
     }
 }
@@ -87,6 +90,14 @@ impl ArmClient {
             return Err(ClientError::Config(format!("the endpoint '{base}' must start with http:// or https://")));
         }
         match reqwest::Url::parse(&base) {
+            // Userinfo would go in the clear to an http endpoint, and into every message that names it.
+            Ok(url) if !url.username().is_empty() || url.password().is_some() => {
+                return Err(ClientError::Config(format!(
+                    "the endpoint '{}' has a user name or password in it: give the token with --token or \
+                     GEOREP_TOKEN instead",
+                    error::origin(&base)
+                )));
+            }
             Ok(url)
                 if url.host_str().is_some_and(|h| !h.is_empty())
                     && url.query().is_none()
@@ -111,7 +122,15 @@ impl ArmClient {
             builder = builder.tls_certs_only(std::iter::empty());
         }
         let http = builder.build().map_err(|e| ClientError::Config(e.to_string()))?;
-        Ok(ArmClient { http, base, credential, retry, poll_interval: DEFAULT_POLL_INTERVAL, subscription: None })
+        Ok(ArmClient {
+            http,
+            base,
+            credential,
+            retry,
+            poll_interval: DEFAULT_POLL_INTERVAL,
+            subscription: None,
+            deadline: None,
+        })
     }
 
     /// A client for real Azure: `endpoint` (default [`AZURE_ENDPOINT`]), the token from
@@ -138,6 +157,23 @@ impl ArmClient {
         self
     }
 
+    /// Send nothing after `budget` from now, and cut every request short at that moment (a command's
+    /// `--timeout`). `None`: each request is bounded by the retry policy alone.
+    pub fn with_deadline(mut self, budget: Option<Duration>) -> Self {
+        self.deadline = budget.map(|budget| Deadline { until: Instant::now() + budget, budget });
+        self
+    }
+
+    /// The same client, with a deadline at `until` (reported as `budget`).
+    pub(crate) fn until(&self, until: Instant, budget: Duration) -> Self {
+        ArmClient { deadline: Some(Deadline { until, budget }), ..self.clone() }
+    }
+
+    /// The moment nothing is sent after, and the bound it came from.
+    pub fn deadline(&self) -> Option<(Instant, Duration)> {
+        self.deadline.map(|d| (d.until, d.budget))
+    }
+
     pub fn base(&self) -> &str {
         &self.base
     }
@@ -158,117 +194,6 @@ impl ArmClient {
     /// anything else happens.
     pub async fn check_credential(&self) -> Result<(), ClientError> {
         self.credential.token().await.map(|_| ())
-    }
-
-    fn url(&self, path: &str, api_version: &str) -> String {
-        format!("{}{}?api-version={}", self.base, path, api_version)
-    }
-
-    /// Whether `url` is on the endpoint's own origin (scheme, host and port). URLs from responses
-    /// (`nextLink`, `Azure-AsyncOperation`, `Location`) could name any host: the token goes only here.
-    fn same_origin(&self, url: &str) -> bool {
-        match (reqwest::Url::parse(url), reqwest::Url::parse(&self.base)) {
-            (Ok(a), Ok(b)) => {
-                a.scheme() == b.scheme()
-                    && a.host_str().map(str::to_ascii_lowercase) == b.host_str().map(str::to_ascii_lowercase)
-                    && a.port_or_known_default() == b.port_or_known_default()
-            }
-            _ => false,
-        }
-    }
-
-    async fn request(&self, method: Method, url: &str) -> Result<reqwest::RequestBuilder, ClientError> {
-        let mut rb = self.http.request(method, url).header(header::ACCEPT, "application/json");
-        if !self.same_origin(url) {
-            tracing::warn!("a URL from the service points at another origin: sending it without the token");
-            return Ok(rb);
-        }
-        if let Some(t) = self.credential.token().await? {
-            // bearer_auth marks the header sensitive: it is left out of reqwest's and hyper's Debug.
-            rb = rb.bearer_auth(t.expose());
-        }
-        Ok(rb)
-    }
-
-    /// Sends a request: retried on connection errors, 429 and 5xx when `idempotent` (GET), on 429 only
-    /// otherwise (the service did not act on a throttled request); honours `Retry-After`; after a 401
-    /// fetches a new token once when the credential can. Returns the response when it is a success.
-    async fn send(
-        &self,
-        method: Method,
-        url: &str,
-        body: Option<&serde_json::Value>,
-        idempotent: bool,
-    ) -> Result<reqwest::Response, ClientError> {
-        let mut attempt = 0;
-        let mut reauthenticated = false;
-        loop {
-            attempt += 1;
-            let last = attempt >= self.retry.attempts;
-            let wait = self.retry.backoff * 2u32.saturating_pow(attempt - 1);
-            let mut rb = self.request(method.clone(), url).await?;
-            if let Some(body) = body {
-                rb = rb.json(body);
-            }
-            match rb.send().await {
-                Ok(resp) if resp.status().is_success() => return Ok(resp),
-                Ok(resp) => {
-                    let status = resp.status();
-                    let after = lro::retry_after(resp.headers());
-                    let err = ClientError::from_response(resp).await;
-                    if status == StatusCode::UNAUTHORIZED {
-                        if !reauthenticated && self.credential.invalidate() {
-                            reauthenticated = true;
-                            attempt -= 1;
-                            tracing::debug!(%url, "401: fetching a new token");
-                            continue;
-                        }
-                        return Err(err.with_hint(self.credential.refused_hint()));
-                    }
-                    let retryable = status == StatusCode::TOO_MANY_REQUESTS || (idempotent && status.is_server_error());
-                    if !retryable || last {
-                        return Err(err);
-                    }
-                    tracing::debug!(%url, %method, error = %err, retry_after = ?after, "retrying");
-                    tokio::time::sleep(after.unwrap_or(wait).min(Duration::from_secs(60))).await;
-                }
-                Err(e) => {
-                    let err = ClientError::from_reqwest(e);
-                    if !idempotent || last {
-                        return Err(err);
-                    }
-                    tracing::debug!(%url, error = %err, "retrying GET");
-                    tokio::time::sleep(wait).await;
-                }
-            }
-        }
-    }
-
-    /// GET with retries; returns the raw response when it is a success.
-    async fn get_response(&self, url: &str) -> Result<reqwest::Response, ClientError> {
-        self.send(Method::GET, url, None, true).await
-    }
-
-    async fn get_json<T: DeserializeOwned>(&self, url: &str) -> Result<T, ClientError> {
-        let resp = self.get_response(url).await?;
-        decode(resp).await
-    }
-
-    /// Every item of a paged list, following `nextLink`.
-    async fn get_all<T: DeserializeOwned>(&self, first: String) -> Result<Vec<T>, ClientError> {
-        let mut out = Vec::new();
-        let mut next = Some(first);
-        let mut pages = 0;
-        while let Some(url) = next {
-            pages += 1;
-            if pages > 10_000 {
-                return Err(ClientError::Decode("the list did not end after 10,000 pages".into()));
-            }
-            let page: Page<T> = self.get_json(&url).await?;
-            out.extend(page.value);
-            next = page.next_link.filter(|l| !l.is_empty());
-        }
-        Ok(out)
     }
 
     pub async fn list_subscriptions(&self) -> Result<Vec<Subscription>, ClientError> {
@@ -293,8 +218,8 @@ impl ArmClient {
 
     /// Every cache of a subscription.
     pub async fn list_caches(&self, subscription: &str) -> Result<Vec<RedisResource>, ClientError> {
-        self.get_all(self.url(&format!("/subscriptions/{subscription}/providers/Microsoft.Cache/redis"), API_VERSION))
-            .await
+        let path = format!("/subscriptions/{}/providers/Microsoft.Cache/redis", segment(subscription)?);
+        self.get_all(self.url(&path, API_VERSION)).await
     }
 
     /// Every cache of a resource group.
@@ -303,30 +228,28 @@ impl ArmClient {
         subscription: &str,
         group: &str,
     ) -> Result<Vec<RedisResource>, ClientError> {
-        self.get_all(self.url(
-            &format!("/subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.Cache/redis"),
-            API_VERSION,
-        ))
-        .await
+        let path = format!(
+            "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.Cache/redis",
+            segment(subscription)?,
+            segment(group)?
+        );
+        self.get_all(self.url(&path, API_VERSION)).await
     }
 
-    fn cache_path(id: &ResourceId) -> String {
-        format!(
-            "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.Cache/redis/{}",
-            id.subscription, id.resource_group, id.name
-        )
+    fn linked_server_path(cache: &ResourceId, linked: &str) -> Result<String, ClientError> {
+        Ok(format!("{}/linkedServers/{}", Self::cache_path(cache)?, segment(linked)?))
     }
 
     pub async fn get_cache(&self, id: &ResourceId) -> Result<RedisResource, ClientError> {
-        self.get_json(&self.url(&Self::cache_path(id), API_VERSION)).await
+        self.get_json(&self.url(&Self::cache_path(id)?, API_VERSION)).await
     }
 
     pub async fn list_linked_servers(&self, cache: &ResourceId) -> Result<Vec<LinkedServer>, ClientError> {
-        self.get_all(self.url(&format!("{}/linkedServers", Self::cache_path(cache)), API_VERSION)).await
+        self.get_all(self.url(&format!("{}/linkedServers", Self::cache_path(cache)?), API_VERSION)).await
     }
 
     pub async fn get_linked_server(&self, cache: &ResourceId, name: &str) -> Result<LinkedServer, ClientError> {
-        self.get_json(&self.url(&format!("{}/linkedServers/{name}", Self::cache_path(cache)), API_VERSION)).await
+        self.get_json(&self.url(&Self::linked_server_path(cache, name)?, API_VERSION)).await
     }
 
     /// Starts linking `secondary` (id and location) as secondary of `primary`. Returns the new entry and
@@ -337,7 +260,7 @@ impl ArmClient {
         secondary: &ResourceId,
         secondary_location: &str,
     ) -> Result<(LinkedServer, Lro), ClientError> {
-        let url = self.url(&format!("{}/linkedServers/{}", Self::cache_path(primary), secondary.name), API_VERSION);
+        let url = self.url(&Self::linked_server_path(primary, &secondary.name)?, API_VERSION);
         let body = LinkedServerCreateParameters {
             properties: LinkedServerCreateProperties {
                 linked_redis_cache_id: secondary.to_string(),
@@ -348,13 +271,13 @@ impl ArmClient {
         let body = serde_json::to_value(&body).map_err(|e| ClientError::Decode(e.to_string()))?;
         let resp = self.send(Method::PUT, &url, Some(&body), false).await?;
         let lro = Lro::from_headers(resp.headers(), &url);
-        let entry: LinkedServer = decode(resp).await?;
+        let entry: LinkedServer = self.decode(resp).await?;
         Ok((entry, lro))
     }
 
     /// Starts removing the link `cache` has with `linked`. `None` when there was nothing to remove.
     pub async fn delete_link(&self, cache: &ResourceId, linked: &str) -> Result<Option<Lro>, ClientError> {
-        let url = self.url(&format!("{}/linkedServers/{linked}", Self::cache_path(cache)), API_VERSION);
+        let url = self.url(&Self::linked_server_path(cache, linked)?, API_VERSION);
         let resp = self.send(Method::DELETE, &url, None, false).await?;
         match resp.status() {
             StatusCode::NO_CONTENT | StatusCode::OK => Ok(None),
@@ -365,78 +288,5 @@ impl ArmClient {
     /// One poll of a long-running operation.
     pub async fn poll(&self, lro: &Lro) -> Result<LroStatus, ClientError> {
         lro::poll(self, lro).await
-    }
-
-    /// Polls until the operation ends, waiting `Retry-After` (or `default_interval`) between polls.
-    pub async fn wait(&self, lro: &Lro, default_interval: Duration) -> Result<LroStatus, ClientError> {
-        loop {
-            let status = self.poll(lro).await?;
-            if status.state.is_terminal() {
-                return Ok(status);
-            }
-            tokio::time::sleep(status.retry_after.unwrap_or(default_interval)).await;
-        }
-    }
-
-    /// How long to wait before the next poll: the last answer's `Retry-After`, else the one the request
-    /// was accepted with, else the client's poll interval.
-    pub fn next_poll_in(&self, lro: &Lro, last: Option<&LroStatus>) -> Duration {
-        last.and_then(|s| s.retry_after)
-            .or(lro.retry_after)
-            .unwrap_or(self.poll_interval)
-            .max(Duration::from_millis(10))
-    }
-
-    /// Waits for the operation to end as the Azure SDKs do: first poll after the delay the request was
-    /// accepted with (else the poll interval), then `Retry-After` or the poll interval between polls.
-    /// Calls `on_status` with every answer. Tolerates a few failed polls in a row (the operation runs on
-    /// regardless); fails when the failures go on.
-    pub async fn wait_with(&self, lro: &Lro, mut on_status: impl FnMut(&LroStatus)) -> Result<LroStatus, ClientError> {
-        let mut last: Option<LroStatus> = None;
-        let mut failures = 0;
-        loop {
-            tokio::time::sleep(self.next_poll_in(lro, last.as_ref())).await;
-            match self.poll(lro).await {
-                Ok(status) => {
-                    failures = 0;
-                    on_status(&status);
-                    if status.state.is_terminal() {
-                        return Ok(status);
-                    }
-                    last = Some(status);
-                }
-                Err(e) if e.is_transient() && failures + 1 < POLL_FAILURES_TOLERATED => {
-                    failures += 1;
-                    tracing::warn!(error = %e, failures, "polling the operation failed; trying again");
-                }
-                Err(e) => return Err(e),
-            }
-        }
-    }
-}
-
-async fn decode<T: DeserializeOwned>(resp: reqwest::Response) -> Result<T, ClientError> {
-    let request_id = error::request_id(resp.headers());
-    let bytes = resp.bytes().await.map_err(ClientError::from_reqwest)?;
-    serde_json::from_slice(&bytes).map_err(|e| {
-        ClientError::Decode(format!(
-            "unexpected response body{}: {e}",
-            request_id.map(|r| format!(" (request {r})")).unwrap_or_default()
-        ))
-    })
-}
-
-#[cfg(test)]
-mod origin_tests {
-    use super::ArmClient;
-
-    #[test]
-    fn the_token_goes_only_to_the_endpoints_origin() {
-        let c = ArmClient::new("http://127.0.0.1:8080", Some("t0ken".into())).expect("a client");
-        assert!(c.same_origin("http://127.0.0.1:8080/subscriptions?api-version=2022-12-01"));
-        assert!(!c.same_origin("http://127.0.0.1:8081/subscriptions"));
-        assert!(!c.same_origin("https://127.0.0.1:8080/subscriptions"));
-        assert!(!c.same_origin("http://elsewhere.example/subscriptions"));
-        assert!(!c.same_origin("not a url"));
     }
 }

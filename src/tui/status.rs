@@ -27,8 +27,9 @@ pub struct Banner {
 /// A backend error in plain words, naming where the console is connected.
 pub fn plain(e: &ClientError, backend: &str) -> String {
     match e {
-        ClientError::Transport(_) => format!("cannot reach {backend}"),
-        ClientError::Timeout(_) => format!("{backend} did not answer in time"),
+        ClientError::Transport { .. } => format!("cannot reach {backend}"),
+        ClientError::Timeout { .. } => format!("{backend} did not answer in time"),
+        ClientError::OperationTimeout { .. } | ClientError::InvalidName(_) => e.to_string(),
         ClientError::Arm { status: 401 | 403, message, .. } => format!("{backend} refused the credentials: {message}"),
         ClientError::Arm { status: 429, .. } => format!("{backend} is throttling requests"),
         ClientError::Arm { status, message, .. } if *status >= 500 => {
