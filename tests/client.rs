@@ -344,16 +344,7 @@ async fn a_resource_that_is_gone_counts_as_succeeded() {
     assert!(lro.resource.contains(&format!("/linkedServers/{INV_SECONDARY}")), "{}", lro.resource);
     let first = c.poll(&lro).await.expect("poll");
     assert_eq!(first.state, OperationState::InProgress, "entry is Deleting");
-    let end = bounded("resource polling", async {
-        loop {
-            let s = c.poll(&lro).await.expect("poll");
-            if s.state.is_terminal() {
-                break s;
-            }
-            tokio::time::sleep(POLL).await;
-        }
-    })
-    .await;
+    let end = bounded("resource polling", c.wait(&lro)).await.expect("followed to the end");
     assert_eq!(end, LroStatus { state: OperationState::Succeeded, percent: None, error: None, retry_after: None });
     let err = c.get_linked_server(&primary, INV_SECONDARY).await.unwrap_err();
     assert_eq!(err.status(), Some(404));

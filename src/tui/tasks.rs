@@ -9,7 +9,8 @@ use tokio::sync::Notify;
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::arm::{LinkedServer, ProvisioningState, RedisResource, ResourceId, Subscription};
-use crate::client::{ArmClient, ClientError, LroStatus};
+use crate::client::{ArmClient, ClientError, Follow, LroStatus};
+use futures::StreamExt;
 
 use super::action::{Action, Effect};
 
@@ -33,10 +34,6 @@ impl PollIntervals {
         PollIntervals { idle: Duration::from_secs(30), busy: Duration::from_secs(10) }
     }
 }
-
-/// Failed polls of an operation in a row before the console stops following it: a link takes up to
-/// half an hour on Azure, and a network blip must not end it.
-const OPERATION_POLL_FAILURES_TOLERATED: u32 = 5;
 
 /// Runs effects against the backend.
 #[derive(Clone)]
@@ -75,22 +72,25 @@ impl Effects {
             }
             Effect::PollOperation { op, lro } => {
                 tokio::spawn(async move {
-                    let mut last: Option<LroStatus> = None;
                     // Retry-After when the service sends it, else the client's poll interval (30 s, as
-                    // Azure's tools; the emulator always sends Retry-After).
-                    let mut wait = this.client.next_poll_in(&lro, None);
-                    let mut failures = 0;
+                    // Azure's tools; the emulator always sends Retry-After); a few failed polls in a row
+                    // are tolerated (a link takes up to half an hour on Azure).
+                    let options = Follow {
+                        min_interval: Duration::from_millis(100),
+                        max_interval: Duration::from_secs(120),
+                        ..Follow::default()
+                    };
+                    let statuses = this.client.follow(&lro, options);
+                    futures::pin_mut!(statuses);
+                    let mut last: Option<LroStatus> = None;
                     loop {
-                        tokio::time::sleep(wait.clamp(Duration::from_millis(100), Duration::from_secs(120))).await;
-                        // The console is gone (quit, or its SSH session ended): nobody is watching.
-                        if this.tx.is_closed() {
-                            return;
-                        }
-                        match this.client.poll(&lro).await {
-                            Ok(status) => {
-                                failures = 0;
-                                wait = this.client.next_poll_in(&lro, Some(&status));
-                                let done = status.state.is_terminal();
+                        let item = tokio::select! {
+                            item = statuses.next() => item,
+                            // The console is gone (quit, or its SSH session ended): nobody is watching.
+                            _ = this.tx.closed() => return,
+                        };
+                        match item {
+                            Some(Ok(status)) => {
                                 let changed = last
                                     .as_ref()
                                     .is_none_or(|l| l.state != status.state || l.percent != status.percent);
@@ -99,18 +99,14 @@ impl Effects {
                                 {
                                     return;
                                 }
-                                if done {
-                                    this.refresh.notify_one();
-                                    return;
-                                }
                                 last = Some(status);
                             }
-                            Err(error) if error.is_transient() && failures + 1 < OPERATION_POLL_FAILURES_TOLERATED => {
-                                failures += 1;
-                                tracing::warn!(%error, failures, "polling the operation failed; trying again");
-                            }
-                            Err(error) => {
+                            Some(Err(error)) => {
                                 let _ = this.tx.send(Action::OperationPollFailed { op, error });
+                                return;
+                            }
+                            None => {
+                                this.refresh.notify_one();
                                 return;
                             }
                         }
