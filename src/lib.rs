@@ -2,6 +2,7 @@
 //! ARM-compatible emulator it runs on.
 
 pub mod arm;
+pub mod backend;
 pub mod cli;
 pub mod client;
 pub mod emulator;

@@ -57,8 +57,8 @@ struct BackendArgs {
 }
 
 impl BackendArgs {
-    fn options(&self, endpoint: Option<String>) -> Result<georep::tui::BackendOptions, String> {
-        Ok(georep::tui::BackendOptions {
+    fn options(&self, endpoint: Option<String>) -> Result<georep::backend::BackendOptions, String> {
+        Ok(georep::backend::BackendOptions {
             endpoint,
             token: self.token.clone(),
             azure: self.azure,
@@ -256,7 +256,7 @@ fn main() -> ExitCode {
         None => {
             let log = init_logging(cli.console.log.clone(), "georep.log");
             match cli.console.backend.options(cli.console.endpoint) {
-                Ok(backend) => runtime.block_on(georep::tui::run(georep::tui::Options { backend, log })),
+                Ok(backend) => runtime.block_on(console(backend, log)),
                 Err(e) => {
                     eprintln!("georep: {e}");
                     ExitCode::from(2)
@@ -264,6 +264,27 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// `georep`: the backend chosen (said on the shell when it fails, before a terminal is taken over),
+/// the console on it, then an embedded emulator stopped.
+async fn console(options: georep::backend::BackendOptions, log: Option<PathBuf>) -> ExitCode {
+    let backend =
+        georep::backend::connect(&options, |what| eprintln!("georep: {what}"), georep::signals::stop_requested()).await;
+    let georep::backend::Backend { label, client, intervals, embedded } = match backend {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("georep: {e}");
+            return if e.is_usage() { ExitCode::from(2) } else { ExitCode::FAILURE };
+        }
+    };
+    let options = georep::tui::Options { label, client, intervals, embedded: embedded.is_some(), log };
+    let code = georep::tui::run(options).await;
+    if let Some(embedded) = embedded {
+        // Stops the embedded emulator's data plane too: the real one's redis-servers are reaped here.
+        embedded.shutdown().await;
+    }
+    code
 }
 
 async fn serve(args: ServeArgs) -> ExitCode {

@@ -4,8 +4,8 @@ use std::future::Future;
 use std::time::Duration;
 
 use crate::arm::{RedisResource, ResourceId};
-use crate::client::{AZURE_ENDPOINT, ArmClient, ClientError, Credential, Follow, RetryPolicy};
-use crate::emulator::{self, Emulator, Running};
+use crate::backend::{self, BackendError, Embedded, Target};
+use crate::client::{ArmClient, ClientError, Follow};
 
 use super::{Common, Failure};
 
@@ -22,7 +22,7 @@ pub struct Session {
     timeout: Duration,
     timeout_given: bool,
     /// The embedded demo emulator, kept running while the session lives.
-    _demo: Option<Running>,
+    _demo: Option<Embedded>,
 }
 
 impl Session {
@@ -36,42 +36,25 @@ impl Session {
         super::args::subscription(common.subscription.as_deref())?;
         let endpoint = endpoint.map(str::trim).filter(|e| !e.is_empty());
         let subscription = common.subscription.clone().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
-        let bad_endpoint = |e: ClientError| Failure::usage(e.message());
-        let (client, demo) = match (common.demo, common.azure, endpoint) {
+        let target = match (common.demo, common.azure, endpoint) {
             (true, true, _) | (true, _, Some(_)) => {
                 return Err(Failure::usage("--demo starts its own backend: leave out --endpoint and --azure"));
             }
-            (true, false, None) => {
-                let config = emulator::Config { time_scale: emulator::DEMO_TIME_SCALE, ..Default::default() };
-                let running = match Emulator::simulated(config) {
-                    Ok(emu) => emu.bind(([127, 0, 0, 1], 0).into()).await,
-                    Err(e) => Err(e),
-                };
-                let running = running
-                    .map_err(|e| Failure::failed("cannot start the demo backend", "DemoUnavailable", e.to_string()))?;
-                let client = ArmClient::new(&running.url(), None).map_err(bad_endpoint)?;
-                (client, Some(running))
-            }
-            (false, true, endpoint) => {
-                let client = ArmClient::with_credential(
-                    endpoint.unwrap_or(AZURE_ENDPOINT),
-                    Credential::azure_from_env(),
-                    RetryPolicy::default(),
-                )
-                .map_err(bad_endpoint)?;
-                (client, None)
-            }
-            (false, false, Some(endpoint)) => {
-                (ArmClient::new(endpoint, common.token.clone()).map_err(bad_endpoint)?, None)
-            }
+            (true, false, None) => Target::demo(),
+            (false, true, endpoint) => Target::Azure { endpoint: endpoint.map(str::to_string), subscription: None },
+            (false, false, Some(url)) => Target::Endpoint { url: url.to_string(), token: common.token.clone() },
             (false, false, None) => return Err(Failure::usage(NO_BACKEND)),
         };
+        let backend = backend::open(target, |_| {}, std::future::pending()).await.map_err(|e| match e {
+            BackendError::Usage(m) => Failure::usage(m),
+            BackendError::Credential(e) => Failure::client("cannot get an Azure access token", e),
+            BackendError::Embedded(m) => Failure::failed("cannot start the demo backend", "DemoUnavailable", m),
+            BackendError::Stopped => Failure::failed("cannot start the demo backend", "DemoUnavailable", e.to_string()),
+        })?;
+        let (client, demo) = (backend.client, backend.embedded);
         let mut client = client.with_subscription(subscription).with_deadline(Some(common.timeout()));
         if let Some(interval) = poll_interval {
             client = client.with_poll_interval(interval);
-        }
-        if common.azure {
-            client.check_credential().await.map_err(|e| Failure::client("cannot get an Azure access token", e))?;
         }
         Ok(Session {
             client,

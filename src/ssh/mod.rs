@@ -23,7 +23,7 @@ use std::time::Duration;
 
 pub use server::{SshConfig, SshServer};
 
-use crate::tui::backend::{self, Backend, BackendError, BackendOptions};
+use crate::backend::{self, Backend, BackendOptions};
 use auth::{AuthorizedKeys, DemoPassword};
 
 /// `georep ssh`'s options (see `src/main.rs` for the flags).
@@ -131,13 +131,9 @@ pub async fn run(options: Options) -> ExitCode {
     .await
     {
         Ok(b) => b,
-        Err(e @ BackendError::Usage(_)) => {
-            eprintln!("georep ssh: {e}");
-            return ExitCode::from(2);
-        }
         Err(e) => {
             eprintln!("georep ssh: {e}");
-            return ExitCode::FAILURE;
+            return if e.is_usage() { ExitCode::from(2) } else { ExitCode::FAILURE };
         }
     };
     let config = SshConfig {

@@ -6,7 +6,6 @@
 
 pub mod action;
 pub mod app;
-pub mod backend;
 pub mod blades;
 pub mod command;
 pub mod confirm;
@@ -35,14 +34,19 @@ use tokio::sync::mpsc;
 
 pub use action::{Action, Effect, Now};
 pub use app::{App, AppOptions};
-pub use backend::{Backend, BackendError, BackendOptions};
 
 use crate::client::ArmClient;
 use tasks::{Effects, PollIntervals};
 use theme::Theme;
 
+/// What the console runs on: a backend already chosen (see `crate::backend`, the composition root).
 pub struct Options {
-    pub backend: BackendOptions,
+    /// For the header: `demo backend`, a host name.
+    pub label: String,
+    pub client: ArmClient,
+    pub intervals: PollIntervals,
+    /// The backend is the emulator running in this process (quitting loses its running operations).
+    pub embedded: bool,
     pub log: Option<PathBuf>,
 }
 
@@ -199,24 +203,12 @@ fn backend_error<E: std::error::Error + Send + Sync + 'static>(e: E) -> io::Erro
     }
 }
 
-/// `georep`: the console, on `--endpoint` or on the embedded demo emulator.
+/// `georep`: the console, on the backend the caller chose. The caller stops an embedded emulator
+/// after this returns.
 pub async fn run(options: Options) -> ExitCode {
     let _ = color_eyre::install();
-    let Backend { label, client, intervals, embedded } =
-        match backend::connect(&options.backend, |what| eprintln!("georep: {what}"), crate::signals::stop_requested())
-            .await
-        {
-            Ok(b) => b,
-            Err(e @ BackendError::Usage(_)) => {
-                eprintln!("georep: {e}");
-                return ExitCode::from(2);
-            }
-            Err(e) => {
-                eprintln!("georep: {e}");
-                return ExitCode::FAILURE;
-            }
-        };
-    tracing::info!(backend = %label, log = ?options.log, "console starting");
+    let Options { label, client, intervals, embedded, log } = options;
+    tracing::info!(backend = %label, log = ?log, "console starting");
 
     // Without a terminal there is nothing to draw on: say so instead of failing inside ratatui.
     use std::io::IsTerminal;
@@ -225,9 +217,6 @@ pub async fn run(options: Options) -> ExitCode {
             "georep: the console needs a terminal (stdin and stdout are not both a tty); for scripts use the \
              subcommands, e.g. `georep caches list`, or `georep --help`"
         );
-        if let Some(running) = embedded {
-            running.shutdown().await;
-        }
         return ExitCode::from(2);
     }
     let mut terminal = match ratatui::try_init() {
@@ -236,9 +225,6 @@ pub async fn run(options: Options) -> ExitCode {
             // try_init may have switched to raw mode or the alternate screen before it failed.
             let _ = ratatui::try_restore();
             eprintln!("georep: cannot set up the terminal: {e}");
-            if let Some(running) = embedded {
-                running.shutdown().await;
-            }
             return ExitCode::FAILURE;
         }
     };
@@ -249,7 +235,7 @@ pub async fn run(options: Options) -> ExitCode {
         previous(info);
     }));
     let mut options = AppOptions::new(label, Theme::from_env());
-    options.embedded = embedded.is_some();
+    options.embedded = embedded;
     let mut app = App::new(options);
     let mut clipboard = |text: &str| {
         use std::io::Write;
@@ -268,12 +254,9 @@ pub async fn run(options: Options) -> ExitCode {
     .await;
     let _ = ratatui::crossterm::execute!(io::stdout(), ratatui::crossterm::event::DisableMouseCapture);
     // The terminal may be gone (the window closed, SIGHUP): nothing here may panic on a failed write,
-    // or the emulator below is never shut down and a real data plane's redis-servers outlive us.
+    // or the caller never shuts an embedded emulator down and a real data plane's redis-servers
+    // outlive us.
     let _ = ratatui::try_restore();
-    if let Some(running) = embedded {
-        // Stops the embedded emulator's data plane too: the real one's redis-servers are reaped here.
-        running.shutdown().await;
-    }
     match result {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
