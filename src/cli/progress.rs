@@ -142,7 +142,6 @@ impl Progress {
 
     fn finish(&mut self, result: &Result<LroStatus, ClientError>) {
         let end = match result {
-            Ok(s) if s.state == OperationState::Succeeded => "Succeeded".to_string(),
             Ok(s) => s.state.to_string(),
             Err(e) => format!("lost track of the operation ({})", e.code()),
         };
