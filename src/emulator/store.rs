@@ -60,7 +60,7 @@ pub struct Operation {
     pub percent_complete: f64,
     pub bytes_total: u64,
     pub bytes_done: u64,
-    /// The secondary's data before the link replaced it (restored if the link fails before syncing).
+    /// The secondary's data before the link replaced it (restored if the link fails).
     #[serde(default)]
     pub secondary_before: Dataset,
     pub error: Option<ErrorDetail>,
