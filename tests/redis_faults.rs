@@ -152,3 +152,168 @@ async fn an_unlink_that_fails_on_one_shard_links_the_others_again() {
     }
     running.shutdown().await;
 }
+
+/// A process that runs (not gone, not a zombie waiting to be reaped).
+fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .is_ok_and(|s| s.rsplit_once(')').is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z')))
+}
+
+/// Waits until none of `pids` runs.
+fn all_stop(pids: &[u32], what: &str) {
+    let deadline = Instant::now() + WAIT;
+    while pids.iter().any(|p| running(*p)) {
+        let left: Vec<_> = pids.iter().filter(|p| running(**p)).collect();
+        assert!(Instant::now() < deadline, "{what}: redis-servers {left:?} still run");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A `georep serve` child, killed (SIGKILL) if the test ends without stopping it.
+struct Serve(std::process::Child);
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `georep serve --data-plane redis` on `state`, with its redis-servers up; returns it and their pids.
+fn serve_redis(dir: &Path, state: &Path) -> (Serve, Vec<u32>) {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_georep"))
+        .args(["serve", "--data-plane", "redis", "--listen", "127.0.0.1:0", "--fleet"])
+        .arg(fleet_path())
+        .arg("--state")
+        .arg(state)
+        .arg("--log")
+        .arg(dir.join("serve.log"))
+        .env_remove("GEOREP_SERVE_TOKEN")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("georep serve");
+    let serve_pid = child.id();
+    let stdout = child.stdout.take().unwrap();
+    let child = Serve(child);
+    let mut lines = BufReader::new(stdout).lines();
+    // "georep serve: starting ...", then "... emulator on http://127.0.0.1:PORT (...": up and serving.
+    let url = lines.by_ref().take(5).map_while(Result::ok).find(|l| l.contains("http://"));
+    assert!(url.is_some(), "georep serve did not come up");
+    let children: Vec<u32> = std::fs::read_dir(format!("/proc/{serve_pid}/task"))
+        .unwrap()
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("children")).ok())
+        .flat_map(|s| s.split_whitespace().filter_map(|p| p.parse().ok()).collect::<Vec<u32>>())
+        .collect();
+    assert_eq!(children.len(), 6, "six redis-servers under georep serve: {children:?}");
+    (child, children)
+}
+
+/// The pids a run recorded next to its state file.
+fn recorded(record: &Path) -> Vec<u32> {
+    let v: Value = serde_json::from_slice(&std::fs::read(record).expect("the record of redis-servers")).unwrap();
+    v["children"].as_array().unwrap().iter().map(|c| c["pid"].as_u64().unwrap() as u32).collect()
+}
+
+#[test]
+fn kill_9_of_serve_leaves_no_redis_server_once_the_next_run_stops() {
+    if !have_redis("kill_9_of_serve_leaves_no_redis_server_once_the_next_run_stops") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let record = dir.path().join("state.json.redis-children.json");
+
+    let (mut first, first_pids) = serve_redis(dir.path(), &state);
+    let mut listed = recorded(&record);
+    listed.sort();
+    let mut sorted = first_pids.clone();
+    sorted.sort();
+    assert_eq!(listed, sorted, "the record names every redis-server of the run");
+    first.0.kill().unwrap();
+    first.0.wait().unwrap();
+
+    let (mut second, second_pids) = serve_redis(dir.path(), &state);
+    assert!(second_pids.iter().all(|p| !first_pids.contains(p)));
+    all_stop(&first_pids, "the first run's, after the second started");
+    assert!(Command::new("kill").args(["-TERM", &second.0.id().to_string()]).status().unwrap().success());
+    let deadline = Instant::now() + WAIT;
+    let status = loop {
+        if let Some(status) = second.0.try_wait().unwrap() {
+            break status;
+        }
+        let log = || std::fs::read_to_string(dir.path().join("serve.log")).unwrap_or_default();
+        assert!(Instant::now() < deadline, "georep serve did not stop on SIGTERM: {}", log());
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status}");
+    all_stop(&first_pids, "the first run's");
+    all_stop(&second_pids, "the second run's");
+    assert!(!record.exists(), "the record outlived a clean stop");
+}
+
+/// What a previous run recorded and still runs is stopped at start, after checking it is that
+/// redis-server; a recorded pid that is now another program is left alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_previous_runs_survivors_are_stopped_and_nothing_else() {
+    if !have_redis("a_previous_runs_survivors_are_stopped_and_nothing_else") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let old_dir = dir.path().join("georep-redis-old");
+    std::fs::create_dir(&old_dir).unwrap();
+    // A survivor: a redis-server as georep starts them, but not a child of this emulator.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let survivor = Command::new("redis-server")
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--daemonize", "no", "--save", ""])
+        .arg("--dir")
+        .arg(&old_dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let bystander = Command::new("sleep").arg("60").spawn().unwrap();
+    let (survivor_pid, bystander_pid) = (survivor.id(), bystander.id());
+    // Stopped whatever happens (the emulator should stop the survivor; a failing test must not leave it).
+    struct Reap(std::process::Child, std::process::Child);
+    impl Drop for Reap {
+        fn drop(&mut self) {
+            for c in [&mut self.0, &mut self.1] {
+                let _ = c.kill();
+                let _ = c.wait();
+            }
+        }
+    }
+    let mut children = Reap(survivor, bystander);
+    let client = redis::Client::open(format!("redis://127.0.0.1:{port}/")).unwrap();
+    let deadline = Instant::now() + WAIT;
+    while client.get_multiplexed_async_connection().await.is_err() {
+        assert!(Instant::now() < deadline, "the survivor never answered");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let record = json!({
+        "dir": old_dir,
+        "children": [{"pid": survivor_pid, "port": port}, {"pid": bystander_pid, "port": 1}],
+    });
+    let record_path = dir.path().join("state.json.redis-children.json");
+    std::fs::write(&record_path, record.to_string()).unwrap();
+
+    let fleet = std::fs::read_to_string(fleet_path()).unwrap();
+    let config = Config { fleet, state_file: Some(state.clone()), ..Default::default() };
+    let emu = Emulator::with_data_plane(config, &DataPlaneChoice::Redis(RedisOptions::default())).unwrap();
+    let running = tokio::time::timeout(WAIT, emu.bind("127.0.0.1:0".parse().unwrap())).await.unwrap().unwrap();
+    let deadline = Instant::now() + WAIT;
+    while children.0.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "the previous run's redis-server still runs");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(children.1.try_wait().unwrap().is_none(), "a process that is not our redis-server was signalled");
+    assert!(!old_dir.exists(), "the previous run's data directory is still there");
+    assert_eq!(recorded(&record_path).len(), 6, "the record now names this run's servers");
+    running.shutdown().await;
+    assert!(!record_path.exists());
+}

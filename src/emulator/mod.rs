@@ -176,10 +176,24 @@ impl Emulator {
         })
     }
 
-    /// An emulator on the data plane `choice` (`--data-plane`).
+    /// An emulator on the data plane `choice` (`--data-plane`). With a state file, the real data plane
+    /// records its redis-servers next to it (see [`redis::children`]). Blocking (it reads the state
+    /// file and runs `redis-server --version`): in async code use [`Emulator::open`].
     pub fn with_data_plane(config: Config, choice: &DataPlaneChoice) -> Result<Self, EmulatorError> {
+        let mut choice = choice.clone();
+        if let (DataPlaneChoice::Redis(options), Some(state)) = (&mut choice, &config.state_file) {
+            options.children_file.get_or_insert_with(|| redis::children::record_path(state));
+        }
         let plane = choice.build(config.time_scale).map_err(EmulatorError::DataPlane)?;
         Self::new(config, plane)
+    }
+
+    /// [`Emulator::with_data_plane`] off the async runtime's threads.
+    pub async fn open(config: Config, choice: &DataPlaneChoice) -> Result<Self, EmulatorError> {
+        let choice = choice.clone();
+        tokio::task::spawn_blocking(move || Self::with_data_plane(config, &choice))
+            .await
+            .map_err(|e| EmulatorError::DataPlane(format!("start-up failed: {e}")))?
     }
 
     /// A simulated emulator on the given config.

@@ -8,6 +8,7 @@
 //! A clustered cache is N independent redis-servers (not Redis Cluster: `REPLICAOF` is refused in
 //! cluster mode); the fill splits its keys evenly over them and a link pairs shard i with shard i.
 
+pub mod children;
 pub mod fill;
 pub mod info;
 mod link;
@@ -53,11 +54,20 @@ pub struct RedisOptions {
     /// Where the children's data directories go (in a temporary directory removed on shutdown);
     /// default: the system's temporary directory.
     pub data_dir: Option<PathBuf>,
+    /// Where to record the redis-servers started (pid and port), for the next run on the same state to
+    /// stop what a `kill -9` left running; `None`: no record. Set from `--state` by
+    /// `Emulator::with_data_plane`.
+    pub children_file: Option<PathBuf>,
 }
 
 impl Default for RedisOptions {
     fn default() -> Self {
-        RedisOptions { binary: PathBuf::from("redis-server"), max_fill: Some(fill::DEFAULT_MAX_FILL), data_dir: None }
+        RedisOptions {
+            binary: PathBuf::from("redis-server"),
+            max_fill: Some(fill::DEFAULT_MAX_FILL),
+            data_dir: None,
+            children_file: None,
+        }
     }
 }
 
@@ -91,6 +101,8 @@ struct Shared {
     stop: watch::Sender<bool>,
     handle: OnceLock<Handle>,
     dir: Mutex<Option<tempfile::TempDir>>,
+    /// What is written to `options.children_file`.
+    record: Mutex<children::Record>,
     ready: tokio::sync::OnceCell<Result<(), String>>,
 }
 
@@ -109,21 +121,7 @@ impl RedisDataPlane {
     /// Checks that redis-server can run; starts nothing yet (that is `ready`, when the emulator binds).
     pub fn new(options: RedisOptions) -> Result<Self, ProcessError> {
         let version = process::check(&options.binary)?;
-        let (stop, _) = watch::channel(false);
-        Ok(RedisDataPlane {
-            shared: Arc::new(Shared {
-                options,
-                plan: Mutex::new(None),
-                caches: RwLock::new(HashMap::new()),
-                linked: Mutex::new(HashMap::new()),
-                jobs: Mutex::new(HashMap::new()),
-                stop,
-                handle: OnceLock::new(),
-                dir: Mutex::new(None),
-                ready: tokio::sync::OnceCell::new(),
-            }),
-            version,
-        })
+        Ok(RedisDataPlane { shared: Arc::new(Shared::new(options)), version })
     }
 }
 
@@ -150,6 +148,53 @@ fn plan_cache(key: &str, record: &CacheRecord, fill_it: bool, max_fill: Option<u
 }
 
 impl Shared {
+    fn new(options: RedisOptions) -> Self {
+        let (stop, _) = watch::channel(false);
+        Shared {
+            options,
+            plan: Mutex::new(None),
+            caches: RwLock::new(HashMap::new()),
+            linked: Mutex::new(HashMap::new()),
+            jobs: Mutex::new(HashMap::new()),
+            stop,
+            handle: OnceLock::new(),
+            dir: Mutex::new(None),
+            record: Mutex::new(children::Record::default()),
+            ready: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    /// Adds a started child to the record (and the record file, if any).
+    async fn note_child(&self, server: &RedisServer) {
+        let child = children::RecordedChild { pid: server.pid(), port: server.endpoint.port };
+        let record = {
+            let mut r = lock(&self.record);
+            r.children.push(child);
+            r.clone()
+        };
+        self.write_record(record).await;
+    }
+
+    async fn write_record(&self, record: children::Record) {
+        let Some(path) = self.options.children_file.clone() else { return };
+        let written = tokio::task::spawn_blocking(move || children::write(&path, &record)).await;
+        if let Ok(Err(e)) = written {
+            tracing::warn!(error = %e, "cannot record the redis-servers started");
+        }
+    }
+
+    /// Stops what a previous run on the same state left running (a `kill -9` of georep).
+    async fn stop_survivors(&self) {
+        let Some(path) = self.options.children_file.clone() else { return };
+        let binary = self.options.binary.clone();
+        match tokio::task::spawn_blocking(move || children::stop_survivors(&path, &binary)).await {
+            Ok(Ok(pids)) if !pids.is_empty() => tracing::warn!(?pids, "stopped redis-servers of a previous run"),
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "cannot stop the redis-servers of a previous run"),
+            Err(e) => tracing::warn!(error = %e, "cannot stop the redis-servers of a previous run"),
+        }
+    }
+
     fn nodes(&self, cache: &ResourceId) -> Option<Vec<Arc<Node>>> {
         self.nodes_by_key(&cache.cache_id().key())
     }
@@ -205,7 +250,11 @@ impl Shared {
     /// Starts the servers, fills them, sets up the fleet's links and resumes operations.
     async fn setup(self: Arc<Self>) -> Result<(), String> {
         let _ = self.handle.set(Handle::current());
+        if *self.stop.borrow() {
+            return Err("the data plane was stopped before it started".into());
+        }
         let Some(plan) = lock(&self.plan).take() else { return Ok(()) };
+        self.stop_survivors().await;
         let parent = self.options.data_dir.clone().unwrap_or_else(std::env::temp_dir);
         let dir = tempfile::Builder::new()
             .prefix("georep-redis-")
@@ -213,6 +262,9 @@ impl Shared {
             .map_err(|e| format!("cannot make a data directory in {}: {e}", parent.display()))?;
         let root = dir.path().to_path_buf();
         *lock(&self.dir) = Some(dir);
+        let record = children::Record { dir: Some(root.clone()), children: Vec::new() };
+        *lock(&self.record) = record.clone();
+        self.write_record(record).await;
 
         let own: Vec<(usize, u32)> = plan
             .caches
@@ -223,11 +275,16 @@ impl Shared {
             .collect();
         tracing::info!(servers = own.len(), dir = %root.display(), "starting redis-server processes");
         let binary = self.options.binary.clone();
+        let this = &self;
         let mut servers: HashMap<(usize, u32), RedisServer> = futures::stream::iter(own)
             .map(|(i, s)| {
                 let dir = root.join(format!("{}-{s}", safe_name(&plan.caches[i].name)));
                 let binary = binary.clone();
-                async move { RedisServer::start(&binary, &dir).await.map(|server| ((i, s), server)) }
+                async move {
+                    let server = RedisServer::start(&binary, &dir).await?;
+                    this.note_child(&server).await;
+                    Ok::<_, ProcessError>(((i, s), server))
+                }
             })
             .buffer_unordered(START_CONCURRENCY)
             .try_collect()
@@ -353,7 +410,9 @@ impl Shared {
 
     /// Stops every task and every child, and reaps them; removes the data directories.
     fn shutdown(&self) {
-        let _ = self.stop.send(true);
+        // send_replace: stored even when nobody listens yet (a shutdown before `ready`), so that
+        // `setup` and every task subscribed later see it.
+        self.stop.send_replace(true);
         let nodes: Vec<Arc<Node>> =
             self.caches.read().unwrap_or_else(|e| e.into_inner()).values().flatten().cloned().collect();
         let servers: Vec<&RedisServer> = nodes.iter().filter_map(|n| n.server.as_ref()).collect();
@@ -365,6 +424,13 @@ impl Shared {
             s.reap(deadline);
         }
         drop(lock(&self.dir).take());
+        if let Some(path) = &self.options.children_file
+            && !servers.is_empty()
+            && let Err(e) = std::fs::remove_file(path)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!(error = %e, "cannot remove the record of the redis-servers");
+        }
     }
 }
 
@@ -467,5 +533,18 @@ impl DataPlane for RedisDataPlane {
 
     fn name(&self) -> &'static str {
         "redis"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stop_sent_before_anyone_listens_is_kept() {
+        let shared = Shared::new(RedisOptions::default());
+        shared.shutdown();
+        // A task started after the stop (a monitor, a link) sees it at once.
+        assert!(*shared.stop.subscribe().borrow(), "the stop signal was lost");
     }
 }
