@@ -101,6 +101,16 @@ impl RedisDataPlane {
 
 impl Drop for RedisDataPlane {
     fn drop(&mut self) {
+        // On a runtime thread (an emulator dropped without `shutdown`), waiting for the children to exit
+        // would stall it: they are asked to stop now and waited for on a thread of their own.
+        if Handle::try_current().is_ok() {
+            self.shared.terminate();
+            let shared = self.shared.clone();
+            let reaper = std::thread::Builder::new().name("georep-reaper".into()).spawn(move || shared.shutdown());
+            if reaper.is_ok() {
+                return;
+            }
+        }
         self.shared.shutdown();
     }
 }
@@ -208,17 +218,28 @@ impl Shared {
         })
     }
 
-    /// Stops every task and every child, and reaps them; removes the data directories.
-    fn shutdown(&self) {
+    fn all_nodes(&self) -> Vec<Arc<Node>> {
+        self.caches.read().unwrap_or_else(|e| e.into_inner()).values().flatten().cloned().collect()
+    }
+
+    /// Tells every task to stop and every child to exit (SIGTERM), without waiting.
+    fn terminate(&self) {
         // send_replace: stored even when nobody listens yet (a shutdown before `ready`), so that
         // `setup` and every task subscribed later see it.
         self.stop.send_replace(true);
-        let nodes: Vec<Arc<Node>> =
-            self.caches.read().unwrap_or_else(|e| e.into_inner()).values().flatten().cloned().collect();
-        let servers: Vec<&RedisServer> = nodes.iter().filter_map(|n| n.server.as_ref()).collect();
-        for s in &servers {
-            s.terminate();
+        for node in self.all_nodes() {
+            if let Some(server) = &node.server {
+                server.terminate();
+            }
         }
+    }
+
+    /// Stops every task and every child, and reaps them; removes the data directories. Blocks up to
+    /// [`process::STOP_GRACE`]: call it off the async runtime.
+    fn shutdown(&self) {
+        self.terminate();
+        let nodes = self.all_nodes();
+        let servers: Vec<&RedisServer> = nodes.iter().filter_map(|n| n.server.as_ref()).collect();
         let deadline = Instant::now() + process::STOP_GRACE;
         for s in &servers {
             s.reap(deadline);
