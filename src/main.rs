@@ -108,7 +108,7 @@ impl DataPlaneArgs {
             DataPlaneKind::Redis => emulator::DataPlaneChoice::Redis(emulator::RedisOptions {
                 binary: self.redis_server.clone(),
                 max_fill: self.redis_max_fill.0,
-                data_dir: None,
+                ..emulator::RedisOptions::default()
             }),
         }
     }
@@ -306,7 +306,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
         throttle_every: args.throttle_every,
     };
     let choice = args.data_plane.choice();
-    let running = match Emulator::with_data_plane(config, &choice) {
+    let running = match Emulator::open(config, &choice).await {
         // SIGTERM and Ctrl-C during start-up stop it, and the redis-servers started so far.
         Ok(emu) => tokio::select! {
             r = async {

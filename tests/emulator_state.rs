@@ -270,6 +270,53 @@ async fn a_corrupt_state_file_is_refused_in_process() {
     assert_eq!(std::fs::read(&state_file).unwrap(), b"{\"format\": 1, \"caches\": [");
 }
 
+/// A kill during a state write leaves `.state.json.tmp-<pid>`: the next start removes those whose
+/// writer is gone, keeps one whose writer still runs, and loads the state file as it was.
+#[tokio::test(flavor = "multi_thread")]
+async fn temporary_files_of_a_killed_writer_are_removed_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let state_file = dir.path().join("state.json");
+    let config = Config {
+        fleet: fleet_text(),
+        state_file: Some(state_file.clone()),
+        time_scale: TIME_SCALE,
+        ..Config::default()
+    };
+    let run = start(config.clone()).await;
+    let op = Api::new(run.url()).link().await;
+    run.shutdown().await;
+
+    // Writers that were killed: processes that have ended (and been reaped).
+    let mut stale = Vec::new();
+    for _ in 0..3 {
+        let mut gone = Command::new("true").spawn().expect("spawn true");
+        gone.wait().unwrap();
+        let path = dir.path().join(format!(".state.json.tmp-{}", gone.id()));
+        std::fs::write(&path, b"{\"format\": 1, \"caches\": {").unwrap();
+        stale.push(path);
+    }
+    // A writer that still runs.
+    let mut alive = Command::new("sleep").arg("60").spawn().expect("spawn sleep");
+    let kept = dir.path().join(format!(".state.json.tmp-{}", alive.id()));
+    std::fs::write(&kept, b"partial").unwrap();
+    // Not a temporary file of this state file.
+    let other = dir.path().join(".other.json.tmp-1");
+    std::fs::write(&other, b"x").unwrap();
+
+    let run = start(config).await;
+    for path in &stale {
+        assert!(!path.exists(), "{} was left behind", path.display());
+    }
+    assert!(kept.exists(), "the file of a writer that still runs was removed");
+    assert!(other.exists(), "a file of another state file was removed");
+    let api = Api::new(run.url());
+    assert_eq!(api.operation(&op).await["status"], "InProgress", "the state file loaded as it was");
+    assert_eq!(api.cache(PRIMARY).await["properties"]["provisioningState"], "Linking");
+    run.shutdown().await;
+    let _ = alive.kill();
+    let _ = alive.wait();
+}
+
 // ---------------------------------------------------------------------------------------------------
 // The real binary
 

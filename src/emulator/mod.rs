@@ -5,6 +5,7 @@ mod errors;
 pub mod fleet;
 pub mod live;
 pub mod operations;
+mod persist;
 pub mod redis;
 mod routes;
 pub mod store;
@@ -87,19 +88,10 @@ pub(crate) struct Inner {
     pub config: Config,
     pub state: Mutex<State>,
     pub data_plane: Box<dyn DataPlane>,
-    last_persist: Mutex<std::time::Instant>,
-    /// Each serialised state gets the next number; the file takes a state only if it is newer than
-    /// the one it holds, so writes made outside the state lock cannot go back in time.
-    persist_version: std::sync::atomic::AtomicU64,
-    written_version: Mutex<u64>,
+    /// Writes the state file, when there is one.
+    writer: Option<persist::Writer>,
     /// Requests seen, for `throttle_every`.
     pub requests: std::sync::atomic::AtomicU64,
-}
-
-/// A serialised state waiting to be written to the state file.
-struct Snapshot {
-    version: u64,
-    bytes: Vec<u8>,
 }
 
 /// A handle on the emulator's state; cheap to clone.
@@ -128,18 +120,23 @@ impl Running {
     /// so a new emulator can be started on it.
     pub async fn shutdown(self) {
         let mut this = self;
-        let _ = this.stop.send(true);
+        this.stop.send_replace(true);
         let _ = (&mut this.server).await;
         let _ = (&mut this.driver).await;
-        let snapshot = this.emulator.snapshot_for_file(&this.emulator.lock());
-        this.emulator.persist(snapshot);
-        this.emulator.inner.data_plane.shutdown();
+        let emu = this.emulator.clone();
+        let ticket = emu.stage(&emu.lock());
+        emu.durable(ticket).await;
+        if let Some(writer) = &emu.inner.writer {
+            writer.close();
+        }
+        // Stopping the data plane waits for its processes to exit: not on a runtime thread.
+        let _ = tokio::task::spawn_blocking(move || emu.inner.data_plane.shutdown()).await;
     }
 }
 
 impl Drop for Running {
     fn drop(&mut self) {
-        let _ = self.stop.send(true);
+        self.stop.send_replace(true);
     }
 }
 
@@ -150,7 +147,7 @@ impl Emulator {
             return Err(EmulatorError::TimeScale(config.time_scale));
         }
         let state = match &config.state_file {
-            Some(path) => match store::read_state(path)? {
+            Some(path) => match store::remove_stale_temps(path).and_then(|()| store::read_state(path))? {
                 Some(state) => state,
                 None => {
                     let state = State::from_fleet(fleet::load(&config.fleet)?)?;
@@ -161,23 +158,42 @@ impl Emulator {
             None => State::from_fleet(fleet::load(&config.fleet)?)?,
         };
         data_plane.attach(&state).map_err(EmulatorError::DataPlane)?;
+        let writer = match &config.state_file {
+            Some(path) => Some(
+                persist::Writer::start(path.clone())
+                    .map_err(|source| StateFileError::Write { path: path.clone(), source })?,
+            ),
+            None => None,
+        };
         Ok(Emulator {
             inner: Arc::new(Inner {
                 config,
                 state: Mutex::new(state),
                 data_plane,
-                last_persist: Mutex::new(std::time::Instant::now()),
-                persist_version: std::sync::atomic::AtomicU64::new(0),
-                written_version: Mutex::new(0),
+                writer,
                 requests: std::sync::atomic::AtomicU64::new(0),
             }),
         })
     }
 
-    /// An emulator on the data plane `choice` (`--data-plane`).
+    /// An emulator on the data plane `choice` (`--data-plane`). With a state file, the real data plane
+    /// records its redis-servers next to it (see [`redis::children`]). Blocking (it reads the state
+    /// file and runs `redis-server --version`): in async code use [`Emulator::open`].
     pub fn with_data_plane(config: Config, choice: &DataPlaneChoice) -> Result<Self, EmulatorError> {
+        let mut choice = choice.clone();
+        if let (DataPlaneChoice::Redis(options), Some(state)) = (&mut choice, &config.state_file) {
+            options.children_file.get_or_insert_with(|| redis::children::record_path(state));
+        }
         let plane = choice.build(config.time_scale).map_err(EmulatorError::DataPlane)?;
         Self::new(config, plane)
+    }
+
+    /// [`Emulator::with_data_plane`] off the async runtime's threads.
+    pub async fn open(config: Config, choice: &DataPlaneChoice) -> Result<Self, EmulatorError> {
+        let choice = choice.clone();
+        tokio::task::spawn_blocking(move || Self::with_data_plane(config, &choice))
+            .await
+            .map_err(|e| EmulatorError::DataPlane(format!("start-up failed: {e}")))?
     }
 
     /// A simulated emulator on the given config.
@@ -228,47 +244,17 @@ impl Emulator {
         (10.0 / self.inner.config.time_scale).round().clamp(1.0, 60.0) as u64
     }
 
-    /// What the state file should hold now, serialised under the state lock (cheap); write it with
-    /// [`Emulator::persist`] once the lock is released, so requests never wait on the disk.
-    fn snapshot_for_file(&self, state: &State) -> Option<Snapshot> {
-        self.inner.config.state_file.as_ref()?;
-        let version = self.inner.persist_version.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
-        match serde_json::to_vec(state) {
-            Ok(bytes) => Some(Snapshot { version, bytes }),
-            Err(e) => {
-                tracing::error!(error = %e, "serialising state failed");
-                None
-            }
-        }
-    }
-
-    /// Writes a snapshot to the state file unless a newer one is there already. A failure is logged,
-    /// not answered: it comes after the change (and the data plane's work) has been made, so the
-    /// request that caused it has succeeded.
-    fn persist(&self, snapshot: Option<Snapshot>) {
-        let (Some(path), Some(snap)) = (&self.inner.config.state_file, snapshot) else { return };
-        let mut written = self.inner.written_version.lock().unwrap_or_else(|e| e.into_inner());
-        if snap.version <= *written {
-            return;
-        }
-        *self.inner.last_persist.lock().unwrap_or_else(|e| e.into_inner()) = std::time::Instant::now();
-        match store::write_state_bytes(path, &snap.bytes) {
-            Ok(()) => *written = snap.version,
-            Err(e) => tracing::error!(error = %e, "persisting state failed"),
-        }
-    }
-
     /// One pass of the operation driver.
     pub fn tick(&self) {
         let mut state = self.lock();
         let changes = operations::advance(&mut state, self.inner.data_plane.as_ref(), chrono::Utc::now());
         // After `advance`: an operation that ends in this pass shows with the figures of its end.
         operations::observe(&mut state, self.inner.data_plane.as_ref());
-        let due = self.inner.last_persist.lock().unwrap_or_else(|e| e.into_inner()).elapsed() >= Duration::from_secs(1);
-        if changes.structural || (changes.progress && due) {
-            let snapshot = self.snapshot_for_file(&state);
-            drop(state);
-            self.persist(snapshot);
+        // Queued for the writer, not waited for: the driver runs on the runtime.
+        if changes.structural {
+            let _ = self.stage(&state);
+        } else if changes.progress && self.progress_due() {
+            self.stage_progress(&state);
         }
     }
 

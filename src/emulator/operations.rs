@@ -108,6 +108,11 @@ pub fn advance(state: &mut State, data_plane: &dyn DataPlane, now: DateTime<Utc>
             }
             (OperationKind::Link, Progress::Failed(e)) => {
                 let _ = state.topology.apply(&primary, LinkEvent::LinkFailed);
+                // The secondary gets back the data it had: a failed link leaves no half of the primary's.
+                let before = state.operations[i].secondary_before;
+                if let Some(c) = state.cache_mut(&secondary) {
+                    c.dataset = before;
+                }
                 finish(state, &mut changes, OperationState::Failed, Some(e));
             }
             (OperationKind::Unlink, Progress::Failed(e)) => {
@@ -120,4 +125,61 @@ pub fn advance(state: &mut State, data_plane: &dyn DataPlane, now: DateTime<Utc>
         }
     }
     changes
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::arm::ResourceId;
+    use crate::emulator::fleet;
+    use crate::emulator::store::{CacheRecord, Operation};
+
+    const FLEET: &str = include_str!("../../tests/fixtures/fleets/restart-pair.json");
+    const SUB: &str = "22222222-0000-0000-0000-000000000002";
+
+    /// A data plane that reports what the test sets.
+    struct Reports(Mutex<Progress>);
+
+    impl DataPlane for Reports {
+        fn start(&self, _: &Operation, _: &CacheRecord, _: &CacheRecord) -> Result<(), ErrorDetail> {
+            Ok(())
+        }
+        fn progress(&self, _: &Operation, _: DateTime<Utc>) -> Progress {
+            self.0.lock().unwrap().clone()
+        }
+        fn name(&self) -> &'static str {
+            "reports"
+        }
+    }
+
+    #[test]
+    fn a_failed_link_gives_the_secondary_its_data_back() {
+        let mut state = State::from_fleet(fleet::load(FLEET).unwrap()).unwrap();
+        let (p, s) =
+            (ResourceId::cache(SUB, "rg-restart", "restart-eus"), ResourceId::cache(SUB, "rg-restart", "restart-weu"));
+        let (pr, sr) = (state.render(state.cache(&p).unwrap()), state.render(state.cache(&s).unwrap()));
+        state.topology.begin_link(&pr, &sr).unwrap();
+        let before = state.cache(&s).unwrap().dataset;
+        let total = state.cache(&p).unwrap().dataset.bytes;
+        assert_eq!(before, Dataset { bytes: 5_000_000, keys: 3000 });
+        let op = Operation::begin(OperationKind::Link, SUB, (&p, &pr.location), (&s, &sr.location), total, before);
+        state.push_operation(op);
+
+        // Half the primary's data has arrived on the secondary ...
+        let plane = Reports(Mutex::new(Progress::Syncing { done: total / 2, total }));
+        advance(&mut state, &plane, Utc::now());
+        assert_eq!(state.cache(&s).unwrap().dataset.bytes, total / 2);
+        assert_eq!(state.topology.link_of(&p).unwrap().phase, LinkPhase::Syncing);
+
+        // ... when the link fails: the secondary holds what it held before, not half a dataset.
+        *plane.0.lock().unwrap() = Progress::Failed(ErrorDetail::new("ReplicationFailed", "gone"));
+        let changes = advance(&mut state, &plane, Utc::now());
+        assert!(changes.structural);
+        assert_eq!(state.operations[0].status, OperationState::Failed);
+        assert_eq!(state.topology.link_of(&p).unwrap().phase, LinkPhase::Failed);
+        assert_eq!(state.cache(&s).unwrap().dataset, before);
+        assert_eq!(state.cache(&p).unwrap().dataset.bytes, total, "the primary is untouched");
+    }
 }

@@ -60,13 +60,43 @@ pub struct Operation {
     pub percent_complete: f64,
     pub bytes_total: u64,
     pub bytes_done: u64,
-    /// The secondary's data before the link replaced it (restored if the link fails before syncing).
+    /// The secondary's data before the link replaced it (restored if the link fails).
     #[serde(default)]
     pub secondary_before: Dataset,
     pub error: Option<ErrorDetail>,
 }
 
 impl Operation {
+    /// A new operation, in progress from now: the one way to make one. It is filed under `subscription`
+    /// (the addressed cache's) and the primary's region; `bytes_total` is what the link will copy (0 for
+    /// an unlink), `secondary_before` the secondary's data now (what a failed link restores).
+    pub fn begin(
+        kind: OperationKind,
+        subscription: &str,
+        (primary, location): (&ResourceId, &str),
+        (secondary, secondary_location): (&ResourceId, &str),
+        bytes_total: u64,
+        secondary_before: Dataset,
+    ) -> Self {
+        Operation {
+            id: Uuid::new_v4(),
+            kind,
+            subscription: subscription.to_string(),
+            location: location.to_string(),
+            secondary_location: secondary_location.to_string(),
+            primary: primary.clone(),
+            secondary: secondary.clone(),
+            status: OperationState::InProgress,
+            start_time: Utc::now(),
+            end_time: None,
+            percent_complete: 0.0,
+            bytes_total,
+            bytes_done: 0,
+            secondary_before,
+            error: None,
+        }
+    }
+
     pub fn status_body(&self) -> OperationStatus {
         OperationStatus {
             id: Some(format!(
@@ -278,11 +308,7 @@ pub fn write_state(path: &Path, state: &State) -> Result<(), StateFileError> {
 pub fn write_state_bytes(path: &Path, bytes: &[u8]) -> Result<(), StateFileError> {
     let err = |source| StateFileError::Write { path: path.into(), source };
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("state"),
-        std::process::id()
-    ));
+    let tmp = dir.join(format!("{}{}", temp_prefix(path), std::process::id()));
     let mut f = std::fs::File::create(&tmp).map_err(err)?;
     f.write_all(bytes).map_err(err)?;
     f.sync_all().map_err(err)?;
@@ -292,4 +318,56 @@ pub fn write_state_bytes(path: &Path, bytes: &[u8]) -> Result<(), StateFileError
         let _ = d.sync_all();
     }
     Ok(())
+}
+
+/// The prefix of the temporary files [`write_state_bytes`] writes next to `path` (the writer's pid follows).
+fn temp_prefix(path: &Path) -> String {
+    format!(".{}.tmp-", path.file_name().and_then(|n| n.to_str()).unwrap_or("state"))
+}
+
+/// Removes the temporary files that writes of `path` left behind when their process was killed in the
+/// middle (`.state.json.tmp-<pid>`). A file whose process still runs is left alone (it may be writing);
+/// this process's own is stale, since the emulator has not started writing yet.
+pub fn remove_stale_temps(path: &Path) -> Result<(), StateFileError> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let prefix = temp_prefix(path);
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(source) => return Err(StateFileError::Read { path: dir.into(), source }),
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.strip_prefix(&prefix)).and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        if pid == std::process::id() || !process_runs(pid) {
+            match std::fs::remove_file(entry.path()) {
+                Ok(()) => {
+                    tracing::info!(file = %entry.path().display(), "removed a temporary state file left by a killed writer")
+                }
+                Err(e) => {
+                    tracing::warn!(file = %entry.path().display(), error = %e, "cannot remove a stale temporary state file")
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether a process with this pid exists.
+#[cfg(unix)]
+fn process_runs(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else { return false };
+    if pid <= 0 {
+        return false;
+    }
+    // SAFETY: signal 0 only checks that the process exists; nothing is delivered.
+    let r = unsafe { libc::kill(pid, 0) };
+    r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+#[cfg(not(unix))]
+fn process_runs(_pid: u32) -> bool {
+    true
 }

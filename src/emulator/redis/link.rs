@@ -247,8 +247,12 @@ async fn fail_link(job: &Job, e: ErrorDetail) {
 
 /// Runs an unlink to the end: `REPLICAOF NO ONE` on each secondary shard, which keeps its data and
 /// takes writes again. A shard whose process is gone has nothing left to detach and is skipped.
+///
+/// All shards or none: when one shard cannot be detached, the shards detached before it replicate
+/// their primary shard again (they resync), and the unlink fails with the state of every shard.
 pub async fn run_unlink(job: Arc<Job>) {
     let n = job.pairs.len().max(1) as f64;
+    let mut detached = Vec::new();
     for (i, pair) in job.pairs.iter().enumerate() {
         if let Some(why) = pair.secondary.failure() {
             tracing::warn!(node = %pair.secondary.label(), "unlinking a shard that is down: {why}");
@@ -258,13 +262,14 @@ pub async fn run_unlink(job: Arc<Job>) {
                 Err(e) => Err(e),
             };
             if let Err(e) = r {
+                let failed = format!("REPLICAOF NO ONE on {} failed: {e}", pair.secondary.label());
+                let message = roll_back_unlink(&job, &detached, i, &failed).await;
+                tracing::warn!(%message, "unlink failed");
                 job.cool();
-                job.set(Progress::Failed(ErrorDetail::new(
-                    "ReplicationFailed",
-                    format!("REPLICAOF NO ONE on {} failed: {e}", pair.secondary.label()),
-                )));
+                job.set(Progress::Failed(ErrorDetail::new("ReplicationFailed", message)));
                 return;
             }
+            detached.push(i);
         }
         job.set(Progress::Unlinking { fraction: (i + 1) as f64 / n });
     }
@@ -272,6 +277,32 @@ pub async fn run_unlink(job: Arc<Job>) {
     futures::future::join_all(secondaries.into_iter().map(|n| async move { n.refresh().await })).await;
     job.cool();
     job.set(Progress::Unlinked);
+}
+
+/// Links the `detached` shards to their primary shards again after shard `failed_at` could not be
+/// detached. Returns the unlink's error message: why it failed, and every shard's state after.
+async fn roll_back_unlink(job: &Job, detached: &[usize], failed_at: usize, why: &str) -> String {
+    let mut states = Vec::new();
+    for (i, pair) in job.pairs.iter().enumerate() {
+        let state = if i == failed_at {
+            "still linked (could not be detached)".to_string()
+        } else if i > failed_at {
+            "still linked (not reached)".to_string()
+        } else if !detached.contains(&i) {
+            "down".to_string()
+        } else {
+            let r = match pair.secondary.connect().await {
+                Ok(mut c) => replicaof(&mut c, Some(&pair.primary.endpoint)).await,
+                Err(e) => Err(e),
+            };
+            match r {
+                Ok(()) => "linked again (resyncing)".to_string(),
+                Err(e) => format!("DETACHED: linking it again failed: {e}"),
+            }
+        };
+        states.push(format!("shard {i} ({}): {state}", pair.secondary.endpoint));
+    }
+    format!("{why}. The unlink was rolled back; {}.", states.join("; "))
 }
 
 #[cfg(test)]

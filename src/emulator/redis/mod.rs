@@ -8,40 +8,34 @@
 //! A clustered cache is N independent redis-servers (not Redis Cluster: `REPLICAOF` is refused in
 //! cluster mode); the fill splits its keys evenly over them and a link pairs shard i with shard i.
 
+pub mod children;
 pub mod fill;
 pub mod info;
 mod link;
 pub mod node;
 pub mod process;
+mod setup;
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
-use futures::{StreamExt, TryStreamExt};
 use tokio::runtime::Handle;
 use tokio::sync::watch;
 use uuid::Uuid;
 
-use self::fill::FillPlan;
 use self::link::{Job, Pair};
 use self::node::Node;
 pub use self::process::{ProcessError, RedisServer};
+use self::setup::{Plan, plan_cache};
 use super::data_plane::{DataPlane, Progress};
-use super::live::{Endpoint, Health, LiveCache, LiveLink};
+use super::live::{Health, LiveCache, LiveLink};
 use super::store::{CacheRecord, Operation, OperationKind, State};
 use crate::arm::{ErrorDetail, OperationState, ResourceId};
 use crate::geo::LinkPhase;
-
-/// How many redis-servers start at once.
-const START_CONCURRENCY: usize = 4;
-/// How many shards are filled at once.
-const FILL_CONCURRENCY: usize = 2;
-/// How long start-up waits for the fleet's existing links to be in sync.
-const INITIAL_SYNC_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// How the real data plane runs.
 #[derive(Clone, Debug, PartialEq)]
@@ -53,31 +47,21 @@ pub struct RedisOptions {
     /// Where the children's data directories go (in a temporary directory removed on shutdown);
     /// default: the system's temporary directory.
     pub data_dir: Option<PathBuf>,
+    /// Where to record the redis-servers started (pid and port), for the next run on the same state to
+    /// stop what a `kill -9` left running; `None`: no record. Set from `--state` by
+    /// `Emulator::with_data_plane`.
+    pub children_file: Option<PathBuf>,
 }
 
 impl Default for RedisOptions {
     fn default() -> Self {
-        RedisOptions { binary: PathBuf::from("redis-server"), max_fill: Some(fill::DEFAULT_MAX_FILL), data_dir: None }
+        RedisOptions {
+            binary: PathBuf::from("redis-server"),
+            max_fill: Some(fill::DEFAULT_MAX_FILL),
+            data_dir: None,
+            children_file: None,
+        }
     }
-}
-
-/// One cache as start-up will set it up.
-struct PlannedCache {
-    key: String,
-    name: String,
-    shards: u32,
-    /// From the fleet: existing servers, one per shard. Empty: georep starts its own.
-    endpoints: Vec<Endpoint>,
-    fill: Option<FillPlan>,
-}
-
-/// What `attach` found in the state, for `ready` to set up.
-struct Plan {
-    caches: Vec<PlannedCache>,
-    /// Links that replicate when the emulator starts: (primary, secondary).
-    links: Vec<(ResourceId, ResourceId)>,
-    /// Operations to resume.
-    operations: Vec<Operation>,
 }
 
 struct Shared {
@@ -91,6 +75,8 @@ struct Shared {
     stop: watch::Sender<bool>,
     handle: OnceLock<Handle>,
     dir: Mutex<Option<tempfile::TempDir>>,
+    /// What is written to `options.children_file`.
+    record: Mutex<children::Record>,
     ready: tokio::sync::OnceCell<Result<(), String>>,
 }
 
@@ -109,47 +95,43 @@ impl RedisDataPlane {
     /// Checks that redis-server can run; starts nothing yet (that is `ready`, when the emulator binds).
     pub fn new(options: RedisOptions) -> Result<Self, ProcessError> {
         let version = process::check(&options.binary)?;
-        let (stop, _) = watch::channel(false);
-        Ok(RedisDataPlane {
-            shared: Arc::new(Shared {
-                options,
-                plan: Mutex::new(None),
-                caches: RwLock::new(HashMap::new()),
-                linked: Mutex::new(HashMap::new()),
-                jobs: Mutex::new(HashMap::new()),
-                stop,
-                handle: OnceLock::new(),
-                dir: Mutex::new(None),
-                ready: tokio::sync::OnceCell::new(),
-            }),
-            version,
-        })
+        Ok(RedisDataPlane { shared: Arc::new(Shared::new(options)), version })
     }
 }
 
 impl Drop for RedisDataPlane {
     fn drop(&mut self) {
+        // On a runtime thread (an emulator dropped without `shutdown`), waiting for the children to exit
+        // would stall it: they are asked to stop now and waited for on a thread of their own.
+        if Handle::try_current().is_ok() {
+            self.shared.terminate();
+            let shared = self.shared.clone();
+            let reaper = std::thread::Builder::new().name("georep-reaper".into()).spawn(move || shared.shutdown());
+            if reaper.is_ok() {
+                return;
+            }
+        }
         self.shared.shutdown();
     }
 }
 
-fn plan_cache(key: &str, record: &CacheRecord, fill_it: bool, max_fill: Option<u64>) -> Result<PlannedCache, String> {
-    let name = record.resource.name().to_string();
-    let shards = record.resource.shards().unwrap_or(1);
-    let endpoints = record.endpoints.iter().map(|e| Endpoint::parse(e)).collect::<Result<Vec<_>, _>>();
-    let endpoints = endpoints.map_err(|e| format!("cache '{name}': endpoints: {e}"))?;
-    if !endpoints.is_empty() && endpoints.len() != shards as usize {
-        return Err(format!(
-            "cache '{name}': endpoints names {} address(es), but the cache has {shards} shard(s): name one per shard",
-            endpoints.len()
-        ));
-    }
-    // The fleet's own servers keep their data: georep writes only into the servers it starts.
-    let fill = if fill_it && endpoints.is_empty() { FillPlan::new(&name, record.dataset, max_fill) } else { None };
-    Ok(PlannedCache { key: key.to_string(), name, shards, endpoints, fill })
-}
-
 impl Shared {
+    fn new(options: RedisOptions) -> Self {
+        let (stop, _) = watch::channel(false);
+        Shared {
+            options,
+            plan: Mutex::new(None),
+            caches: RwLock::new(HashMap::new()),
+            linked: Mutex::new(HashMap::new()),
+            jobs: Mutex::new(HashMap::new()),
+            stop,
+            handle: OnceLock::new(),
+            dir: Mutex::new(None),
+            record: Mutex::new(children::Record::default()),
+            ready: tokio::sync::OnceCell::new(),
+        }
+    }
+
     fn nodes(&self, cache: &ResourceId) -> Option<Vec<Arc<Node>>> {
         self.nodes_by_key(&cache.cache_id().key())
     }
@@ -202,121 +184,6 @@ impl Shared {
         Ok(job)
     }
 
-    /// Starts the servers, fills them, sets up the fleet's links and resumes operations.
-    async fn setup(self: Arc<Self>) -> Result<(), String> {
-        let _ = self.handle.set(Handle::current());
-        let Some(plan) = lock(&self.plan).take() else { return Ok(()) };
-        let parent = self.options.data_dir.clone().unwrap_or_else(std::env::temp_dir);
-        let dir = tempfile::Builder::new()
-            .prefix("georep-redis-")
-            .tempdir_in(&parent)
-            .map_err(|e| format!("cannot make a data directory in {}: {e}", parent.display()))?;
-        let root = dir.path().to_path_buf();
-        *lock(&self.dir) = Some(dir);
-
-        let own: Vec<(usize, u32)> = plan
-            .caches
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.endpoints.is_empty())
-            .flat_map(|(i, c)| (0..c.shards).map(move |s| (i, s)))
-            .collect();
-        tracing::info!(servers = own.len(), dir = %root.display(), "starting redis-server processes");
-        let binary = self.options.binary.clone();
-        let mut servers: HashMap<(usize, u32), RedisServer> = futures::stream::iter(own)
-            .map(|(i, s)| {
-                let dir = root.join(format!("{}-{s}", safe_name(&plan.caches[i].name)));
-                let binary = binary.clone();
-                async move { RedisServer::start(&binary, &dir).await.map(|server| ((i, s), server)) }
-            })
-            .buffer_unordered(START_CONCURRENCY)
-            .try_collect()
-            .await
-            .map_err(|e| e.to_string())?;
-
-        let mut caches = HashMap::new();
-        for (i, c) in plan.caches.iter().enumerate() {
-            let mut nodes = Vec::new();
-            for s in 0..c.shards {
-                let node = match servers.remove(&(i, s)) {
-                    Some(server) => Node::new(&c.name, s, server.endpoint.clone(), Some(server))?,
-                    None => {
-                        let e = c
-                            .endpoints
-                            .get(s as usize)
-                            .cloned()
-                            .ok_or_else(|| format!("cache '{}': no endpoint", c.name))?;
-                        Node::new(&c.name, s, e, None)?
-                    }
-                };
-                nodes.push(Arc::new(node));
-            }
-            caches.insert(c.key.clone(), nodes);
-        }
-        for node in caches.values().flatten() {
-            tokio::spawn(node::monitor(node.clone(), self.stop.subscribe()));
-        }
-        *self.caches.write().unwrap_or_else(|e| e.into_inner()) = caches;
-
-        let started = Instant::now();
-        let shards: Vec<(Arc<Node>, FillPlan, u32, u32)> = plan
-            .caches
-            .iter()
-            .filter_map(|c| Some((c, c.fill.clone()?, self.nodes_by_key(&c.key)?)))
-            .flat_map(|(c, f, nodes)| nodes.into_iter().map(move |n| (n.clone(), f.clone(), n.shard, c.shards)))
-            .collect();
-        let bytes: u64 = plan.caches.iter().filter_map(|c| c.fill.as_ref()).map(FillPlan::bytes).sum();
-        futures::stream::iter(shards)
-            .map(|(node, plan, shard, of)| async move {
-                let conn =
-                    node.connect_with(Duration::from_secs(60)).await.map_err(|e| format!("{}: {e}", node.label()))?;
-                fill::fill(&conn, &plan, plan.shard_range(shard, of))
-                    .await
-                    .map_err(|e| format!("filling {}: {e}", node.label()))
-            })
-            .buffer_unordered(FILL_CONCURRENCY)
-            .try_collect::<()>()
-            .await?;
-        tracing::info!(bytes, seconds = started.elapsed().as_secs_f64(), "caches filled");
-
-        // The fleet's links replicate from the start, and are in sync before the emulator serves.
-        let mut initial = Vec::new();
-        for (p, s) in &plan.links {
-            let pairs = self.pairs(p, s).map_err(|e| e.message)?;
-            let job = Arc::new(Job::new(pairs, Progress::Provisioning));
-            initial.push((p.clone(), s.clone(), job.clone()));
-            tokio::spawn(link::run_link(job, self.stop.subscribe()));
-        }
-        let deadline = Instant::now() + INITIAL_SYNC_TIMEOUT;
-        for (p, s, job) in initial {
-            loop {
-                match job.progress() {
-                    Progress::Linked => break,
-                    Progress::Failed(e) => return Err(format!("the link {} -> {}: {}", p.name, s.name, e.message)),
-                    _ if Instant::now() >= deadline => {
-                        return Err(format!("the link {} -> {} did not come up in time", p.name, s.name));
-                    }
-                    _ => tokio::time::sleep(Duration::from_millis(20)).await,
-                }
-            }
-            lock(&self.linked).insert(p.key(), s.key());
-        }
-        for op in &plan.operations {
-            if let Err(e) = self.spawn_job(op) {
-                tracing::warn!(op = %op.id, error = %e.message, "cannot resume an operation");
-            }
-        }
-        // The first answers show the data just written.
-        let nodes: Vec<Arc<Node>> =
-            self.caches.read().unwrap_or_else(|e| e.into_inner()).values().flatten().cloned().collect();
-        futures::stream::iter(nodes)
-            .map(|n| async move { n.refresh().await })
-            .buffer_unordered(8)
-            .collect::<()>()
-            .await;
-        Ok(())
-    }
-
     fn live(&self, key: &str) -> Option<LiveCache> {
         let nodes = self.nodes_by_key(key)?;
         let statuses: Vec<_> = nodes.iter().map(|n| n.status()).collect();
@@ -351,20 +218,40 @@ impl Shared {
         })
     }
 
-    /// Stops every task and every child, and reaps them; removes the data directories.
-    fn shutdown(&self) {
-        let _ = self.stop.send(true);
-        let nodes: Vec<Arc<Node>> =
-            self.caches.read().unwrap_or_else(|e| e.into_inner()).values().flatten().cloned().collect();
-        let servers: Vec<&RedisServer> = nodes.iter().filter_map(|n| n.server.as_ref()).collect();
-        for s in &servers {
-            s.terminate();
+    fn all_nodes(&self) -> Vec<Arc<Node>> {
+        self.caches.read().unwrap_or_else(|e| e.into_inner()).values().flatten().cloned().collect()
+    }
+
+    /// Tells every task to stop and every child to exit (SIGTERM), without waiting.
+    fn terminate(&self) {
+        // send_replace: stored even when nobody listens yet (a shutdown before `ready`), so that
+        // `setup` and every task subscribed later see it.
+        self.stop.send_replace(true);
+        for node in self.all_nodes() {
+            if let Some(server) = &node.server {
+                server.terminate();
+            }
         }
+    }
+
+    /// Stops every task and every child, and reaps them; removes the data directories. Blocks up to
+    /// [`process::STOP_GRACE`]: call it off the async runtime.
+    fn shutdown(&self) {
+        self.terminate();
+        let nodes = self.all_nodes();
+        let servers: Vec<&RedisServer> = nodes.iter().filter_map(|n| n.server.as_ref()).collect();
         let deadline = Instant::now() + process::STOP_GRACE;
         for s in &servers {
             s.reap(deadline);
         }
         drop(lock(&self.dir).take());
+        if let Some(path) = &self.options.children_file
+            && !servers.is_empty()
+            && let Err(e) = std::fs::remove_file(path)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!(error = %e, "cannot remove the record of the redis-servers");
+        }
     }
 }
 
@@ -386,11 +273,6 @@ fn live_link(primary: &[Arc<Node>], secondary: &[Arc<Node>]) -> LiveLink {
         }
     }
     LiveLink { connected, offset_lag_bytes: lag, last_io_seconds: last_io }
-}
-
-/// A cache name as a directory name.
-fn safe_name(name: &str) -> String {
-    name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect()
 }
 
 impl DataPlane for RedisDataPlane {
@@ -467,5 +349,18 @@ impl DataPlane for RedisDataPlane {
 
     fn name(&self) -> &'static str {
         "redis"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stop_sent_before_anyone_listens_is_kept() {
+        let shared = Shared::new(RedisOptions::default());
+        shared.shutdown();
+        // A task started after the stop (a monitor, a link) sees it at once.
+        assert!(*shared.stop.subscribe().borrow(), "the stop signal was lost");
     }
 }

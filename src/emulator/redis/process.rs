@@ -1,12 +1,16 @@
 //! `redis-server` children: one per shard, on a free loopback port, with a data directory of its own,
 //! in the foreground (`--daemonize no`) so that georep owns the process: it sees it exit, stops it, and
 //! reaps it (no zombies).
+//!
+//! On Linux every child is started with `PR_SET_PDEATHSIG` (SIGKILL): it dies with georep even when
+//! georep is killed with SIGKILL. The signal follows the *thread* that forked the child, so children
+//! are forked by one dedicated spawner thread that lives as long as the process (see [`spawn`]).
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock, mpsc};
 use std::time::{Duration, Instant};
 
 use crate::emulator::live::Endpoint;
@@ -71,8 +75,8 @@ impl RedisServer {
         for _ in 0..PORT_ATTEMPTS {
             let port = free_port().map_err(|e| fail(format!("no free loopback port: {e}")))?;
             let stderr = File::create(dir.join("stderr.log")).map_err(|e| fail(e.to_string()))?;
-            let child = Command::new(binary)
-                .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--daemonize", "no"])
+            let mut cmd = Command::new(binary);
+            cmd.args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--daemonize", "no"])
                 .arg("--dir")
                 .arg(dir)
                 .args(["--dbfilename", "dump.rdb", "--save", "", "--appendonly", "no"])
@@ -84,14 +88,13 @@ impl RedisServer {
                 .arg(dir.join("redis.log"))
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
-                .stderr(stderr)
-                .spawn()
-                .map_err(|e| match e.kind() {
-                    std::io::ErrorKind::NotFound => {
-                        fail(ProcessError::Missing { binary: binary.display().to_string() }.to_string())
-                    }
-                    _ => fail(e.to_string()),
-                })?;
+                .stderr(stderr);
+            let child = spawn(cmd).await.map_err(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => {
+                    fail(ProcessError::Missing { binary: binary.display().to_string() }.to_string())
+                }
+                _ => fail(e.to_string()),
+            })?;
             let server = RedisServer {
                 endpoint: Endpoint { host: "127.0.0.1".into(), port },
                 dir: dir.to_path_buf(),
@@ -102,7 +105,7 @@ impl RedisServer {
             match server.wait_ready().await {
                 Ok(()) => return Ok(server),
                 Err(why) => {
-                    server.stop();
+                    server.stop_async().await;
                     let in_use = why.contains("Address already in use");
                     last = why;
                     if !in_use {
@@ -197,7 +200,19 @@ impl RedisServer {
         ended.get_or_insert_with(|| "stopped by georep".into());
     }
 
-    /// Stops the process and reaps it: SIGTERM, then SIGKILL after [`STOP_GRACE`].
+    /// [`RedisServer::stop`] without blocking the async runtime.
+    pub async fn stop_async(&self) {
+        self.terminate();
+        let deadline = Instant::now() + STOP_GRACE;
+        while Instant::now() < deadline && self.exited().is_none() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        // Exited (reaped, quick) or past the grace period (SIGKILL, then a short wait).
+        self.reap(Instant::now());
+    }
+
+    /// Stops the process and reaps it: SIGTERM, then SIGKILL after [`STOP_GRACE`]. Blocks: call it off
+    /// the async runtime (or use [`RedisServer::stop_async`]).
     pub fn stop(&self) {
         self.terminate();
         self.reap(Instant::now() + STOP_GRACE);
@@ -250,6 +265,61 @@ fn send_sigterm(child: &Child) {
 
 #[cfg(not(unix))]
 fn send_sigterm(_: &Child) {}
+
+type SpawnRequest = (Command, tokio::sync::oneshot::Sender<std::io::Result<Child>>);
+
+/// Starts `cmd` from the spawner thread, which never ends, so that the child's parent-death signal
+/// (Linux) fires when georep ends and not when some runtime thread does.
+pub async fn spawn(mut cmd: Command) -> std::io::Result<Child> {
+    die_with_parent(&mut cmd);
+    static SPAWNER: OnceLock<Result<Mutex<mpsc::Sender<SpawnRequest>>, String>> = OnceLock::new();
+    let spawner = SPAWNER.get_or_init(|| {
+        let (tx, rx) = mpsc::channel::<SpawnRequest>();
+        std::thread::Builder::new()
+            .name("georep-spawner".into())
+            .spawn(move || {
+                // The sender lives in a static: this loop runs as long as the process.
+                while let Ok((mut cmd, reply)) = rx.recv() {
+                    let _ = reply.send(cmd.spawn());
+                }
+            })
+            .map(|_| Mutex::new(tx))
+            .map_err(|e| e.to_string())
+    });
+    let spawner = spawner.as_ref().map_err(|e| std::io::Error::other(format!("no spawner thread: {e}")))?;
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    spawner
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .send((cmd, reply))
+        .map_err(|_| std::io::Error::other("the spawner thread has stopped"))?;
+    answer.await.map_err(|_| std::io::Error::other("the spawner thread has stopped"))?
+}
+
+/// Linux: the child gets SIGKILL when the thread that forked it ends (the spawner's: the process).
+#[cfg(target_os = "linux")]
+fn die_with_parent(cmd: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    let parent = libc::pid_t::try_from(std::process::id()).unwrap_or(0);
+    // SAFETY: runs in the child between fork and exec, and calls only prctl(2) and getppid(2), which
+    // are async-signal-safe; it allocates nothing.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // The parent may have died before prctl: then nobody would ever signal this child. (No
+            // allocation here: an OS error code, not a message.)
+            if libc::getppid() != parent {
+                return Err(std::io::Error::from_raw_os_error(libc::ESRCH));
+            }
+            Ok(())
+        });
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn die_with_parent(_: &mut Command) {}
 
 /// A loopback port nobody listens on now.
 fn free_port() -> std::io::Result<u16> {
