@@ -165,7 +165,7 @@ pub async fn open(
             let config = emulator::Config { fleet, time_scale, ..Default::default() };
             let real = matches!(data_plane, emulator::DataPlaneChoice::Redis(_));
             let failed = |e: emulator::EmulatorError| BackendError::Embedded(e.to_string());
-            let emu = Emulator::with_data_plane(config, &data_plane).map_err(failed)?;
+            let emu = Emulator::open(config, &data_plane).await.map_err(failed)?;
             if real {
                 starting("starting a redis-server for every shard and filling the caches…");
             }
