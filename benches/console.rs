@@ -1,12 +1,12 @@
-//! Console benchmarks (issue 3).
+//! Console benchmarks (issues 3 and 9).
 //!
 //! `cargo bench --bench console` runs:
 //!
 //! - criterion group `frame_10k`: one frame of each blade (Home, Overview, Geo-replication with a link
-//!   in progress, Properties, Compatible caches, the Link dialog) with a fleet of 10,000 caches,
-//!   rendered by `render::render` into a 120x36 ratatui Buffer (target < 1 ms per frame);
-//! - criterion group `data_10k`: what runs when the data changes rather than per frame:
-//!   `CompatibleCaches::refresh` over the 10,000 caches, Home's filter, and a whole `CachesLoaded`;
+//!   in progress, Properties, Compatible caches, the Link dialog) with a fleet of 10,000 caches: `App::draw`
+//!   into a 120x36 ratatui Buffer, click targets included, as the loop draws (target < 1 ms per frame);
+//! - criterion group `data_10k`: what runs when the data changes rather than per frame: the Compatible
+//!   caches list's `refresh` over the 10,000 caches, Home's filter, and a whole `CachesLoaded`;
 //!
 //! then, in bench mode only (these are counts, not timings), prints and writes to
 //! target/bench-console.txt:
@@ -17,9 +17,18 @@
 //!   poll intervals, a real in-process emulator) in 10 s of idle (target: 0 after the data arrived).
 //!   `GEOREP_BENCH_IDLE_SECS=N` changes the 10 s.
 //!
-//! `GEOREP_BENCH_SCREENS=1` prints the screen of each benchmarked frame first.
+//! Every App is brought to its screen through actions only (keys, backend answers), with the test
+//! harness (tests/support/headless.rs). `GEOREP_BENCH_SCREENS=1` prints the screen of each benchmarked
+//! frame first.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../tests/support/headless.rs"]
+mod headless;
+
+/// The counts: bytes per gauge update and idle frames.
+#[path = "console/counts.rs"]
+mod counts;
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -30,20 +39,22 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use criterion::{BatchSize, Criterion};
-use georep::arm::{OperationState, RedisResource, ResourceId};
-use georep::client::{ArmClient, LroStatus};
+use georep::arm::{LinkedServer, OperationState, RedisResource, ResourceId};
+use georep::client::{ArmClient, Lro, LroStatus};
 use georep::emulator::store::State;
 use georep::emulator::{Config, Emulator, fleet};
 use georep::geo::LinkEvent;
-use georep::tui::action::Action;
-use georep::tui::app::App;
-use georep::tui::blades::{Blade, CompatibleCaches, Dialog, LinkDialog, MenuItem};
-use georep::tui::data::{OpKind, TrackedOp};
-use georep::tui::render;
+use georep::tui::action::{Action, Effect};
+use georep::tui::blades::compatible_caches::CompatibleState;
+use georep::tui::blades::home::HomeState;
+use georep::tui::data::Data;
 use georep::tui::tasks::PollIntervals;
 use georep::tui::theme::Theme;
+use georep::tui::{App, AppOptions, LoopIo};
+use headless::Offline;
 use ratatui::backend::{Backend, ClearType, CrosstermBackend, TestBackend, WindowSize};
 use ratatui::buffer::{Buffer, Cell as BufCell};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::{Position, Rect, Size};
 use ratatui::{Terminal, TerminalOptions, Viewport};
 use serde_json::json;
@@ -148,11 +159,15 @@ fn fleet_json() -> String {
     json!({"subscriptions": subscriptions, "caches": caches}).to_string()
 }
 
-/// The emulator's state for the fleet, with the secondary being linked to the primary (Syncing).
-fn linking_state() -> State {
-    let mut state =
-        State::from_fleet(fleet::load(&fleet_json()).expect("the bench fleet loads")).expect("the bench state");
+/// The emulator's state for the fleet.
+fn fleet_state() -> State {
+    let state = State::from_fleet(fleet::load(&fleet_json()).expect("the bench fleet loads")).expect("the bench state");
     assert_eq!(state.caches.len(), CACHES);
+    state
+}
+
+/// `state` with the secondary being linked to the primary (Syncing).
+fn linking(mut state: State) -> State {
     let p = state.render(state.cache(&primary()).expect("primary"));
     let s = state.render(state.cache(&secondary()).expect("secondary"));
     state.topology.begin_link(&p, &s).expect("compatible");
@@ -160,8 +175,10 @@ fn linking_state() -> State {
     state
 }
 
-/// The caches and linked servers as the poller would hand them to the App.
-fn resources(state: &State) -> (Vec<RedisResource>, HashMap<String, Vec<georep::arm::LinkedServer>>) {
+type Linked = HashMap<ResourceId, Vec<LinkedServer>>;
+
+/// The caches and linked servers as the poller hands them to the App.
+fn resources(state: &State) -> (Vec<RedisResource>, Linked) {
     let caches = state.caches.values().map(|r| state.render(r)).collect();
     let linked = state
         .caches
@@ -169,75 +186,128 @@ fn resources(state: &State) -> (Vec<RedisResource>, HashMap<String, Vec<georep::
         .filter_map(|r| {
             let id = ResourceId::parse(r.resource.id()).ok()?;
             let entries = state.linked_servers(&id);
-            (!entries.is_empty()).then(|| (id.key(), entries))
+            (!entries.is_empty()).then_some((id, entries))
         })
         .collect();
     (caches, linked)
 }
 
-/// The link this console started, 40 % done after 01:12.
-fn tracked_link() -> TrackedOp {
-    TrackedOp {
-        id: 1,
-        kind: OpKind::Link,
-        primary: primary(),
-        secondary: secondary(),
-        started: Duration::from_secs(10),
-        finished: None,
-        lro: None,
-        state: OperationState::InProgress,
-        percent: Some(40.0),
-        error: None,
-    }
-}
-
-/// A console with the 10,000 caches loaded and the link in progress.
-fn loaded_app(state: &State) -> App {
+fn load(o: &mut Offline, state: &State) {
     let (caches, linked) = resources(state);
-    let mut app = App::new("bench backend", Theme::azure());
-    app.size = (WIDTH, HEIGHT);
-    app.update(Action::SubscriptionsLoaded(state.subscriptions.clone()));
-    app.update(Action::LinkedServersLoaded(linked));
-    app.update(Action::CachesLoaded(caches));
-    app.data.ops.push(tracked_link());
-    app.set_clock(Duration::from_secs(10 + 72));
-    app
+    o.send(Action::SubscriptionsLoaded(state.subscriptions.clone()));
+    o.send(Action::LinkedServersLoaded(linked));
+    o.send(Action::CachesLoaded(caches));
 }
 
-/// One App per blade, each as the user would have it on screen.
-fn blades(state: &State) -> Vec<(&'static str, App)> {
+/// The fleet before and during the link.
+struct Fleet {
+    before: State,
+    linking: State,
+}
+
+/// Types `/`, `text` and Enter: filters the list on screen (Home or Compatible caches); the first
+/// match is selected.
+fn filter(o: &mut Offline, text: &str) {
+    o.key(KeyCode::Char('/'));
+    o.text(text);
+    o.key(KeyCode::Enter);
+}
+
+/// A console with the 10,000 caches loaded, that has started linking the bench secondary to the bench
+/// primary through its Link dialog: accepted, 40 % done after 01:12, the backend in Syncing. On screen:
+/// the primary's Geo-replication blade. Returns the operation's id too.
+fn mid_link(fleet: &Fleet) -> (Offline, u64) {
+    let mut o = Offline::new(AppOptions::new("bench backend", Theme::azure()), (WIDTH, HEIGHT));
+    load(&mut o, &fleet.before);
+    o.at(Duration::from_secs(10));
+    filter(&mut o, PRIMARY.1);
+    o.keys(&[KeyCode::Enter, KeyCode::Char('2'), KeyCode::Char('a')]);
+    filter(&mut o, SECONDARY.1);
+    // The row's menu, "Link as secondary", then the dialog's Link button.
+    o.keys(&[KeyCode::Enter, KeyCode::Enter, KeyCode::Right, KeyCode::Enter]);
+    let op = o
+        .effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::StartLink { op, secondary: s, .. } if *s == secondary() => Some(*op),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("the link did not start:\n{}", o.screen()));
+    let lro = Lro {
+        async_operation: Some("http://127.0.0.1:1/operations/bench".into()),
+        location: None,
+        resource: "http://127.0.0.1:1/bench".into(),
+        retry_after: None,
+        request_id: None,
+    };
+    o.send(Action::OperationAccepted { op, lro: Some(lro) });
+    let status = LroStatus { state: OperationState::InProgress, percent: Some(40.0), error: None, retry_after: None };
+    o.send(Action::OperationProgress { op, status });
+    load(&mut o, &fleet.linking);
+    o.at(Duration::from_secs(10 + 72));
+    (o, op)
+}
+
+/// Back to Home, its filter cleared.
+fn home(o: &mut Offline) {
+    for _ in 0..6 {
+        if o.screen().lines().nth(1).is_some_and(|l| l.trim() == "Home > Azure Cache for Redis") {
+            break;
+        }
+        o.key(KeyCode::Esc);
+    }
+    o.key(KeyCode::Esc);
+}
+
+/// One console per blade, each as the user would have it on screen.
+fn blades(fleet: &Fleet) -> Vec<(&'static str, Offline)> {
     let mut out = Vec::new();
-    let mut home = loaded_app(state);
+    let (mut o, _) = mid_link(fleet);
+    home(&mut o);
     // Mid-list, so the frame also scrolls.
-    home.home.selected = home.home.visible.len() / 2;
-    out.push(("home", home));
-    for (name, item) in [
-        ("overview", MenuItem::Overview),
-        ("geo_replication_progress", MenuItem::GeoReplication),
-        ("properties", MenuItem::Properties),
-    ] {
-        let mut app = loaded_app(state);
-        app.open_cache(primary(), item);
-        out.push((name, app));
+    let page = (HEIGHT as usize).saturating_sub(9);
+    for _ in 0..CACHES / 2 / page {
+        o.key(KeyCode::PageDown);
+    }
+    out.push(("home", o));
+    for (name, jump) in [("overview", '1'), ("geo_replication_progress", '2'), ("properties", '3')] {
+        let (mut o, _) = mid_link(fleet);
+        o.key(KeyCode::Char(jump));
+        out.push((name, o));
     }
     // The bench primary is busy linking, so Add cache replication link is opened on a free cache.
-    let mut compat = loaded_app(state);
-    let free = free_primary(&compat);
-    compat.open_cache(free.clone(), MenuItem::GeoReplication);
-    compat.open_compatible(free.clone());
-    let candidate = compatible(&compat).rows.first().map(|r| r.id.clone()).expect("a compatible cache");
-    let mut dialog = loaded_app(state);
-    dialog.stack = compat.stack.clone();
-    dialog.dialog = Some(Dialog::Link(LinkDialog::new(free, candidate)));
-    out.push(("compatible_caches", compat));
+    let free = free_primary(&fleet.linking);
+    let compat = |fleet: &Fleet| {
+        let (mut o, _) = mid_link(fleet);
+        home(&mut o);
+        filter(&mut o, &free.name);
+        o.keys(&[KeyCode::Enter, KeyCode::Char('2'), KeyCode::Char('a')]);
+        o
+    };
+    out.push(("compatible_caches", compat(fleet)));
+    let mut dialog = compat(fleet);
+    dialog.keys(&[KeyCode::Enter, KeyCode::Enter]);
     out.push(("link_dialog", dialog));
+    for (name, o) in &mut out {
+        let screen = o.screen();
+        let want = match *name {
+            "home" => "Azure Cache for Redis · 10000 of 10000",
+            "overview" => "Essentials",
+            "geo_replication_progress" => "40%",
+            "properties" => "Properties",
+            "compatible_caches" => "Compatible caches",
+            _ => "Link caches",
+        };
+        assert!(screen.contains(want), "{name} is not on screen:\n{screen}");
+    }
     out
 }
 
 /// An unlinked, unclustered Premium P2 cache of the first subscription: a primary with many candidates.
-fn free_primary(app: &App) -> ResourceId {
-    app.data
-        .caches
+fn free_primary(state: &State) -> ResourceId {
+    let mut caches: Vec<RedisResource> = state.caches.values().map(|r| state.render(r)).collect();
+    caches.sort_by_key(|c| c.name().to_ascii_lowercase());
+    caches
         .iter()
         .filter(|c| c.is_premium() && c.shards().is_none() && c.properties.sku.capacity == 2)
         .filter(|c| !c.rdb_enabled() && !c.aof_enabled() && c.redis_major() == Some(6))
@@ -246,28 +316,30 @@ fn free_primary(app: &App) -> ResourceId {
         .expect("an unlinked Premium P2 cache")
 }
 
-fn compatible(app: &App) -> &CompatibleCaches {
-    match app.stack.last() {
-        Some(Blade::Compatible(c)) => c,
-        _ => unreachable!("the Compatible caches blade is on top"),
-    }
+/// The data as the console holds it, for the list states' own refreshes.
+fn data(state: &State) -> Data {
+    let (caches, linked) = resources(state);
+    let mut data = Data::default();
+    data.set_linked(linked);
+    data.set_caches(caches);
+    data
 }
 
-fn criterion_groups(c: &mut Criterion, state: &State) {
+fn criterion_groups(c: &mut Criterion, fleet: &Fleet) {
     let area = Rect::new(0, 0, WIDTH, HEIGHT);
-    let apps = blades(state);
+    let mut apps = blades(fleet);
     if std::env::var_os("GEOREP_BENCH_SCREENS").is_some() {
-        for (name, app) in &apps {
-            println!("{name}:\n{}", georep::tui::headless::screen_text(app, WIDTH, HEIGHT));
+        for (name, o) in &mut apps {
+            println!("{name}:\n{}", o.screen());
         }
     }
     let mut g = c.benchmark_group("frame_10k");
-    for (name, app) in &apps {
+    for (name, o) in &apps {
         let mut buf = Buffer::empty(area);
         g.bench_function(*name, |b| {
             b.iter(|| {
                 buf.reset();
-                render::render(black_box(app), area, &mut buf);
+                black_box(black_box(&o.app).draw(area, &mut buf));
                 black_box(&buf);
             })
         });
@@ -275,256 +347,25 @@ fn criterion_groups(c: &mut Criterion, state: &State) {
     g.finish();
 
     let mut g = c.benchmark_group("data_10k");
-    let (_, compat_app) = apps.iter().find(|(n, _)| *n == "compatible_caches").expect("compatible");
-    let mut list = compatible(compat_app).clone();
-    g.bench_function("compatible_caches_refresh", |b| b.iter(|| list.refresh(black_box(&compat_app.data))));
-    let mut list = compatible(compat_app).clone();
-    list.toggle_incompatible(&compat_app.data);
-    g.bench_function("compatible_caches_refresh_with_incompatible", |b| {
-        b.iter(|| list.refresh(black_box(&compat_app.data)))
-    });
-    let mut home = apps[0].1.home.clone();
-    home.filter = "eus".into();
-    g.bench_function("home_refilter", |b| b.iter(|| home.refilter(black_box(&apps[0].1.data))));
-    let (caches, _) = resources(state);
-    let mut app = loaded_app(state);
-    app.open_compatible(free_primary(&app));
+    let data = data(&fleet.linking);
+    let free = free_primary(&fleet.linking);
+    let mut list = CompatibleState::new(free.clone(), &data);
+    g.bench_function("compatible_caches_refresh", |b| b.iter(|| list.refresh(black_box(&data))));
+    let mut list = CompatibleState::new(free.clone(), &data);
+    list.show_incompatible = true;
+    list.refresh(&data);
+    g.bench_function("compatible_caches_refresh_with_incompatible", |b| b.iter(|| list.refresh(black_box(&data))));
+    let mut home = HomeState::default();
+    for c in "eus".chars() {
+        home.edit(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE), &data);
+    }
+    g.bench_function("home_refilter", |b| b.iter(|| home.refilter(black_box(&data))));
+    let (caches, _) = resources(&fleet.linking);
+    let (_, mut o) = apps.into_iter().find(|(n, _)| *n == "compatible_caches").expect("compatible");
     g.bench_function("caches_loaded_with_compatible_open", |b| {
-        b.iter_batched(|| caches.clone(), |caches| app.update(Action::CachesLoaded(caches)), BatchSize::LargeInput)
+        b.iter_batched(|| caches.clone(), |caches| o.app.update(Action::CachesLoaded(caches)), BatchSize::LargeInput)
     });
     g.finish();
-}
-
-/// Counts the bytes written through it.
-struct CountingWriter {
-    bytes: Rc<Cell<u64>>,
-    /// The bytes themselves, while `keep` is set (to show what an update sends).
-    kept: Rc<std::cell::RefCell<Vec<u8>>>,
-}
-
-impl io::Write for CountingWriter {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.bytes.set(self.bytes.get() + buf.len() as u64);
-        self.kept.borrow_mut().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Bytes per redraw of the Geo-replication blade with a running link: (what changed, bytes, the bytes).
-fn gauge_bytes(state: &State) -> Vec<(&'static str, u64, String)> {
-    let bytes = Rc::new(Cell::new(0));
-    let kept = Rc::new(std::cell::RefCell::new(Vec::new()));
-    let writer = CountingWriter { bytes: bytes.clone(), kept: kept.clone() };
-    let mut terminal = Terminal::with_options(
-        CrosstermBackend::new(writer),
-        TerminalOptions { viewport: Viewport::Fixed(Rect::new(0, 0, WIDTH, HEIGHT)) },
-    )
-    .expect("a terminal");
-    let mut app = loaded_app(state);
-    app.open_cache(primary(), MenuItem::GeoReplication);
-    let mut clock = Duration::from_secs(10 + 72);
-    let mut out = Vec::new();
-    let mut draw = |app: &mut App, what: &'static str, out: &mut Vec<(&'static str, u64, String)>| {
-        bytes.set(0);
-        kept.borrow_mut().clear();
-        terminal.draw(|f| render::draw(app, f)).expect("draw");
-        app.dirty = false;
-        let text = String::from_utf8_lossy(&kept.borrow()).escape_debug().to_string();
-        out.push((what, bytes.get(), text));
-    };
-    draw(&mut app, "first frame (whole screen)", &mut out);
-    // The operation's poll: 40 % -> 41 %, one second later.
-    clock += Duration::from_secs(1);
-    app.set_clock(clock);
-    let status = LroStatus { state: OperationState::InProgress, percent: Some(41.0), error: None, retry_after: None };
-    app.update(Action::OperationProgress { op: 1, status });
-    assert!(app.dirty);
-    draw(&mut app, "gauge 40% -> 41% and clock +1 s", &mut out);
-    // A tick: the clock by one second, the percentage unchanged.
-    clock += Duration::from_secs(1);
-    app.update(Action::Tick(clock));
-    draw(&mut app, "clock +1 s only (a tick)", &mut out);
-    // A tick within the same second: nothing visible changes.
-    clock += Duration::from_millis(250);
-    app.update(Action::Tick(clock));
-    draw(&mut app, "tick, nothing visible changed", &mut out);
-    out
-}
-
-/// A TestBackend that notes when each frame is flushed and whether the data was on screen. Its error is
-/// io::Error, as the terminal's. (Should ratatui's `scrolling-regions` feature ever be enabled, the trait
-/// gains `scroll_region_up`/`scroll_region_down`, to delegate like the rest.)
-struct Recording {
-    inner: TestBackend,
-    start: Instant,
-    /// Text that is on screen once all the data has arrived (the caches come last).
-    marker: &'static str,
-    /// (time since start, the frame shows `marker`)
-    frames: Vec<(Duration, bool)>,
-}
-
-impl Backend for Recording {
-    type Error = io::Error;
-
-    fn draw<'a, I>(&mut self, content: I) -> io::Result<()>
-    where
-        I: Iterator<Item = (u16, u16, &'a BufCell)>,
-    {
-        self.inner.draw(content).map_err(|e| match e {})
-    }
-    fn hide_cursor(&mut self) -> io::Result<()> {
-        self.inner.hide_cursor().map_err(|e| match e {})
-    }
-    fn show_cursor(&mut self) -> io::Result<()> {
-        self.inner.show_cursor().map_err(|e| match e {})
-    }
-    fn get_cursor_position(&mut self) -> io::Result<Position> {
-        self.inner.get_cursor_position().map_err(|e| match e {})
-    }
-    fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> io::Result<()> {
-        self.inner.set_cursor_position(position).map_err(|e| match e {})
-    }
-    fn clear(&mut self) -> io::Result<()> {
-        self.inner.clear().map_err(|e| match e {})
-    }
-    fn clear_region(&mut self, clear_type: ClearType) -> io::Result<()> {
-        self.inner.clear_region(clear_type).map_err(|e| match e {})
-    }
-    fn size(&self) -> io::Result<Size> {
-        self.inner.size().map_err(|e| match e {})
-    }
-    fn window_size(&mut self) -> io::Result<WindowSize> {
-        self.inner.window_size().map_err(|e| match e {})
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        let buf = self.inner.buffer();
-        let loaded = buf.content().iter().map(|c| c.symbol()).collect::<String>().contains(self.marker);
-        self.frames.push((self.start.elapsed(), loaded));
-        Ok(())
-    }
-}
-
-struct Idle {
-    what: &'static str,
-    stats: georep::tui::LoopStats,
-    frames: Vec<(Duration, bool)>,
-}
-
-/// Runs the real event loop on the demo emulator for `secs` with no input, on `app`.
-fn idle(
-    rt: &tokio::runtime::Runtime,
-    url: &str,
-    what: &'static str,
-    marker: &'static str,
-    mut app: App,
-    secs: u64,
-) -> Idle {
-    let client = ArmClient::new(url, None).expect("client");
-    let backend =
-        Recording { inner: TestBackend::new(WIDTH, HEIGHT), start: Instant::now(), marker, frames: Vec::new() };
-    let mut terminal = Terminal::new(backend).expect("terminal");
-    let stats = rt
-        .block_on(async {
-            georep::tui::event_loop(
-                &mut terminal,
-                &mut app,
-                client,
-                futures::stream::pending::<io::Result<ratatui::crossterm::event::Event>>(),
-                PollIntervals::default(),
-                tokio::time::sleep(Duration::from_secs(secs)),
-            )
-            .await
-        })
-        .expect("the event loop");
-    Idle { what, stats, frames: std::mem::take(&mut terminal.backend_mut().frames) }
-}
-
-fn counts(state: &State) -> String {
-    let mut report = String::new();
-    let _ = writeln!(report, "georep console counts (benches/console.rs, `cargo bench --bench console`)");
-    let _ = writeln!(report, "{}", chrono::Utc::now().format("%Y-%m-%d %H:%M UTC"));
-    let apps = blades(state);
-    let (_, compat) = apps.iter().find(|(n, _)| *n == "compatible_caches").expect("compatible");
-    let list = compatible(compat);
-    let groups: std::collections::HashSet<_> = state
-        .caches
-        .values()
-        .filter_map(|r| ResourceId::parse(r.resource.id()).ok())
-        .map(|id| (id.subscription, id.resource_group))
-        .collect();
-    let _ = writeln!(
-        report,
-        "Fleet: {CACHES} caches in {} resource groups; Compatible caches of {}: {} compatible, {} excluded",
-        groups.len(),
-        list.primary.name,
-        list.compatible_count(),
-        list.excluded
-    );
-    let _ = writeln!(
-        report,
-        "\nBytes written to a {WIDTH}x{HEIGHT} terminal (CrosstermBackend into a counting writer), Geo-replication \
-         blade with a running link, {CACHES} caches loaded (target < 200 bytes per gauge update):"
-    );
-    for (what, bytes, text) in gauge_bytes(state) {
-        let _ = writeln!(report, "  {what:<34} {bytes:>6} bytes");
-        if bytes < 400 {
-            let _ = writeln!(report, "      {text}");
-        }
-    }
-
-    let secs = std::env::var("GEOREP_BENCH_IDLE_SECS").ok().and_then(|v| v.parse().ok()).unwrap_or(10);
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
-    let running = rt
-        .block_on(async {
-            Emulator::simulated(Config { time_scale: 8.0, ..Default::default() })
-                .expect("emulator")
-                .bind("127.0.0.1:0".parse().expect("address"))
-                .await
-        })
-        .expect("bind the emulator");
-    let _ = writeln!(
-        report,
-        "\nFrames drawn by event_loop in {secs} s with no input (TestBackend {WIDTH}x{HEIGHT}, events: \
-         stream::pending(), PollIntervals::default() = 3 s idle / 1 s busy, in-process demo emulator, 22 caches; \
-         target: 0 after the data arrived):"
-    );
-    let mut home = App::new("demo backend", Theme::azure());
-    home.size = (WIDTH, HEIGHT);
-    let mut geo = App::new("demo backend", Theme::azure());
-    geo.size = (WIDTH, HEIGHT);
-    // The demo fleet's linked pair: the blade with the most live content.
-    geo.open_cache(
-        ResourceId::cache(SUBS[0].0, "rg-contoso-inventory", "contoso-inventory-eus"),
-        MenuItem::GeoReplication,
-    );
-    let url = running.url();
-    let runs = [
-        idle(&rt, &url, "Home", " 22 of 22 ", home, secs),
-        // The peer's location: on screen once the caches (the poller's last action) have arrived.
-        idle(&rt, &url, "Geo-replication", "West Europe", geo, secs),
-    ];
-    for run in runs {
-        let first_loaded = run.frames.iter().position(|(_, loaded)| *loaded);
-        let after = first_loaded.map(|i| run.frames.len() - i - 1);
-        let late = run.frames.iter().filter(|(t, _)| *t > Duration::from_secs(1)).count();
-        let times: Vec<String> = run.frames.iter().map(|(t, _)| format!("{:.3}s", t.as_secs_f64())).collect();
-        let _ = writeln!(
-            report,
-            "  {:<16} LoopStats.frames {} (actions {}); frames after the data arrived: {}; after the first second: \
-             {late}; frame times: {}",
-            run.what,
-            run.stats.frames,
-            run.stats.actions,
-            after.map_or("the data never arrived".to_string(), |n| n.to_string()),
-            times.join(", ")
-        );
-    }
-    drop(running);
-    report
 }
 
 fn main() {
@@ -532,16 +373,17 @@ fn main() {
     // benchmark once as a test and the counts are skipped.
     let bench_mode = std::env::args().any(|a| a == "--bench");
     let t = Instant::now();
-    let state = linking_state();
+    let before = fleet_state();
+    let fleet = Fleet { linking: linking(fleet_state()), before };
     eprintln!("console bench: {CACHES}-cache fleet built in {:.2?}", t.elapsed());
 
     let mut c = Criterion::default().configure_from_args();
-    criterion_groups(&mut c, &state);
+    criterion_groups(&mut c, &fleet);
     c.final_summary();
     if !bench_mode {
         return;
     }
-    let report = counts(&state);
+    let report = counts::counts(&fleet);
     print!("\n{report}");
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target").join("bench-console.txt");
     match std::fs::write(&path, &report) {

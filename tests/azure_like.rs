@@ -11,6 +11,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cli_support;
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -21,15 +22,16 @@ use axum::response::{IntoResponse, Response};
 use georep::arm::{OperationState, ResourceId};
 use georep::client::{ArmClient, AzureCli, ClientError, Credential, DEFAULT_POLL_INTERVAL, LroStatus, RetryPolicy};
 use georep::emulator::{Config, Emulator, Running};
-use georep::tui::app::App;
-use georep::tui::blades::{Blade, MenuItem};
-use georep::tui::headless::Headless;
+use georep::tui::AppOptions;
+use georep::tui::action::Effect;
 use georep::tui::tasks::PollIntervals;
 use georep::tui::theme::Theme;
 use ratatui::crossterm::event::KeyCode;
 use serde_json::{Value, json};
 
 use cli_support::{API, SUB, georep, georep_in};
+use support::demo::crumb;
+use support::headless::Console;
 
 const PROD_RG: &str = "rg-contoso-prod";
 const DR_RG: &str = "rg-contoso-dr";
@@ -201,60 +203,96 @@ async fn throttled_requests_are_retried_after_retry_after() {
 
 // ------------------------------------------------------------------------------------ the console
 
-fn console(url: &str) -> Headless {
-    let mut app = App::new("management.azure.com", Theme::azure());
-    app.size = (120, 36);
+fn console(url: &str) -> Console {
     let client = ArmClient::new(url, None).unwrap().with_poll_interval(POLL);
-    Headless::start(app, client, PollIntervals { idle: Duration::from_millis(200), busy: Duration::from_millis(100) })
+    let options = AppOptions::new("management.azure.com", Theme::azure());
+    Console::start(
+        options,
+        client,
+        PollIntervals { idle: Duration::from_millis(200), busy: Duration::from_millis(100) },
+    )
 }
 
-async fn until(h: &mut Headless, what: &str, done: impl Fn(&App) -> bool) {
-    if !h.until(BOUND, done).await {
-        panic!("waited for {what}; the screen:\n{}", h.screen(120, 36));
+/// Opens `name` from Home (`/`, its name, Enter, Enter) and shows menu item `jump`.
+fn open(h: &mut Console, name: &str, jump: char) {
+    for _ in 0..6 {
+        if crumb(&h.screen()) == "Home > Azure Cache for Redis" {
+            break;
+        }
+        h.key(KeyCode::Esc);
     }
+    // Esc on Home clears the filter.
+    h.key(KeyCode::Esc);
+    h.open(name, jump);
+    assert!(crumb(&h.screen()).contains(&format!("> {name}")), "{name} is open:\n{}", h.screen());
+}
+
+/// The line of the screen that shows `name` in a table with its role.
+fn row(screen: &str, name: &str) -> String {
+    let row =
+        screen.lines().find(|l| l.contains(&format!(" {name} ")) && (l.contains("Primary") || l.contains("Secondary")));
+    row.unwrap_or_default().to_string()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_console_shows_a_spinner_and_elapsed_time_without_a_percentage() {
     let emu = start(azure_like(40.0)).await;
     let mut h = console(&emu.url());
-    until(&mut h, "the caches", |app| app.data.loaded && app.data.caches.len() > 20).await;
+    h.wait_for("the caches", BOUND, |s| s.contains("Azure Cache for Redis · 22 of 22")).await;
 
     // The demo's link, read through ids in other letter cases: roles and peer as usual.
-    let inv = cache(INV_RG, "contoso-inventory-eus");
-    until(&mut h, "the link entries", |app| app.data.link(&inv).is_some()).await;
-    let link = h.app.data.link(&inv).unwrap();
-    assert!(link.entry.properties.linked_redis_cache_id.contains("/resourcegroups/RG-CONTOSO-INVENTORY/"));
-    assert_eq!(link.peer, cache(INV_RG, "contoso-inventory-weu"));
-    assert!(h.app.data.cache(&link.peer).is_some(), "the peer is found among the caches");
-    assert_eq!(h.app.data.role(&inv), georep::tui::data::Role::Primary);
-    assert_eq!(h.app.data.role(&cache(INV_RG, "contoso-inventory-weu")), georep::tui::data::Role::Secondary);
+    h.wait_for("the link entries", BOUND, |s| row(s, "contoso-inventory-eus").contains("Primary")).await;
+    assert!(row(&h.screen(), "contoso-inventory-weu").contains("Secondary"), "{}", h.screen());
+    open(&mut h, "contoso-inventory-eus", '1');
+    let screen = h.screen();
+    assert!(screen.contains("Role            Primary"), "{screen}");
+    assert!(screen.contains("Linked cache    contoso-inventory-weu (West Europe)"), "{screen}");
+    // The peer is found among the caches: its location comes from its cache.
+    h.key(KeyCode::Char('2'));
+    let screen = h.screen();
+    let peer = row(&screen, "contoso-inventory-weu");
+    assert!(peer.contains("West Europe") && peer.contains("Secondary"), "{screen}");
+    open(&mut h, "contoso-inventory-weu", '1');
+    assert!(h.screen().contains("Role            Secondary"), "{}", h.screen());
 
     // Link contoso-dr-weu to contoso-prod-eus from the Geo-replication blade.
-    h.key(KeyCode::Char('/'));
-    h.text("contoso-prod-eus");
-    h.keys(&[KeyCode::Enter, KeyCode::Enter, KeyCode::Down]);
-    assert!(matches!(h.app.top(), Blade::Cache(b) if b.item == MenuItem::GeoReplication), "{}", h.screen(120, 36));
+    open(&mut h, "contoso-prod-eus", '2');
+    assert!(crumb(&h.screen()).ends_with("contoso-prod-eus > Geo-replication"), "{}", h.screen());
     h.key(KeyCode::Char('a'));
-    let Blade::Compatible(c) = h.app.top() else { panic!("Compatible caches:\n{}", h.screen(120, 36)) };
-    let i = c.rows.iter().position(|r| r.id.name == "contoso-dr-weu").expect("compatible");
     h.key(KeyCode::Home);
-    for _ in 0..i {
+    for _ in 0..10 {
+        if h.screen().lines().any(|l| l.contains('⋮') && l.contains(" contoso-dr-weu ")) {
+            break;
+        }
         h.key(KeyCode::Down);
     }
     h.keys(&[KeyCode::Enter, KeyCode::Enter, KeyCode::Right, KeyCode::Enter]);
-    assert_eq!(h.app.data.ops.len(), 1, "{}", h.screen(120, 36));
+    let links = h
+        .effects
+        .iter()
+        .filter(|e| matches!(e, Effect::StartLink { secondary, .. } if secondary.name == "contoso-dr-weu"));
+    assert_eq!(links.count(), 1, "{}", h.screen());
 
-    until(&mut h, "the operation accepted", |app| app.data.ops[0].lro.is_some()).await;
-    let lro = h.app.data.ops[0].lro.clone().unwrap();
+    let lro = |h: &Console| {
+        h.effects.iter().find_map(|e| if let Effect::PollOperation { lro, .. } = e { Some(lro.clone()) } else { None })
+    };
+    h.wait_for("the operation accepted", BOUND, |s| s.contains("Linking contoso-dr-weu to contoso-prod-eus started"))
+        .await;
+    let accepted = Instant::now();
+    let lro = lro(&h).expect("the operation is polled");
     assert_eq!((lro.location, lro.retry_after), (None, None));
     // Several poll intervals into the link (which takes ~5 s at this scale).
-    let asked = h.app.data.ops[0].started;
-    until(&mut h, "a few polls", |app| app.data.clock > asked + Duration::from_millis(1200)).await;
-    let op = &h.app.data.ops[0];
-    assert!(op.running(), "the link takes several seconds at this scale");
-    assert_eq!(op.percent, None, "no percentage");
-    let screen = h.screen(120, 36);
+    let percent_seen = std::cell::Cell::new(false);
+    let gauge = |s: &str| s.lines().any(|l| l.contains('%') && (l.contains('█') || l.contains('░')));
+    let polled = h
+        .until(BOUND, |s| {
+            percent_seen.set(percent_seen.get() || gauge(s));
+            accepted.elapsed() > Duration::from_millis(1200)
+        })
+        .await;
+    assert!(polled);
+    let screen = h.screen();
+    assert!(screen.contains("Linking contoso-prod-eus → contoso-dr-weu"), "the link takes several seconds:\n{screen}");
     assert!(screen.contains("The backend reports no percentage"), "{screen}");
     assert!(
         ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"].iter().any(|s| screen.contains(s)),
@@ -262,9 +300,12 @@ async fn the_console_shows_a_spinner_and_elapsed_time_without_a_percentage() {
     );
     assert!(screen.contains("00:0"), "the elapsed time:\n{screen}");
 
-    until(&mut h, "the link to succeed", |app| !app.data.ops[0].running()).await;
-    assert_eq!(h.app.data.ops[0].state, OperationState::Succeeded);
-    assert_eq!(h.app.data.ops[0].percent, None);
+    h.wait_for("the link to succeed", BOUND, |s| {
+        percent_seen.set(percent_seen.get() || gauge(s));
+        s.contains("Link Succeeded in")
+    })
+    .await;
+    assert!(!percent_seen.get(), "no percentage was ever shown");
 }
 
 // ------------------------------------------------------------------------------------ scripting, Azure-like

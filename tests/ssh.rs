@@ -256,7 +256,7 @@ async fn home_resize_blade_and_quit() {
 
     // The client's window grows: the whole frame is redrawn at 140x40.
     t.resize(140, 40).await;
-    let wide = t.wait("the wider layout", |s| s.contains("RESOURCE GROUP") && s.contains("GEO-REPLICATION")).await;
+    let wide = t.wait("the wider layout", |s| s.contains("RESOURCE GROUP") && s.contains("GEO ROLE")).await;
     assert_eq!(t.with_screen(|s| s.cell(0, 138).map(|c| c.contents().to_string())), Some("p".into()), "{wide}");
     assert!(wide.lines().count() >= 39, "{wide}");
 

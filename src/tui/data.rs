@@ -119,6 +119,8 @@ pub struct Data {
     pub caches: Vec<RedisResource>,
     /// Parsed ids of `caches`, same order.
     pub ids: Vec<ResourceId>,
+    /// What each cache's row says, lower-cased, for the filters (made once per change, not per key).
+    pub search: Vec<String>,
     index: HashMap<ResourceId, usize>,
     pub linked: HashMap<ResourceId, Vec<LinkedServer>>,
     pub ops: Vec<TrackedOp>,
@@ -142,11 +144,33 @@ impl Data {
         self.caches = caches;
         self.loaded = true;
         self.note_busy();
+        self.index_search();
+    }
+
+    /// Makes the filters' search text again (caches, links or subscription names changed).
+    pub fn index_search(&mut self) {
+        self.search = (0..self.caches.len()).map(|i| self.search_text(i)).collect();
+    }
+
+    /// The words a cache's row matches a filter on, lower-cased: every column the lists show.
+    fn search_text(&self, i: usize) -> String {
+        let (Some(c), Some(id)) = (self.caches.get(i), self.ids.get(i)) else { return String::new() };
+        let words = [
+            c.name(),
+            &id.resource_group,
+            self.subscription_name(&id.subscription),
+            &c.location,
+            &crate::tui::format::tier(c),
+            &crate::tui::format::status(c),
+            self.role(id).label(),
+        ];
+        words.join("\u{1f}").to_ascii_lowercase()
     }
 
     pub fn set_linked(&mut self, linked: HashMap<ResourceId, Vec<LinkedServer>>) {
         self.linked = linked;
         self.note_busy();
+        self.index_search();
     }
 
     /// Starts (or stops) the clock of operations seen on the backend.

@@ -73,6 +73,14 @@ pub fn shards(c: &RedisResource) -> String {
     c.shards().map(|n| n.to_string()).unwrap_or_else(|| "Not clustered".into())
 }
 
+/// The status a cache shows: its provisioningState ("Unknown" when it has none).
+pub fn status(c: &RedisResource) -> String {
+    match c.provisioning_state().as_str() {
+        "" => "Unknown".into(),
+        s => s.into(),
+    }
+}
+
 /// `US$0.05`.
 pub fn usd(v: f64) -> String {
     if v < 0.01 && v > 0.0 { "< US$0.01".into() } else { format!("US${v:.2}") }

@@ -94,7 +94,6 @@ impl Screen<'_> {
     fn header(&self, area: Rect, buf: &mut Buffer, hits: &mut Hits) {
         let t = self.ctx.theme;
         buf.set_style(area, t.header);
-        Paragraph::new(Span::styled(" Microsoft Azure · Azure Cache for Redis", t.header)).render(area, buf);
         let help = " ? help ";
         let bell = format!(" 🔔 {} ", self.notifications.unread);
         let backend = format!("{} · {} ·", self.backend, self.connection.header());
@@ -104,6 +103,13 @@ impl Screen<'_> {
         let bell_r = Rect::new(help_r.x.saturating_sub(bw + 1), area.y, bw, 1);
         let kw = backend.chars().count() as u16;
         let backend_r = Rect::new(bell_r.x.saturating_sub(kw), area.y, kw, 1);
+        // The title, shorter where the right side needs the room.
+        let room = backend_r.x.saturating_sub(area.x + 1) as usize;
+        let title = [" Microsoft Azure · Azure Cache for Redis", " Microsoft Azure", ""]
+            .into_iter()
+            .find(|t| t.chars().count() < room)
+            .unwrap_or("");
+        Paragraph::new(Span::styled(title, t.header)).render(area, buf);
         Paragraph::new(Span::styled(backend, t.header)).render(backend_r, buf);
         Paragraph::new(Span::styled(bell, t.header)).render(bell_r, buf);
         Paragraph::new(Span::styled(format!("·{help}"), t.header))

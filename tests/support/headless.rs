@@ -86,7 +86,9 @@ pub struct Offline {
 }
 
 impl Offline {
-    pub fn new(options: AppOptions, size: (u16, u16)) -> Self {
+    /// The app, with wall-clock times shown in UTC so that screens are the same in every time zone.
+    pub fn new(mut options: AppOptions, size: (u16, u16)) -> Self {
+        options.tz = chrono::FixedOffset::east_opt(0).expect("UTC");
         let mut app = App::new(options);
         app.update(Action::Tick(now(Duration::ZERO)));
         app.update(Action::Resize(size.0, size.1));
@@ -162,29 +164,33 @@ impl Offline {
 /// The app with effects carried out against a backend: the poller, operations, refreshes.
 pub struct Console {
     pub app: App,
-    effects: Effects,
+    runner: Effects,
     rx: UnboundedReceiver<Action>,
     poller: JoinHandle<()>,
     start: Instant,
     pub size: (u16, u16),
     /// What the console put on the clipboard.
     pub copied: Vec<String>,
+    /// Every effect the app asked for, in order (after being carried out).
+    pub effects: Vec<Effect>,
 }
 
 impl Console {
     /// Starts the poller against `client`; must be called inside a tokio runtime.
-    pub fn start(options: AppOptions, client: ArmClient, intervals: PollIntervals) -> Self {
+    pub fn start(mut options: AppOptions, client: ArmClient, intervals: PollIntervals) -> Self {
+        options.tz = chrono::FixedOffset::east_opt(0).expect("UTC");
         let (tx, rx) = mpsc::unbounded_channel();
         let refresh = Arc::new(Notify::new());
         let poller = tokio::spawn(tasks::poller(client.clone(), tx.clone(), refresh.clone(), intervals));
         let mut c = Console {
             app: App::new(options),
-            effects: Effects { client, tx, refresh },
+            runner: Effects { client, tx, refresh },
             rx,
             poller,
             start: Instant::now(),
             size: (120, 36),
             copied: Vec::new(),
+            effects: Vec::new(),
         };
         c.send(Action::Resize(120, 36));
         c
@@ -194,9 +200,10 @@ impl Console {
     pub fn send(&mut self, action: Action) {
         let _ = self.app.update(Action::Tick(now(self.start.elapsed())));
         for effect in self.app.update(action) {
+            self.effects.push(effect.clone());
             match effect {
                 Effect::Copy(text) => self.copied.push(text),
-                other => self.effects.run(other),
+                other => self.runner.run(other),
             }
         }
     }
@@ -233,6 +240,12 @@ impl Console {
 
     pub fn click_on(&mut self, needle: &str) {
         self.click_button(MouseButton::Left, needle);
+    }
+
+    /// Clicks at `at` on the current screen.
+    pub fn click_at(&mut self, button: MouseButton, at: (u16, u16)) {
+        self.screen();
+        self.send(mouse_event(button, at));
     }
 
     pub fn click_button(&mut self, button: MouseButton, needle: &str) {

@@ -192,6 +192,7 @@ impl App {
             Action::FrameDrawn(hits) => self.frame_drawn(hits),
             Action::SubscriptionsLoaded(subs) => {
                 self.data.subscriptions = subs;
+                self.data.index_search();
                 self.data_changed();
             }
             Action::CachesLoaded(caches) => {

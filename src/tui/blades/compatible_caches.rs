@@ -11,7 +11,6 @@ use crate::tui::action::Effect;
 use crate::tui::command::{Command, CommandInfo};
 use crate::tui::confirm::{Confirm, Confirmation};
 use crate::tui::data::Data;
-use crate::tui::format;
 use crate::tui::hits::Target;
 use crate::tui::view::{Open, Outcome};
 use crate::tui::widgets::list;
@@ -41,6 +40,8 @@ pub struct CompatibleState {
     pub menu: Option<usize>,
     pub filter: String,
     pub editing: bool,
+    /// Widths of the name and resource group columns: the longest of the rows.
+    pub widths: (u16, u16),
 }
 
 impl CompatibleState {
@@ -55,6 +56,7 @@ impl CompatibleState {
             menu: None,
             filter: String::new(),
             editing: false,
+            widths: (4, 5),
         };
         c.refresh(data);
         c
@@ -86,18 +88,17 @@ impl CompatibleState {
         };
         let needle = self.filter.trim().to_ascii_lowercase();
         let (mut compatible, mut incompatible) = (Vec::new(), Vec::new());
-        for (c, id) in data.caches.iter().zip(&data.ids) {
+        for (i, (c, id)) in data.caches.iter().zip(&data.ids).enumerate() {
             if *id == self.primary {
+                continue;
+            }
+            if !needle.is_empty() && !data.search.get(i).is_some_and(|s| s.contains(&needle)) {
                 continue;
             }
             let (own, reasons): (Vec<_>, Vec<_>) =
                 compatibility(primary, c, &FromResources).into_iter().partition(|r| r.side() == Some(Side::Primary));
             if self.primary_reasons.is_empty() {
                 self.primary_reasons = own;
-            }
-            let words = [c.name(), &id.resource_group, &c.location, &format::tier(c)];
-            if !needle.is_empty() && !words.iter().any(|w| w.to_ascii_lowercase().contains(&needle)) {
-                continue;
             }
             let row = Candidate { id: id.clone(), reasons };
             if row.reasons.is_empty() { compatible.push(row) } else { incompatible.push(row) }
@@ -107,6 +108,9 @@ impl CompatibleState {
         if self.show_incompatible {
             self.rows.extend(incompatible);
         }
+        let width_of = |f: &dyn Fn(&Candidate) -> usize| self.rows.iter().map(f).max().unwrap_or(4).clamp(4, 64) as u16;
+        self.widths =
+            (width_of(&|r| r.id.name.chars().count()), width_of(&|r| r.id.resource_group.chars().count()).max(14));
     }
 
     pub fn compatible_count(&self) -> usize {
@@ -187,7 +191,8 @@ impl CompatibleState {
                 Command::Down => self.menu = Some((item + 1).min(ContextItem::ALL.len() - 1)),
                 Command::Enter | Command::Right => return self.activate(item, read_only),
                 Command::Back | Command::Left | Command::ContextMenu => self.menu = None,
-                _ => {}
+                // Everything else (help, refresh, quit...) works as anywhere, the menu staying open.
+                _ => return Outcome::Ignored,
             }
             return Outcome::Consumed;
         }

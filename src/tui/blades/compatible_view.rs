@@ -67,7 +67,7 @@ impl CompatibleCachesView<'_> {
         }
     }
 
-    fn row(&self, i: usize, row: &Candidate, compact: bool) -> Row<'static> {
+    fn row(&self, i: usize, row: &Candidate, compact: bool, with_group: bool) -> Row<'static> {
         let (t, c) = (self.ctx.theme, self.state);
         let cache = self.ctx.data.cache(&row.id);
         let selected = i == c.selected();
@@ -78,14 +78,16 @@ impl CompatibleCachesView<'_> {
         } else {
             t.muted
         };
-        let mut cells = vec![
-            Cell::from(row.id.name.clone()),
-            Cell::from(row.id.resource_group.clone()),
+        let mut cells = vec![Cell::from(row.id.name.clone())];
+        if with_group {
+            cells.push(Cell::from(row.id.resource_group.clone()));
+        }
+        cells.extend([
             Cell::from(cache.map(|c| c.location.clone()).unwrap_or_default()),
             Cell::from(
                 cache.map(|c| if compact { c.properties.sku.label() } else { format::tier(c) }).unwrap_or_default(),
             ),
-        ];
+        ]);
         if !compact {
             cells.push(Cell::from(
                 cache.map(|c| c.shards().map(|n| n.to_string()).unwrap_or_else(|| "—".into())).unwrap_or_default(),
@@ -106,18 +108,19 @@ impl CompatibleCachesView<'_> {
 
     fn table(&self, area: Rect, buf: &mut Buffer, hits: &mut Hits) -> u16 {
         let (t, c) = (self.ctx.theme, self.state);
-        // With the reasons column on a narrow terminal, tier gives way to the SKU and shards and
-        // version go (the reasons say which of them is wrong).
+        // On a narrow terminal the tier gives way to the SKU, and shards and version go (the reasons
+        // say which of them is wrong); with the reasons shown there, the resource group goes too.
         let compact = area.width < 100 || (c.show_incompatible && area.width < 130);
-        let name_w = c.rows.iter().map(|r| r.id.name.chars().count()).max().unwrap_or(4).max(4) as u16;
-        let group_w = c.rows.iter().map(|r| r.id.resource_group.chars().count()).max().unwrap_or(5).max(5) as u16;
-        let mut header = vec!["NAME", "RESOURCE GROUP", "LOCATION", if compact { "SKU" } else { "PRICING TIER" }];
-        let mut widths = vec![
-            Constraint::Length(name_w),
-            Constraint::Max(group_w),
-            Constraint::Length(14),
-            Constraint::Length(if compact { 4 } else { 12 }),
-        ];
+        let with_group = !(c.show_incompatible && area.width < 100);
+        let (name_w, group_w) = c.widths;
+        let mut header = vec!["NAME"];
+        let mut widths = vec![Constraint::Length(name_w)];
+        if with_group {
+            header.push("RESOURCE GROUP");
+            widths.push(Constraint::Max(group_w));
+        }
+        header.extend(["LOCATION", if compact { "SKU" } else { "PRICING TIER" }]);
+        widths.extend([Constraint::Length(14), Constraint::Length(if compact { 4 } else { 12 })]);
         if !compact {
             header.extend(["SHARDS", "VERSION"]);
             widths.extend([Constraint::Length(6), Constraint::Length(7)]);
@@ -128,9 +131,10 @@ impl CompatibleCachesView<'_> {
         }
         header.push("");
         widths.push(Constraint::Length(1));
-        let rows: Vec<Row> = c.rows.iter().enumerate().map(|(i, r)| self.row(i, r, compact)).collect();
-        let table = Table::new(rows, widths).header(Row::new(header).style(t.table_header)).column_spacing(1);
-        let offset = list::render(table, area, buf, &c.table, c.rows.len(), hits);
+        let offset = list::render(area, buf, &c.table, c.rows.len(), hits, |window| {
+            let rows: Vec<Row> = window.map(|i| self.row(i, &c.rows[i], compact, with_group)).collect();
+            Table::new(rows, widths).header(Row::new(header).style(t.table_header)).column_spacing(1)
+        });
         area.y + 1 + c.selected().saturating_sub(offset) as u16
     }
 

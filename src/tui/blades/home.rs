@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Margin, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, StatefulWidget, Table, TableState, Widget};
 
-use crate::arm::{RedisResource, ResourceId};
+use crate::arm::ResourceId;
 use crate::tui::command::{Command, CommandInfo};
 use crate::tui::data::{Data, Role};
 use crate::tui::format;
@@ -21,23 +21,8 @@ pub struct HomeState {
     table: TableState,
     /// Indexes into `Data::caches` that pass the filter.
     visible: Vec<usize>,
-}
-
-/// The words a cache's row matches a filter on: every column the list shows.
-fn matches(data: &Data, i: usize, needle: &str) -> bool {
-    let (Some(c), Some(id)) = (data.caches.get(i), data.ids.get(i)) else { return false };
-    let role = data.role(id);
-    [
-        c.name(),
-        &id.resource_group,
-        data.subscription_name(&id.subscription),
-        &c.location,
-        &format::tier(c),
-        &status(c),
-        role.label(),
-    ]
-    .iter()
-    .any(|w| w.to_ascii_lowercase().contains(needle))
+    /// Widths of the name and subscription columns: the longest of the rows that pass.
+    widths: (u16, u16),
 }
 
 impl HomeState {
@@ -61,7 +46,13 @@ impl HomeState {
 
     fn apply_filter(&mut self, data: &Data) {
         let needle = self.filter.trim().to_ascii_lowercase();
-        self.visible = (0..data.caches.len()).filter(|i| needle.is_empty() || matches(data, *i, &needle)).collect();
+        self.visible = (0..data.caches.len())
+            .filter(|i| needle.is_empty() || data.search.get(*i).is_some_and(|s| s.contains(&needle)))
+            .collect();
+        let width_of = |f: &dyn Fn(usize) -> usize| self.visible.iter().map(|i| f(*i)).max().unwrap_or(4).max(4);
+        let name = width_of(&|i| data.caches[i].name().chars().count());
+        let sub = width_of(&|i| data.subscription_name(&data.ids[i].subscription).chars().count());
+        self.widths = (name.min(64) as u16, sub.min(40) as u16);
     }
 
     fn clamp(&mut self) {
@@ -156,13 +147,7 @@ impl HomeState {
     }
 }
 
-/// The status a cache shows: its provisioningState.
-pub fn status(c: &RedisResource) -> String {
-    match c.provisioning_state().as_str() {
-        "" => "Unknown".into(),
-        s => s.into(),
-    }
-}
+pub use crate::tui::format::status;
 
 /// The Home list, drawn over the state.
 pub struct HomeView<'a> {
@@ -210,9 +195,8 @@ impl HomeView<'_> {
         } else {
             vec![
                 Cell::from(c.name().to_string()),
-                Cell::from(widgets::ellipsize(&sub, 11)),
+                Cell::from(widgets::ellipsize(&sub, 12)),
                 Cell::from(c.location.clone()),
-                Cell::from(c.properties.sku.label()),
                 Cell::from(Span::styled(state, state_style)),
                 Cell::from(role),
             ]
@@ -221,12 +205,10 @@ impl HomeView<'_> {
     }
 
     fn table(&self, area: Rect, hits: &mut Hits, buf: &mut Buffer) {
-        let (t, data, s) = (self.ctx.theme, self.ctx.data, self.state);
+        let (t, s) = (self.ctx.theme, self.state);
         // Narrow terminals show the SKU alone and no resource group (both are on the Overview).
         let wide = area.width >= 110;
-        let width_of = |f: &dyn Fn(usize) -> usize| s.visible.iter().map(|i| f(*i)).max().unwrap_or(4).max(4) as u16;
-        let name_w = width_of(&|i| data.caches[i].name().chars().count());
-        let sub_w = width_of(&|i| data.subscription_name(&data.ids[i].subscription).chars().count());
+        let (name_w, sub_w) = s.widths;
         let (header, widths) = if wide {
             (
                 vec!["NAME", "SUBSCRIPTION", "RESOURCE GROUP", "LOCATION", "PRICING TIER", "STATUS", "GEO ROLE"],
@@ -242,20 +224,20 @@ impl HomeView<'_> {
             )
         } else {
             (
-                vec!["NAME", "SUBSCRIPTION", "LOCATION", "SKU", "STATUS", "GEO ROLE"],
+                vec!["NAME", "SUBSCRIPTION", "LOCATION", "STATUS", "GEO ROLE"],
                 vec![
                     Constraint::Fill(1),
-                    Constraint::Length(11),
+                    Constraint::Length(12),
                     Constraint::Length(14),
-                    Constraint::Length(4),
                     Constraint::Length(9),
                     Constraint::Length(9),
                 ],
             )
         };
-        let rows: Vec<Row> = s.visible.iter().enumerate().map(|(pos, &i)| self.row(pos, i, wide)).collect();
-        let table = Table::new(rows, widths).header(Row::new(header).style(t.table_header)).column_spacing(1);
-        list::render(table, area, buf, &s.table, s.visible.len(), hits);
+        list::render(area, buf, &s.table, s.visible.len(), hits, |window| {
+            let rows: Vec<Row> = window.map(|pos| self.row(pos, s.visible[pos], wide)).collect();
+            Table::new(rows, widths).header(Row::new(header).style(t.table_header)).column_spacing(1)
+        });
     }
 }
 
