@@ -123,8 +123,19 @@ fn every_key_in_the_hint_bar_is_listed_in_help() {
     demo::home(&mut o);
     open(&mut o, "contoso-inventory-eus", '2');
     check(&mut o, "Geo-replication, linked");
-    o.send(Action::PollFailed { error: ClientError::Transport("refused".into()), retry_in: Duration::from_secs(4) });
+    o.send(Action::PollFailed {
+        error: ClientError::Transport {
+            endpoint: "http://127.0.0.1:18080".into(),
+            reason: "connection refused".into(),
+            detail: String::new(),
+        },
+        retry_in: Duration::from_secs(4),
+    });
     assert!(hint_bar(&o.screen()).contains("dismiss"), "{}", o.screen());
+    // The banner says where and why in plain words, and when it tries again.
+    let banner = o.screen();
+    assert!(banner.contains("cannot reach http://127.0.0.1:18080 (connection refused)"), "{banner}");
+    assert!(banner.contains("retrying in 4 s"), "{banner}");
     check(&mut o, "with the error banner");
     o.key(KeyCode::Char('u'));
     check(&mut o, "the Unlink dialog");

@@ -381,7 +381,7 @@ async fn a_backend_error_shows_a_banner_and_the_console_keeps_working() {
     emu.shutdown().await;
     wait(&mut h, "the error banner", |s| s.contains("x dismisses")).await;
     let screen = h.screen();
-    assert!(screen.contains("⚠ cannot reach demo backend"), "in plain words:\n{screen}");
+    assert!(screen.contains("⚠ cannot reach http://127.0.0.1:"), "in plain words:\n{screen}");
     assert!(screen.contains("showing data from") && screen.contains("retrying"), "{screen}");
     assert!(hint_bar(&screen).contains("x dismiss error"), "the hint bar says how to dismiss it:\n{screen}");
 
@@ -408,7 +408,7 @@ async fn a_console_on_a_closed_port_says_so_and_still_answers_keys() {
     let mut h = console(&url);
     wait(&mut h, "the error banner", |s| s.contains("x dismisses")).await;
     let screen = h.screen();
-    assert!(screen.contains("⚠ cannot reach demo backend") && screen.contains("nothing loaded yet"), "{screen}");
+    assert!(screen.contains("⚠ cannot reach http://127.0.0.1:") && screen.contains("nothing loaded yet"), "{screen}");
     assert!(screen.contains("Loading caches…"), "{screen}");
     h.key(KeyCode::Char('?'));
     assert!(h.screen().contains("Help · Esc closes"), "{}", h.screen());

@@ -27,8 +27,8 @@ pub struct Banner {
 /// A backend error in plain words, naming where the console is connected.
 pub fn plain(e: &ClientError, backend: &str) -> String {
     match e {
-        ClientError::Transport { .. } => format!("cannot reach {backend}"),
-        ClientError::Timeout { .. } => format!("{backend} did not answer in time"),
+        // "cannot reach http://127.0.0.1:18080 (connection refused)": where, and why, in a few words.
+        ClientError::Transport { .. } | ClientError::Timeout { .. } => e.to_string(),
         ClientError::OperationTimeout { .. } | ClientError::InvalidName(_) => e.to_string(),
         ClientError::Arm { status: 401 | 403, message, .. } => format!("{backend} refused the credentials: {message}"),
         ClientError::Arm { status: 429, .. } => format!("{backend} is throttling requests"),
@@ -60,7 +60,8 @@ impl Connection {
             None => "nothing loaded yet".to_string(),
         };
         let retry = retry_at.saturating_sub(now);
-        let retry = if retry.is_zero() { "retrying now".to_string() } else { format!("retrying in {}", ago(retry)) };
+        let retry =
+            if retry.as_secs() == 0 { "retrying now".to_string() } else { format!("retrying in {}", ago(retry)) };
         Some(format!("{error}; {data}; {retry}"))
     }
 
