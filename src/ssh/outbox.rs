@@ -44,16 +44,23 @@ impl Outbox {
         if s.shut {
             return Err(io::Error::new(io::ErrorKind::BrokenPipe, "the SSH channel is closed"));
         }
-        self.counters.queue(bytes.len());
         if replace || s.pending.is_empty() {
-            let old = std::mem::replace(&mut s.pending, bytes);
+            let old = std::mem::take(&mut s.pending);
             self.counters.unqueue(old.len());
+            self.counters.queue(bytes.len());
+            s.pending = bytes;
         } else {
+            self.counters.queue(bytes.len());
             s.pending.extend_from_slice(&bytes);
         }
         drop(s);
         self.ready.notify_one();
         Ok(())
+    }
+
+    /// Whether the channel takes nothing more.
+    pub fn is_shut(&self) -> bool {
+        self.state().shut
     }
 
     /// Whether bytes are waiting that the channel has not taken.
@@ -119,7 +126,7 @@ mod tests {
         assert!(!o.has_unsent());
         o.sent(taken.len());
         assert_eq!(counters.snapshot().queued, 0);
-        assert_eq!(counters.snapshot().peak_queued, 18, "setup, frame and the repaint before it replaced them");
+        assert_eq!(counters.snapshot().peak_queued, 11, "setup and frame; the repaint replaced them");
         o.writer_gone();
         assert_eq!(o.take().await, None);
     }

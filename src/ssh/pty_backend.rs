@@ -228,6 +228,11 @@ impl Backend for PtyBackend {
     }
 
     fn show_cursor(&mut self) -> io::Result<()> {
+        if self.outbox.is_shut() {
+            // The channel is gone: no cursor to show (ratatui's Terminal tries again when dropped,
+            // and would print the failure on the server's stderr).
+            return Ok(());
+        }
         self.cursor_hidden = false;
         self.inner.show_cursor()
     }
