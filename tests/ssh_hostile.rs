@@ -7,7 +7,8 @@
 //!   other loopback addresses (127.0.0.2, ...) someone who signs in meanwhile;
 //! - a wrong password, then the right one on the same connection (one try used to end it);
 //! - NO_COLOR from the client's `env` request;
-//! - an authorized-keys file that blocks when read (a FIFO): other sign-ins go on.
+//! - an authorized-keys file that blocks when read (a FIFO): other sign-ins go on;
+//! - an idle timeout of `Duration::MAX` (the server used to panic doubling it).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -356,4 +357,16 @@ fn a_blocking_authorized_keys_file_stalls_no_other_sign_in() {
             panic!("the server's runtime stalled while the authorized-keys file blocked");
         }
     }
+}
+
+/// An idle timeout of any length saturates where it is doubled (the connection's inactivity timeout),
+/// instead of overflowing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn any_idle_timeout_starts_the_server() {
+    let b = backend().await;
+    let mut config = b.config();
+    config.idle_timeout = Some(Duration::MAX);
+    let server = b.serve(config).await;
+    Term::open(server.local_addr(), &b.key, 80, 24).await.wait("Home", home).await;
+    server.shutdown().await;
 }

@@ -105,7 +105,8 @@ impl SshServer {
             client,
             label,
             read_only: config.read_only,
-            idle: config.idle_timeout,
+            // Past a year means never (and keeps every deadline computed from it in range).
+            idle: config.idle_timeout.map(|d| d.min(super::MAX_DURATION)),
             intervals: config.poll,
             max_sessions,
             sessions: Arc::new(Semaphore::new(max_sessions)),
@@ -129,8 +130,11 @@ impl SshServer {
             auth_rejection_time_initial: Some(Duration::ZERO),
             max_auth_attempts: MAX_AUTH_ATTEMPTS,
             // A connection that sends nothing at all (not even keepalives) for this long is dropped;
-            // sessions have their own idle timeout, with a message. Saturates: any idle timeout works.
-            inactivity_timeout: Some(config.idle_timeout.map_or(NO_TRAFFIC, |d| d.saturating_mul(2))),
+            // sessions have their own idle timeout, with a message. Bounded: any idle timeout works
+            // (russh adds it to an Instant).
+            inactivity_timeout: Some(
+                config.idle_timeout.map_or(NO_TRAFFIC, |d| d.min(super::MAX_DURATION).saturating_mul(2)),
+            ),
             keepalive_interval: Some(Duration::from_secs(60)),
             nodelay: true,
             ..Default::default()
