@@ -335,13 +335,23 @@ fn a_blocking_authorized_keys_file_stalls_no_other_sign_in() {
             assert!(!by_key.is_finished(), "the key sign-in still waits for the file");
             // Someone writes the file: the key gets in.
             let fifo3 = fifo2.clone();
-            // Twice: the key is looked up when offered and again once its signature is checked.
+            // Until the sign-in is done: the key is looked up when offered and again once its
+            // signature is checked (each write waits for a reader to open the FIFO).
+            let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let stop2 = stop.clone();
             std::thread::spawn(move || {
-                for _ in 0..2 {
+                while !stop2.load(std::sync::atomic::Ordering::SeqCst) {
                     let _ = std::fs::write(&fifo3, format!("{line}\n"));
                 }
             });
             let key_in = tokio::time::timeout(BOUND, by_key).await.expect("in time").expect("joined");
+            stop.store(true, std::sync::atomic::Ordering::SeqCst);
+            // Let the writer's last open through (it waits for a reader), so that its thread ends.
+            let _ = std::os::unix::fs::OpenOptionsExt::custom_flags(
+                std::fs::OpenOptions::new().read(true),
+                libc::O_NONBLOCK,
+            )
+            .open(&fifo2);
             assert!(key_in, "the key in the file, once written, gets in");
             server.shutdown().await;
         });

@@ -2,7 +2,8 @@
 //! (its own `App` and `Terminal`, in a task of its own), and all of them share one backend, so a Link
 //! started in one session shows on everyone's Geo-replication blade within a poll.
 //!
-//! - [`server`]: the russh server, authentication, limits, shutdown.
+//! - [`server`]: the russh server: accepting, limits, shutdown; `connection`: one connection's
+//!   deadlines and authentication.
 //! - [`session`]: one session channel, from `pty-req` to close.
 //! - [`pty_backend`]: ratatui's crossterm backend over the channel, at the client's window size.
 //! - [`input`]: keys and mouse parsed from the channel's bytes.
@@ -10,6 +11,7 @@
 //! - [`limits`], [`outbox`]: what a client may hold (deadlines, caps, sizes, one unsent frame).
 
 pub mod auth;
+mod connection;
 pub mod host_key;
 pub mod input;
 pub mod limits;
