@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use ratatui::backend::{Backend, ClearType, CrosstermBackend, WindowSize};
-use ratatui::buffer::{Buffer, Cell};
+use ratatui::buffer::{Buffer, Cell, CellDiffOption};
 use ratatui::crossterm::cursor::{Hide, Show};
 use ratatui::crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use ratatui::crossterm::style::{Attribute, ResetColor, SetAttribute};
@@ -106,6 +106,29 @@ pub fn restore_sequence() -> Vec<u8> {
     bytes
 }
 
+/// The cells of `buffer` that differ from a cleared screen, as ratatui's `Buffer::diff` against an
+/// empty buffer gives them (the cells a wide character covers are left to it), without allocating
+/// that empty buffer or the list: a repaint at the largest size would otherwise take ~25 MB at once.
+fn non_blank_cells(buffer: &Buffer) -> impl Iterator<Item = (u16, u16, &Cell)> {
+    // The index of the next cell not covered by a wide character before it.
+    let mut next = 0usize;
+    buffer.content.iter().enumerate().filter_map(move |(i, cell)| {
+        if i < next {
+            return None;
+        }
+        let width = match cell.diff_option {
+            CellDiffOption::ForcedWidth(w) => usize::from(w.get()),
+            _ => ratatui::text::Span::raw(cell.symbol()).width(),
+        };
+        next = i + width.max(1);
+        let shown = !matches!(cell.diff_option, CellDiffOption::Skip) && *cell != Cell::EMPTY;
+        shown.then(|| {
+            let (x, y) = buffer.pos_of(i);
+            (x, y, cell)
+        })
+    })
+}
+
 /// A ratatui backend for one SSH channel.
 pub struct PtyBackend {
     inner: CrosstermBackend<ChannelWriter>,
@@ -157,9 +180,7 @@ impl PtyBackend {
         if self.cursor_hidden {
             queue!(self.inner, Hide)?;
         }
-        let blank = Buffer::empty(self.shadow.area);
-        let cells = blank.diff(&self.shadow);
-        self.inner.draw(cells.into_iter())
+        self.inner.draw(non_blank_cells(&self.shadow))
     }
 
     fn reset_shadow(&mut self) {
@@ -320,7 +341,7 @@ mod tests {
         let size = ClientSize::new(40, 5);
         let (mut terminal, outbox, _) = terminal(&size);
         terminal.backend_mut().enter().expect("entered");
-        for text in ["first line", "second", "third and last"] {
+        for text in ["first line", "second", "third 日本 last"] {
             terminal
                 .draw(|f| {
                     let lines = vec!["header".into(), text.into()];
@@ -336,7 +357,7 @@ mod tests {
         vt.process(&bytes);
         let screen = vt.screen();
         assert!(screen.alternate_screen() && screen.hide_cursor());
-        assert_eq!(screen.contents().lines().collect::<Vec<_>>(), ["header", "third and last"]);
+        assert_eq!(screen.contents().lines().collect::<Vec<_>>(), ["header", "third 日本 last"]);
         assert!(bytes.len() < 2000, "one frame, not three: {} bytes", bytes.len());
 
         // Taken in time, the next frame is its changes only.
