@@ -20,12 +20,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "../tests/support/ssh_client.rs"]
+mod ssh_client;
+
 use std::fmt::Write as _;
-use std::io;
-use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use criterion::Criterion;
@@ -34,55 +33,13 @@ use georep::emulator::{Config, DEMO_TIME_SCALE, Emulator, Running};
 use georep::ssh::auth::AuthorizedKeys;
 use georep::ssh::{SshConfig, SshServer, host_key};
 use georep::tui::tasks::PollIntervals;
-use russh::keys::{PrivateKey, PrivateKeyWithHashAlg, PublicKeyOrCertificate};
-use russh::{ChannelMsg, ChannelWriteHalf, client};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::sync::Notify;
+use russh::keys::PrivateKey;
+use ssh_client::{BOUND, Term as Session};
 
 const WIDTH: u16 = 120;
 const HEIGHT: u16 = 36;
-const BOUND: Duration = Duration::from_secs(60);
 const DOWN: &[u8] = b"\x1b[B";
 const UP: &[u8] = b"\x1b[A";
-
-/// A TCP stream that counts the bytes read from it.
-struct Counting<S> {
-    inner: S,
-    read: Arc<AtomicU64>,
-}
-
-impl<S: AsyncRead + Unpin> AsyncRead for Counting<S> {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        let before = buf.filled().len();
-        let result = Pin::new(&mut self.inner).poll_read(cx, buf);
-        self.read.fetch_add((buf.filled().len() - before) as u64, Ordering::Relaxed);
-        result
-    }
-}
-
-impl<S: AsyncWrite + Unpin> AsyncWrite for Counting<S> {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, buf)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
-    }
-}
-
-struct Accept;
-
-impl client::Handler for Accept {
-    type Error = russh::Error;
-
-    async fn check_server_key(&mut self, _key: &PublicKeyOrCertificate) -> Result<bool, Self::Error> {
-        Ok(true)
-    }
-}
 
 /// What a client has received so far.
 #[derive(Clone, Copy, Debug, Default)]
@@ -102,81 +59,23 @@ impl std::ops::Sub for Counts {
     }
 }
 
-/// An SSH session with a virtual terminal and counters.
-struct Session {
-    _ssh: client::Handle<Accept>,
-    write: ChannelWriteHalf<client::Msg>,
-    vt: Arc<Mutex<vt100::Parser>>,
-    data: Arc<AtomicU64>,
-    messages: Arc<AtomicU64>,
-    wire: Arc<AtomicU64>,
-    frame: Arc<Notify>,
+/// The bench's use of the shared test client.
+trait Bench {
+    async fn open_bench(server: &SshServer, key: &PrivateKey) -> Self;
+    fn counts(&self) -> Counts;
+    async fn to_geo_replication(&self);
 }
 
-impl Session {
-    async fn open(server: &SshServer, key: &PrivateKey) -> Session {
-        let wire = Arc::new(AtomicU64::new(0));
-        let tcp = tokio::net::TcpStream::connect(server.local_addr()).await.expect("connected");
-        tcp.set_nodelay(true).expect("nodelay");
-        let stream = Counting { inner: tcp, read: wire.clone() };
-        let config = Arc::new(client::Config { inactivity_timeout: None, ..Default::default() });
-        let mut ssh = client::connect_stream(config, stream, Accept).await.expect("ssh");
-        let key = PrivateKeyWithHashAlg::new(Arc::new(key.clone()), None);
-        assert!(ssh.authenticate_publickey("bench", key).await.expect("auth").success());
-        let channel = ssh.channel_open_session().await.expect("channel");
-        channel.request_pty(true, "xterm-256color", WIDTH.into(), HEIGHT.into(), 0, 0, &[]).await.expect("pty");
-        channel.request_shell(true).await.expect("shell");
-        let (mut read, write) = channel.split();
-        let vt = Arc::new(Mutex::new(vt100::Parser::new(HEIGHT.try_into().unwrap(), WIDTH.try_into().unwrap(), 0)));
-        let (data, messages, frame) =
-            (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)), Arc::new(Notify::new()));
-        let (vt2, data2, messages2, frame2) = (vt.clone(), data.clone(), messages.clone(), frame.clone());
-        tokio::spawn(async move {
-            while let Some(msg) = read.wait().await {
-                if let ChannelMsg::Data { data } = msg {
-                    vt2.lock().unwrap().process(&data);
-                    data2.fetch_add(data.len() as u64, Ordering::Relaxed);
-                    messages2.fetch_add(1, Ordering::Relaxed);
-                    frame2.notify_waiters();
-                }
-            }
-        });
-        Session { _ssh: ssh, write, vt, data, messages, wire, frame }
+impl Bench for Session {
+    async fn open_bench(server: &SshServer, key: &PrivateKey) -> Session {
+        Session::open(server.local_addr(), key, WIDTH, HEIGHT).await
     }
 
     fn counts(&self) -> Counts {
         Counts {
             data: self.data.load(Ordering::Relaxed),
             messages: self.messages.load(Ordering::Relaxed),
-            wire: self.wire.load(Ordering::Relaxed),
-        }
-    }
-
-    fn screen(&self) -> String {
-        self.vt.lock().unwrap().screen().contents()
-    }
-
-    async fn send(&self, bytes: &[u8]) {
-        self.write.data_bytes(bytes.to_vec()).await.expect("sent");
-    }
-
-    async fn wait(&self, what: &str, done: impl Fn(&str) -> bool) {
-        let start = Instant::now();
-        while !done(&self.screen()) {
-            assert!(start.elapsed() < BOUND, "waited for {what}; the screen:\n{}", self.screen());
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    /// Waits until no data came for `quiet`.
-    async fn settle(&self, quiet: Duration) {
-        let start = Instant::now();
-        loop {
-            let before = self.counts().data;
-            tokio::time::sleep(quiet).await;
-            if self.counts().data == before || start.elapsed() > BOUND {
-                return;
-            }
+            wire: self.ssh.wire.load(Ordering::Relaxed),
         }
     }
 
@@ -217,6 +116,7 @@ async fn setup() -> Setup {
         max_sessions: 32,
         idle_timeout: None,
         poll: PollIntervals::default(),
+        limits: georep::ssh::Limits::default(),
     };
     let client = ArmClient::new(&emu.url(), None).expect("client");
     let server =
@@ -250,7 +150,7 @@ async fn counts(s: &Setup) -> String {
     );
 
     // Idle on Home.
-    let w = Session::open(&s.server, &s.key).await;
+    let w = Session::open_bench(&s.server, &s.key).await;
     w.wait("Home", |s| s.contains("22 of 22")).await;
     let first = w.counts();
     w.settle(Duration::from_millis(500)).await;
@@ -271,7 +171,7 @@ async fn counts(s: &Setup) -> String {
     line(&mut report, "idle on Geo-replication (contoso-prod-eus, not linked)", w.counts() - before, window);
 
     // A links through its keys; W watches.
-    let a = Session::open(&s.server, &s.key).await;
+    let a = Session::open_bench(&s.server, &s.key).await;
     a.to_geo_replication().await;
     a.send(b"a").await;
     a.wait("Compatible caches", |s| s.contains("contoso-dr-weu")).await;
@@ -309,7 +209,7 @@ fn main() {
     let mut c = Criterion::default().configure_from_args();
     {
         let session = rt.block_on(async {
-            let session = Session::open(&s.server, &s.key).await;
+            let session = Session::open_bench(&s.server, &s.key).await;
             session.wait("Home", |s| s.contains("22 of 22")).await;
             session.settle(Duration::from_millis(300)).await;
             session

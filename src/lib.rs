@@ -7,6 +7,7 @@ pub mod cli;
 pub mod client;
 pub mod emulator;
 pub mod geo;
+pub mod out;
 pub mod signals;
 pub mod ssh;
 pub mod tui;

@@ -1,6 +1,5 @@
 //! `georep`: the console (default), `georep serve` (the ARM emulator), `georep ssh` (the console over SSH).
 
-use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -315,12 +314,12 @@ async fn serve(args: ServeArgs) -> ExitCode {
                         Some(b) => format!("up to {:.1} MiB each", b as f64 / (1024.0 * 1024.0)),
                         None => "in full".into(),
                     };
-                    println!("georep serve: starting a redis-server for every shard and filling the caches ({cap})");
+                    georep::say!("georep serve: starting a redis-server for every shard and filling the caches ({cap})");
                 }
                 emu.bind(args.listen).await
             } => r,
             _ = georep::signals::stop_requested() => {
-                let _ = writeln!(std::io::stdout(), "georep serve: stopped while starting");
+                georep::say!("georep serve: stopped while starting");
                 return ExitCode::FAILURE;
             }
         },
@@ -333,7 +332,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    println!(
+    georep::say!(
         "georep serve: Microsoft.Cache ARM emulator on {} (api-version {}, {} data plane, time scale {}{})",
         running.url(),
         georep::arm::API_VERSION,
@@ -342,9 +341,9 @@ async fn serve(args: ServeArgs) -> ExitCode {
         if args.azure_like { ", Azure-like" } else { "" }
     );
     georep::signals::stop_requested().await;
-    // Not println!: after SIGHUP the terminal is gone, and a panic on the failed write must not come
-    // before the shutdown below.
-    let _ = writeln!(std::io::stdout(), "georep serve: stopping");
+    // After SIGHUP the terminal is gone: say! ignores the failed write, which must not come before
+    // the shutdown below.
+    georep::say!("georep serve: stopping");
     running.shutdown().await;
     ExitCode::SUCCESS
 }

@@ -8,8 +8,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+#[path = "support/ssh_client.rs"]
+mod ssh_client;
+
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use georep::client::ArmClient;
@@ -18,15 +20,14 @@ use georep::ssh::auth::{AuthorizedKeys, DemoPassword};
 use georep::ssh::host_key;
 use georep::ssh::{SshConfig, SshServer};
 use georep::tui::tasks::PollIntervals;
-use russh::keys::{PrivateKey, PrivateKeyWithHashAlg, PublicKeyOrCertificate};
-use russh::{ChannelMsg, ChannelWriteHalf, client};
+use russh::keys::PrivateKey;
+use ssh_client::{Request, Ssh, Term};
 
 /// Model seconds per real second: linking contoso-dr-weu to contoso-prod-eus takes about 10 s, long
 /// enough to watch it from another session.
 const TIME_SCALE: f64 = 20.0;
 const INTERVALS: PollIntervals = PollIntervals { idle: Duration::from_millis(300), busy: Duration::from_millis(200) };
-/// Upper bound of any single wait.
-const BOUND: Duration = Duration::from_secs(20);
+const BOUND: Duration = ssh_client::BOUND;
 const PRIMARY: &str = "contoso-prod-eus";
 const DOWN: &[u8] = b"\x1b[B";
 const RIGHT: &[u8] = b"\x1b[C";
@@ -64,6 +65,7 @@ impl Backend {
             max_sessions: 32,
             idle_timeout: None,
             poll: INTERVALS,
+            limits: georep::ssh::Limits::default(),
         }
     }
 
@@ -73,138 +75,13 @@ impl Backend {
     }
 }
 
-/// Accepts any host key (the test made it).
-struct Accept;
-
-impl client::Handler for Accept {
-    type Error = russh::Error;
-
-    async fn check_server_key(&mut self, _key: &PublicKeyOrCertificate) -> Result<bool, Self::Error> {
-        Ok(true)
-    }
+/// The console's screens, as a test walks them.
+trait Console {
+    async fn home(&self) -> String;
+    async fn to_geo_replication(&self) -> String;
 }
 
-async fn connect(server: &SshServer) -> client::Handle<Accept> {
-    let config = Arc::new(client::Config { inactivity_timeout: Some(BOUND * 3), ..Default::default() });
-    tokio::time::timeout(BOUND, client::connect(config, server.local_addr(), Accept))
-        .await
-        .expect("connected in time")
-        .expect("connected")
-}
-
-async fn sign_in_with_key(ssh: &mut client::Handle<Accept>, key: &PrivateKey) -> bool {
-    let key = PrivateKeyWithHashAlg::new(Arc::new(key.clone()), None);
-    tokio::time::timeout(BOUND, ssh.authenticate_publickey("demo", key))
-        .await
-        .expect("an answer in time")
-        .expect("an answer")
-        .success()
-}
-
-async fn sign_in_with_password(ssh: &mut client::Handle<Accept>, password: &str) -> bool {
-    tokio::time::timeout(BOUND, ssh.authenticate_password("demo", password))
-        .await
-        .expect("an answer in time")
-        .expect("an answer")
-        .success()
-}
-
-/// An SSH session's channel and the terminal that shows what it receives.
-struct Term {
-    _ssh: client::Handle<Accept>,
-    write: ChannelWriteHalf<client::Msg>,
-    vt: Arc<Mutex<vt100::Parser>>,
-    exit_status: Arc<Mutex<Option<u32>>>,
-    closed: Arc<AtomicBool>,
-    bytes: Arc<AtomicU64>,
-}
-
-impl Term {
-    /// Signs in with `key`, asks for a pty of `cols` x `rows` and a shell.
-    async fn open(server: &SshServer, key: &PrivateKey, cols: u16, rows: u16) -> Term {
-        let mut ssh = connect(server).await;
-        assert!(sign_in_with_key(&mut ssh, key).await, "the authorized key is accepted");
-        Term::start(ssh, Some((cols, rows)), None).await
-    }
-
-    /// Opens a session channel on a signed-in connection: a pty when `pty` is given, then a shell, or
-    /// `command` when given.
-    async fn start(ssh: client::Handle<Accept>, pty: Option<(u16, u16)>, command: Option<&str>) -> Term {
-        let channel = ssh.channel_open_session().await.expect("a session channel");
-        let (cols, rows) = pty.unwrap_or((80, 24));
-        if pty.is_some() {
-            channel.request_pty(true, "xterm-256color", cols.into(), rows.into(), 0, 0, &[]).await.expect("pty-req");
-        }
-        match command {
-            Some(c) => channel.exec(true, c).await.expect("exec"),
-            None => channel.request_shell(true).await.expect("shell"),
-        }
-        let (mut read, write) = channel.split();
-        let vt = Arc::new(Mutex::new(vt100::Parser::new(rows.try_into().unwrap(), cols.try_into().unwrap(), 0)));
-        let exit_status = Arc::new(Mutex::new(None));
-        let closed = Arc::new(AtomicBool::new(false));
-        let bytes = Arc::new(AtomicU64::new(0));
-        let (vt2, exit2, closed2, bytes2) = (vt.clone(), exit_status.clone(), closed.clone(), bytes.clone());
-        tokio::spawn(async move {
-            while let Some(msg) = read.wait().await {
-                match msg {
-                    ChannelMsg::Data { data } => {
-                        bytes2.fetch_add(data.len() as u64, Ordering::Relaxed);
-                        vt2.lock().unwrap().process(&data);
-                    }
-                    ChannelMsg::ExitStatus { exit_status } => *exit2.lock().unwrap() = Some(exit_status),
-                    ChannelMsg::Close => break,
-                    _ => {}
-                }
-            }
-            closed2.store(true, Ordering::SeqCst);
-        });
-        Term { _ssh: ssh, write, vt, exit_status, closed, bytes }
-    }
-
-    fn screen(&self) -> String {
-        self.vt.lock().unwrap().screen().contents()
-    }
-
-    fn with_screen<T>(&self, f: impl FnOnce(&vt100::Screen) -> T) -> T {
-        f(self.vt.lock().unwrap().screen())
-    }
-
-    /// Waits (bounded) until `done` holds for the screen; fails with the screen otherwise.
-    async fn wait(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if done(&screen) {
-                return screen;
-            }
-            if start.elapsed() > BOUND {
-                panic!("waited {:?} for {what}; the screen:\n{screen}", start.elapsed());
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    /// Waits (bounded) until the server has closed the channel.
-    async fn wait_closed(&self, what: &str) {
-        let start = Instant::now();
-        while !self.closed.load(Ordering::SeqCst) {
-            if start.elapsed() > BOUND {
-                panic!("waited {:?} for {what}; the screen:\n{}", start.elapsed(), self.screen());
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    async fn send(&self, bytes: &[u8]) {
-        self.write.data_bytes(bytes.to_vec()).await.expect("sent");
-    }
-
-    async fn resize(&self, cols: u16, rows: u16) {
-        self.vt.lock().unwrap().screen_mut().set_size(rows.try_into().unwrap(), cols.try_into().unwrap());
-        self.write.window_change(cols.into(), rows.into(), 0, 0).await.expect("window-change");
-    }
-
+impl Console for Term {
     /// Home with the demo fleet loaded.
     async fn home(&self) -> String {
         self.wait("Home listing the demo caches", |s| s.contains("Azure Cache for Redis · 22 of 22")).await
@@ -237,7 +114,7 @@ fn row(screen: &str, n: usize) -> &str {
 async fn home_resize_blade_and_quit() {
     let b = backend().await;
     let server = b.serve(b.config()).await;
-    let t = Term::open(&server, &b.key, 100, 30).await;
+    let t = Term::open(server.local_addr(), &b.key, 100, 30).await;
 
     // Home, in the alternate screen, the cursor hidden, mouse reporting on.
     let home = t.home().await;
@@ -286,7 +163,7 @@ async fn home_resize_blade_and_quit() {
         assert!(!s.hide_cursor(), "the cursor is shown");
         assert_eq!(s.mouse_protocol_mode(), vt100::MouseProtocolMode::None, "mouse reporting is off");
     });
-    assert_eq!(*t.exit_status.lock().unwrap(), Some(0));
+    assert_eq!(t.exit_status(), Some(0));
     let start = Instant::now();
     while server.sessions() != 0 && start.elapsed() < BOUND {
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -299,8 +176,8 @@ async fn home_resize_blade_and_quit() {
 async fn a_second_client_sees_the_first_clients_link() {
     let b = backend().await;
     let server = b.serve(b.config()).await;
-    let a = Term::open(&server, &b.key, 120, 36).await;
-    let watcher = Term::open(&server, &b.key, 120, 36).await;
+    let a = Term::open(server.local_addr(), &b.key, 120, 36).await;
+    let watcher = Term::open(server.local_addr(), &b.key, 120, 36).await;
     let watching = watcher.to_geo_replication().await;
     assert!(watching.contains("contoso-prod-eus is not linked"), "{watching}");
 
@@ -342,22 +219,22 @@ async fn only_authorized_keys_and_the_demo_password_get_in() {
     let server = b.serve(config).await;
 
     // A key that is not in the file.
-    let mut ssh = connect(&server).await;
-    assert!(!sign_in_with_key(&mut ssh, &host_key::generate().unwrap()).await, "an unknown key is refused");
+    let mut ssh = Ssh::connect(server.local_addr()).await;
+    assert!(!ssh.sign_in_with_key(&host_key::generate().unwrap()).await, "an unknown key is refused");
     // The wrong password, and no credentials at all.
-    assert!(!sign_in_with_password(&mut ssh, "demo roo").await, "a wrong password is refused");
-    let none = ssh.authenticate_none("demo").await.expect("an answer");
+    assert!(!ssh.sign_in_with_password("demo roo").await, "a wrong password is refused");
+    let none = ssh.handle.authenticate_none("demo").await.expect("an answer");
     assert!(!none.success(), "`none` is refused");
     // The right password gets the console.
-    assert!(sign_in_with_password(&mut ssh, "demo room").await, "the demo password is accepted");
-    let t = Term::start(ssh, Some((100, 30)), None).await;
+    assert!(ssh.sign_in_with_password("demo room").await, "the demo password is accepted");
+    let t = Term::start(ssh, Request::console(100, 30)).await;
     t.home().await;
 
     // Without --demo-password, passwords are not even offered.
     let server2 = b.serve(b.config()).await;
-    let mut ssh = connect(&server2).await;
-    assert!(!sign_in_with_password(&mut ssh, "demo room").await);
-    assert!(sign_in_with_key(&mut ssh, &b.key).await, "the authorized key is accepted");
+    let mut ssh = Ssh::connect(server2.local_addr()).await;
+    assert!(!ssh.sign_in_with_password("demo room").await);
+    assert!(ssh.sign_in_with_key(&b.key).await, "the authorized key is accepted");
     server.shutdown().await;
     server2.shutdown().await;
 }
@@ -368,7 +245,7 @@ async fn a_read_only_session_watches_but_cannot_link() {
     let mut config = b.config();
     config.read_only = true;
     let server = b.serve(config).await;
-    let t = Term::open(&server, &b.key, 120, 36).await;
+    let t = Term::open(server.local_addr(), &b.key, 120, 36).await;
     let home = t.home().await;
     assert!(row(&home, 0).contains("demo backend · read-only"), "{home}");
     let geo = t.to_geo_replication().await;
@@ -394,12 +271,12 @@ async fn sessions_beyond_the_limit_are_told_to_come_back() {
     let mut config = b.config();
     config.max_sessions = 1;
     let server = b.serve(config).await;
-    let first = Term::open(&server, &b.key, 100, 30).await;
+    let first = Term::open(server.local_addr(), &b.key, 100, 30).await;
     first.home().await;
-    let second = Term::open(&server, &b.key, 100, 30).await;
+    let second = Term::open(server.local_addr(), &b.key, 100, 30).await;
     second.wait_closed("the second session to be refused").await;
     assert!(second.screen().contains("all 1 sessions are in use; try again later"), "{}", second.screen());
-    assert_eq!(*second.exit_status.lock().unwrap(), Some(1));
+    assert_eq!(second.exit_status(), Some(1));
     // The first one is still there.
     first.send(b"?").await;
     first.wait("help in the first session", |s| s.contains("┌ Help ")).await;
@@ -412,7 +289,7 @@ async fn an_idle_session_is_closed_with_a_message() {
     let mut config = b.config();
     config.idle_timeout = Some(Duration::from_secs(1));
     let server = b.serve(config).await;
-    let t = Term::open(&server, &b.key, 100, 30).await;
+    let t = Term::open(server.local_addr(), &b.key, 100, 30).await;
     t.home().await;
     t.wait_closed("the idle session to close").await;
     let screen = t.screen();
@@ -425,19 +302,19 @@ async fn an_idle_session_is_closed_with_a_message() {
 async fn a_session_needs_a_terminal_and_runs_no_commands() {
     let b = backend().await;
     let server = b.serve(b.config()).await;
-    let mut ssh = connect(&server).await;
-    assert!(sign_in_with_key(&mut ssh, &b.key).await);
-    let t = Term::start(ssh, None, None).await;
+    let mut ssh = Ssh::connect(server.local_addr()).await;
+    assert!(ssh.sign_in_with_key(&b.key).await);
+    let t = Term::start(ssh, Request::default()).await;
     t.wait_closed("a shell without a pty to be refused").await;
     assert!(t.screen().contains("needs a terminal"), "{}", t.screen());
-    assert_eq!(*t.exit_status.lock().unwrap(), Some(2));
+    assert_eq!(t.exit_status(), Some(2));
 
-    let mut ssh = connect(&server).await;
-    assert!(sign_in_with_key(&mut ssh, &b.key).await);
-    let t = Term::start(ssh, Some((80, 24)), Some("cat /etc/passwd")).await;
+    let mut ssh = Ssh::connect(server.local_addr()).await;
+    assert!(ssh.sign_in_with_key(&b.key).await);
+    let t = Term::start(ssh, Request { command: Some("cat /etc/passwd"), ..Request::console(80, 24) }).await;
     t.wait_closed("a command to be refused").await;
     assert!(t.screen().contains("serves the console only"), "{}", t.screen());
-    assert_eq!(*t.exit_status.lock().unwrap(), Some(2));
+    assert_eq!(t.exit_status(), Some(2));
     server.shutdown().await;
 }
 
@@ -445,8 +322,8 @@ async fn a_session_needs_a_terminal_and_runs_no_commands() {
 async fn shutdown_gives_every_terminal_back() {
     let b = backend().await;
     let server = b.serve(b.config()).await;
-    let one = Term::open(&server, &b.key, 100, 30).await;
-    let two = Term::open(&server, &b.key, 120, 36).await;
+    let one = Term::open(server.local_addr(), &b.key, 100, 30).await;
+    let two = Term::open(server.local_addr(), &b.key, 120, 36).await;
     one.home().await;
     two.to_geo_replication().await;
     let start = Instant::now();
@@ -461,5 +338,5 @@ async fn shutdown_gives_every_terminal_back() {
             assert!(!s.hide_cursor());
         });
     }
-    assert!(one.bytes.load(Ordering::Relaxed) > 1000);
+    assert!(one.data.load(Ordering::Relaxed) > 1000);
 }

@@ -8,6 +8,9 @@
 //! - a session still open when the server gets SIGTERM is told so and given its terminal back, and
 //!   the server exits with 0.
 //!
+//! - OpenSSH may try a wrong password and then the right one (`openssh_may_retry_a_wrong_password`);
+//! - `--idle-timeout 9999999999999h` is refused with exit 2.
+//!
 //! tmux runs on a private socket (`tmux -L georep-ssh-e2e-<pid>`), never the user's, killed when the
 //! test ends, as is the server. Without tmux or ssh the test prints why and passes as skipped, unless
 //! `GEOREP_REQUIRE_TMUX=1` (as .ci/run sets), when it fails. The binary is `$GEOREP_E2E_BIN` when
@@ -288,4 +291,99 @@ fn openssh_signs_in_walks_to_geo_replication_and_quits() {
     assert!(log.contains("signed in with a public key"), "{log}");
     assert!(log.contains("public key refused"), "{log}");
     assert!(log.contains("session ended"), "{log}");
+}
+
+/// OpenSSH gives a wrong password and then the right one (its askpass program answers the prompts):
+/// the server keeps offering `password` after a refusal, so the second try gets in (`ssh host cmd` is
+/// then told the server serves the console only, exit 2). It used to end with "Permission denied
+/// (publickey)" after the first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openssh_may_retry_a_wrong_password() {
+    if let Err(why) = tools() {
+        if required() {
+            panic!("GEOREP_REQUIRE_TMUX=1 but {why}");
+        }
+        eprintln!("SKIPPED openssh_may_retry_a_wrong_password: {why}");
+        return;
+    }
+    use georep::ssh::auth::{AuthorizedKeys, DemoPassword};
+    let emu = georep::emulator::Emulator::simulated(georep::emulator::Config::default())
+        .expect("emulator")
+        .bind("127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("bind");
+    let config = georep::ssh::SshConfig {
+        host_key: host_key::generate().unwrap(),
+        authorized_keys: AuthorizedKeys::new(None),
+        demo_password: Some(DemoPassword::new("open sesame".into())),
+        read_only: false,
+        max_sessions: 2,
+        idle_timeout: None,
+        poll: georep::tui::tasks::PollIntervals::default(),
+        limits: georep::ssh::Limits::default(),
+    };
+    let client = georep::client::ArmClient::new(&emu.url(), None).expect("client");
+    let server = georep::ssh::SshServer::start("127.0.0.1:0".parse().unwrap(), config, client, "demo".into())
+        .await
+        .expect("listen");
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let askpass = dir.path().join("askpass");
+    let count = dir.path().join("count");
+    let script = format!(
+        "#!/bin/sh\nn=$(cat {c} 2>/dev/null || echo 0); n=$((n+1)); echo $n > {c}\n\
+         if [ $n -eq 1 ]; then echo 'open sesam'; else echo 'open sesame'; fi\n",
+        c = sh_quote(&count.to_string_lossy())
+    );
+    std::fs::write(&askpass, script).expect("askpass written");
+    std::fs::set_permissions(&askpass, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+    let port = server.local_addr().port().to_string();
+    let ssh = tokio::process::Command::new("ssh")
+        .args(["-F", "/dev/null", "-o", "PreferredAuthentications=password", "-o", "PubkeyAuthentication=no"])
+        .args(["-o", "NumberOfPasswordPrompts=3", "-o", "StrictHostKeyChecking=no"])
+        .args(["-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-p", &port, "demo@127.0.0.1", "true"])
+        .env("SSH_ASKPASS", &askpass)
+        .env("SSH_ASKPASS_REQUIRE", "force")
+        .env("DISPLAY", ":0")
+        .stdin(Stdio::null())
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(STEP_TIMEOUT, ssh).await.expect("ssh ended in time").expect("ssh runs");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read_to_string(&count).expect("askpass ran").trim(), "2", "two prompts:\n{text}");
+    assert!(text.contains("serves the console only"), "signed in on the second try:\n{text}");
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    server.shutdown().await;
+}
+
+/// An idle timeout too long to mean anything is a usage error (exit 2), not a panic further on.
+#[test]
+fn an_absurd_idle_timeout_is_refused() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_georep"))
+        .args(["ssh", "--listen", "127.0.0.1:0", "--demo-password", "x", "--idle-timeout", "9999999999999h"])
+        .arg("--host-key")
+        .arg(dir.path().join("key"))
+        .arg("--log")
+        .arg(dir.path().join("ssh.log"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("georep starts");
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            break status;
+        }
+        if start.elapsed() > STEP_TIMEOUT {
+            let _ = child.kill();
+            panic!("georep ssh --idle-timeout 9999999999999h is still running");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    let _ = std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.contains("too long"), "{stderr}");
+    assert_eq!(status.code(), Some(2), "{stderr}");
 }

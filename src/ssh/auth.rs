@@ -29,17 +29,19 @@ impl AuthorizedKeys {
         self.path.as_deref()
     }
 
-    /// The keys in the file now, and how many of its lines could not be read as keys.
-    pub fn load(&self) -> io::Result<(Vec<PublicKey>, usize)> {
+    /// The keys in the file now, and how many of its lines could not be read as keys. Read off the
+    /// async runtime's threads (`tokio::fs`): a slow disk or a FIFO stalls this sign-in, not the server.
+    pub async fn load(&self) -> io::Result<(Vec<PublicKey>, usize)> {
         let Some(path) = &self.path else { return Ok((Vec::new(), 0)) };
-        let text = std::fs::read_to_string(path)
+        let text = tokio::fs::read_to_string(path)
+            .await
             .map_err(|e| io::Error::new(e.kind(), format!("cannot read {}: {e}", path.display())))?;
         Ok(parse(&text))
     }
 
     /// Whether `key` is in the file (compared by key material; comments and options do not matter).
-    pub fn allows(&self, key: &PublicKey) -> bool {
-        match self.load() {
+    pub async fn allows(&self, key: &PublicKey) -> bool {
+        match self.load().await {
             Ok((keys, _)) => keys.iter().any(|k| k.key_data() == key.key_data()),
             Err(e) => {
                 tracing::warn!("authorized keys: {e}");
@@ -170,18 +172,18 @@ mod tests {
         assert_eq!(keys.len(), 1, "harmless options keep the key");
     }
 
-    #[test]
-    fn file_is_read_at_each_attempt() {
+    #[tokio::test]
+    async fn file_is_read_at_each_attempt() {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let path = dir.path().join("authorized_keys");
         let key = super::super::host_key::generate().unwrap();
         let auth = AuthorizedKeys::new(Some(path.clone()));
-        assert!(!auth.allows(key.public_key()), "no file: nobody");
+        assert!(!auth.allows(key.public_key()).await, "no file: nobody");
         std::fs::write(&path, key.public_key().to_openssh().expect("openssh")).expect("written");
-        assert!(auth.allows(key.public_key()));
-        assert!(!auth.allows(super::super::host_key::generate().unwrap().public_key()));
+        assert!(auth.allows(key.public_key()).await);
+        assert!(!auth.allows(super::super::host_key::generate().unwrap().public_key()).await);
         std::fs::write(&path, "").expect("emptied");
-        assert!(!auth.allows(key.public_key()));
+        assert!(!auth.allows(key.public_key()).await);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use ratatui::crossterm::event::Event;
 use russh::ChannelMsg;
 use russh::ChannelReadHalf;
 
-use super::pty_backend::{ClientSize, cells};
+use super::pty_backend::{ClientSize, columns, rows};
 
 const ESC: u8 = 0x1b;
 
@@ -102,9 +102,10 @@ pub fn events(
                 }
                 Some(ChannelMsg::WindowChange { col_width, row_height, .. }) => {
                     let old = s.size.get();
-                    let (w, h) = (cells(col_width, old.width), cells(row_height, old.height));
+                    let (w, h) = (columns(col_width, old.width), rows(row_height, old.height));
                     s.size.set(w, h);
-                    s.ready.push_back(Event::Resize(w, h));
+                    let now = s.size.get();
+                    s.ready.push_back(Event::Resize(now.width, now.height));
                 }
                 Some(ChannelMsg::Eof | ChannelMsg::Close) | None => return None,
                 Some(_) => {}

@@ -2,25 +2,35 @@
 //! (its own `App` and `Terminal`, in a task of its own), and all of them share one backend, so a Link
 //! started in one session shows on everyone's Geo-replication blade within a poll.
 //!
-//! - [`server`]: the russh server, authentication, limits, shutdown.
+//! - [`server`]: the russh server: accepting, limits, shutdown; `connection`: one connection's
+//!   deadlines and authentication.
 //! - [`session`]: one session channel, from `pty-req` to close.
 //! - [`pty_backend`]: ratatui's crossterm backend over the channel, at the client's window size.
 //! - [`input`]: keys and mouse parsed from the channel's bytes.
 //! - [`auth`], [`host_key`]: who gets in, and the key the server proves itself with.
+//! - [`limits`], [`outbox`]: what a client may hold (deadlines, caps, sizes, one unsent frame).
 
 pub mod auth;
+mod connection;
 pub mod host_key;
 pub mod input;
+pub mod limits;
+pub mod outbox;
 pub mod pty_backend;
 pub mod server;
 pub mod session;
 
-use std::io::Write;
+/// The test client every SSH test uses (also `tests/ssh.rs` and `benches/ssh.rs`).
+#[cfg(test)]
+#[path = "../../tests/support/ssh_client.rs"]
+pub(crate) mod ssh_client;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+pub use limits::{Limits, Stats};
 pub use server::{SshConfig, SshServer};
 
 use crate::backend::{self, Backend, BackendOptions};
@@ -43,17 +53,28 @@ pub struct Options {
     pub idle_timeout: Duration,
 }
 
-/// Parses `90`, `90s`, `15m`, `2h` (seconds without a unit). `0` is zero.
+/// The longest duration [`parse_duration`] takes: a year.
+pub const MAX_DURATION: Duration = Duration::from_secs(366 * 24 * 3600);
+
+/// Parses `90`, `90s`, `15m`, `2h` (seconds without a unit). `0` is zero. More than
+/// [`MAX_DURATION`] is refused (a number that does not fit is not a timeout anyone means).
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     let (digits, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
-    let n: u64 = digits.parse().map_err(|_| format!("`{s}` is not a duration like 90s, 15m or 2h"))?;
+    let n: u64 = match digits.parse() {
+        Ok(n) => n,
+        Err(_) if !digits.is_empty() => u64::MAX,
+        Err(_) => return Err(format!("`{s}` is not a duration like 90s, 15m or 2h")),
+    };
     let secs = match unit {
         "" | "s" => n,
         "m" => n.saturating_mul(60),
         "h" => n.saturating_mul(3600),
         _ => return Err(format!("`{s}`: the unit must be s, m or h")),
     };
+    if secs > MAX_DURATION.as_secs() {
+        return Err(format!("`{s}` is too long: at most {}h (0: never)", MAX_DURATION.as_secs() / 3600));
+    }
     Ok(Duration::from_secs(secs))
 }
 
@@ -89,7 +110,7 @@ pub async fn run(options: Options) -> ExitCode {
     }
 
     let keys = AuthorizedKeys::new(options.authorized_keys.clone().or_else(AuthorizedKeys::default_path));
-    let key_summary = match (keys.load(), keys.path()) {
+    let key_summary = match (keys.load().await, keys.path()) {
         (Ok((k, bad)), Some(p)) => {
             let skipped = if bad > 0 {
                 format!(", {bad} lines skipped (not keys, or keys restricted by options)")
@@ -125,7 +146,7 @@ pub async fn run(options: Options) -> ExitCode {
 
     let Backend { label, client, intervals, embedded } = match backend::connect(
         &options.backend,
-        |what| println!("georep ssh: {what}"),
+        |what| crate::say!("georep ssh: {what}"),
         crate::signals::stop_requested(),
     )
     .await
@@ -144,6 +165,7 @@ pub async fn run(options: Options) -> ExitCode {
         max_sessions: options.max_sessions,
         idle_timeout: (!options.idle_timeout.is_zero()).then_some(options.idle_timeout),
         poll: intervals,
+        limits: Limits::default(),
     };
     let server = match SshServer::start(options.listen, config, client, label.clone()).await {
         Ok(s) => s,
@@ -153,34 +175,34 @@ pub async fn run(options: Options) -> ExitCode {
         }
     };
     let addr = server.local_addr();
-    println!("georep ssh: serving the console on {addr} (ssh -p {} USER@HOST), backend: {label}", addr.port());
-    println!(
+    crate::say!("georep ssh: serving the console on {addr} (ssh -p {} USER@HOST), backend: {label}", addr.port());
+    crate::say!(
         "  host key {} ({}{})",
         host_key::fingerprint(&key),
         key_path.display(),
         if created { ", created now" } else { "" }
     );
     let password = if options.demo_password.is_some() { " or the demo password" } else { "" };
-    println!("  sign-in: {}{password}; nothing else", key_summary.1);
+    crate::say!("  sign-in: {}{password}; nothing else", key_summary.1);
     let idle = if options.idle_timeout.is_zero() {
         "never".to_string()
     } else {
         format!("after {} without input", format_duration(options.idle_timeout))
     };
-    println!(
+    crate::say!(
         "  {}sessions: at most {}; idle sessions close {idle}",
         if options.read_only { "read-only " } else { "" },
         options.max_sessions
     );
     if options.allow_remote && !addr.ip().is_loopback() {
-        println!("  listening beyond loopback (--allow-remote): anyone who can reach {addr} can try to sign in");
+        crate::say!("  listening beyond loopback (--allow-remote): anyone who can reach {addr} can try to sign in");
     }
     tracing::info!(%addr, backend = %label, read_only = options.read_only, "ssh server started");
 
     crate::signals::stop_requested().await;
-    // Not println!: after SIGHUP the terminal may be gone, and a panic on the failed write would skip the
+    // After SIGHUP the terminal may be gone: say! ignores the failed write, which must not skip the
     // orderly shutdown below (sessions told and their terminals given back, the backend stopped).
-    let _ = writeln!(std::io::stdout(), "georep ssh: stopping ({} sessions open)", server.sessions());
+    crate::say!("georep ssh: stopping ({} sessions open)", server.sessions());
     server.shutdown().await;
     if let Some(running) = embedded {
         running.shutdown().await;
@@ -202,6 +224,10 @@ mod tests {
         assert!(parse_duration("").is_err());
         assert!(parse_duration("5d").is_err());
         assert!(parse_duration("m").is_err());
+        // Too long to mean anything, and a panic further on before (`Duration * 2`).
+        assert!(parse_duration("9999999999999h").unwrap_err().contains("too long"));
+        assert!(parse_duration("99999999999999999999999").unwrap_err().contains("too long"));
+        assert_eq!(parse_duration("8784h"), Ok(MAX_DURATION));
         assert_eq!(format_duration(Duration::from_secs(45)), "45s");
         assert_eq!(format_duration(Duration::from_secs(1800)), "30m");
         assert_eq!(format_duration(Duration::from_secs(5400)), "1h30m");

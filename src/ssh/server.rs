@@ -1,31 +1,34 @@
 //! The SSH server: accepts connections, authenticates them, and starts one console task per session
 //! channel. Stops cleanly: sessions say goodbye and give their terminals back, then connections are
-//! disconnected.
+//! disconnected. What a client may hold, and for how long, is in [`Limits`].
 
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use russh::keys::PrivateKey;
-use russh::server::{Auth, ChannelOpenHandle, Handler, Msg, PublicKeyOffer, Session, VerifiedPublicKey};
-use russh::{Channel, ChannelId, Disconnect, MethodKind, MethodSet};
+use russh::{MethodKind, MethodSet};
 use tokio::net::TcpListener;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::{JoinHandle, JoinSet};
 
 use super::auth::{AuthorizedKeys, DemoPassword};
-use super::session;
+use super::connection::{self, Connection};
+use super::limits::{Counters, Limits, Pending, Refusal, Stats, Unauthenticated};
 use crate::client::ArmClient;
 use crate::tui::tasks::PollIntervals;
 
 /// How long sessions get to end by themselves when the server stops, before connections are cut.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
-/// How long a new connection may take to get through the SSH handshake's first step.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
-/// How long a connection may stay without signing in (OpenSSH's LoginGraceTime).
-const LOGIN_GRACE: Duration = Duration::from_secs(60);
+/// How long each refused sign-in attempt takes (against guessing).
+pub const AUTH_DELAY: Duration = Duration::from_secs(1);
+/// Sign-in attempts per connection (keys, passwords and `none` together).
+pub const MAX_AUTH_ATTEMPTS: usize = 6;
+/// A connection that sends nothing at all (not even keepalives) for this long is dropped, when
+/// sessions never idle out.
+const NO_TRAFFIC: Duration = Duration::from_secs(24 * 3600);
 
 /// How the server lets people in and what they get.
 pub struct SshConfig {
@@ -40,6 +43,8 @@ pub struct SshConfig {
     pub idle_timeout: Option<Duration>,
     /// How often each session's poller asks the backend.
     pub poll: PollIntervals,
+    /// Deadlines and caps against clients that hold on to the server.
+    pub limits: Limits,
 }
 
 /// What every session of a server shares.
@@ -59,8 +64,13 @@ pub struct Shared {
     pub peers: tokio::sync::broadcast::Sender<(u64, crate::tui::action::SharedOp)>,
     /// Numbers the sessions among the peers.
     pub next_session: AtomicU64,
-    keys: AuthorizedKeys,
-    password: Option<DemoPassword>,
+    pub limits: Limits,
+    pub counters: Arc<Counters>,
+    pub(super) unauthenticated: Arc<Unauthenticated>,
+    pub(super) keys: AuthorizedKeys,
+    pub(super) password: Option<DemoPassword>,
+    /// The sign-in methods offered, after every refusal too.
+    pub(super) methods: MethodSet,
 }
 
 impl Shared {
@@ -85,11 +95,17 @@ impl SshServer {
         let addr = listener.local_addr()?;
         let (stop_tx, stop_rx) = watch::channel(false);
         let max_sessions = config.max_sessions.max(1);
+        let mut methods = MethodSet::empty();
+        methods.push(MethodKind::PublicKey);
+        if config.demo_password.is_some() {
+            methods.push(MethodKind::Password);
+        }
         let shared = Arc::new(Shared {
             client,
             label,
             read_only: config.read_only,
-            idle: config.idle_timeout,
+            // Past a year means never (and keeps every deadline computed from it in range).
+            idle: config.idle_timeout.map(|d| d.min(super::MAX_DURATION)),
             intervals: config.poll,
             max_sessions,
             sessions: Arc::new(Semaphore::new(max_sessions)),
@@ -97,25 +113,27 @@ impl SshServer {
             bytes_sent: Arc::new(AtomicU64::new(0)),
             peers: tokio::sync::broadcast::channel(256).0,
             next_session: AtomicU64::new(1),
+            unauthenticated: Unauthenticated::new(&config.limits),
+            limits: config.limits,
+            counters: Arc::new(Counters::default()),
             keys: config.authorized_keys,
             password: config.demo_password,
+            methods: methods.clone(),
         });
-        let mut methods = MethodSet::empty();
-        methods.push(MethodKind::PublicKey);
-        if shared.password.is_some() {
-            methods.push(MethodKind::Password);
-        }
         let russh_config = Arc::new(russh::server::Config {
             server_id: russh::SshId::Standard(format!("SSH-2.0-georep_{}", env!("CARGO_PKG_VERSION")).into()),
             methods,
             keys: vec![config.host_key],
-            auth_rejection_time: Duration::from_secs(1),
+            auth_rejection_time: AUTH_DELAY,
             // OpenSSH probes with "none" first: answer that at once.
             auth_rejection_time_initial: Some(Duration::ZERO),
-            max_auth_attempts: 6,
+            max_auth_attempts: MAX_AUTH_ATTEMPTS,
             // A connection that sends nothing at all (not even keepalives) for this long is dropped;
-            // sessions have their own idle timeout, with a message.
-            inactivity_timeout: Some(config.idle_timeout.map_or(Duration::from_secs(24 * 3600), |d| d * 2)),
+            // sessions have their own idle timeout, with a message. Bounded: any idle timeout works
+            // (russh adds it to an Instant).
+            inactivity_timeout: Some(
+                config.idle_timeout.map_or(NO_TRAFFIC, |d| d.min(super::MAX_DURATION).saturating_mul(2)),
+            ),
             keepalive_interval: Some(Duration::from_secs(60)),
             nodelay: true,
             ..Default::default()
@@ -138,6 +156,16 @@ impl SshServer {
         self.shared.bytes_sent.load(Ordering::Relaxed)
     }
 
+    /// Connections refused or cut, sessions closed for not reading, screen output waiting.
+    pub fn stats(&self) -> Stats {
+        self.shared.counters.snapshot()
+    }
+
+    /// Connections that have not signed in (yet).
+    pub fn unauthenticated(&self) -> usize {
+        self.shared.unauthenticated.count()
+    }
+
     /// Stops accepting, ends every session (each gives its client's terminal back and says why), then
     /// disconnects every connection. Bounded: a few seconds at most.
     pub async fn shutdown(mut self) {
@@ -158,8 +186,9 @@ impl Drop for SshServer {
 }
 
 async fn accept_loop(listener: TcpListener, config: Arc<russh::server::Config>, shared: Arc<Shared>) {
-    // Connections, authenticated or not, are bounded too: twice the sessions, and a few more.
-    let slots = Arc::new(Semaphore::new(shared.max_sessions * 2 + 4));
+    // Connections in all are bounded too: those not signed in (capped apart, so that they cannot take
+    // the places of those who sign in), and twice the sessions and a few more signed in.
+    let slots = Arc::new(Semaphore::new(shared.limits.max_unauthenticated + shared.max_sessions * 2 + 4));
     let (disconnect_tx, disconnect_rx) = watch::channel(false);
     let mut connections = JoinSet::new();
     let mut stop = shared.stop.clone();
@@ -168,18 +197,18 @@ async fn accept_loop(listener: TcpListener, config: Arc<russh::server::Config>, 
             _ = changed_to_true(&mut stop) => break,
             accepted = listener.accept() => match accepted {
                 Ok((tcp, peer)) => {
-                    let Ok(slot) = slots.clone().try_acquire_owned() else {
-                        tracing::warn!(%peer, "connection refused: too many connections");
-                        continue;
+                    let (slot, pending) = match admit(&slots, &shared, peer) {
+                        Ok(a) => a,
+                        Err(why) => {
+                            // Dropping the stream closes it at once.
+                            tracing::warn!(%peer, "connection refused: {why}");
+                            shared.counters.refused.fetch_add(1, Ordering::Relaxed);
+                            continue;
+                        }
                     };
-                    let handler = Connection {
-                        shared: shared.clone(),
-                        peer,
-                        user: String::new(),
-                        signed_in: Arc::new(AtomicBool::new(false)),
-                        _slot: slot,
-                    };
-                    connections.spawn(connection(tcp, config.clone(), handler, disconnect_rx.clone()));
+                    let (cut_tx, cut_rx) = tokio::sync::mpsc::channel(4);
+                    let handler = Connection::new(shared.clone(), peer, pending, cut_tx, slot);
+                    connections.spawn(connection::run(tcp, config.clone(), handler, disconnect_rx.clone(), cut_rx));
                 }
                 Err(e) => {
                     // Out of file descriptors and the like: wait a little rather than spin.
@@ -208,158 +237,21 @@ async fn accept_loop(listener: TcpListener, config: Arc<russh::server::Config>, 
     tracing::info!("stopped");
 }
 
+/// A place for a new connection from `peer`, or why there is none.
+fn admit(
+    slots: &Arc<Semaphore>,
+    shared: &Shared,
+    peer: SocketAddr,
+) -> Result<(OwnedSemaphorePermit, Pending), &'static str> {
+    let slot = slots.clone().try_acquire_owned().map_err(|_| "too many connections")?;
+    let pending = shared.unauthenticated.admit(peer.ip()).map_err(|e| match e {
+        Refusal::TooManyUnauthenticated => "too many connections not signed in",
+        Refusal::TooManyFromAddress => "too many connections not signed in from this address",
+    })?;
+    Ok((slot, pending))
+}
+
 /// Resolves when the flag is (or becomes) true, or its sender is gone.
 pub(crate) async fn changed_to_true(flag: &mut watch::Receiver<bool>) {
     let _ = flag.wait_for(|v| *v).await;
-}
-
-/// Runs one connection until it ends or the server disconnects it.
-async fn connection(
-    tcp: tokio::net::TcpStream,
-    config: Arc<russh::server::Config>,
-    handler: Connection,
-    mut disconnect: watch::Receiver<bool>,
-) {
-    let (peer, signed_in) = (handler.peer, handler.signed_in.clone());
-    let session = match tokio::time::timeout(HANDSHAKE_TIMEOUT, russh::server::run_stream(config, tcp, handler)).await {
-        Ok(Ok(s)) => s,
-        Ok(Err(e)) => {
-            tracing::debug!(%peer, "connection setup failed: {e}");
-            return;
-        }
-        Err(_) => {
-            tracing::debug!(%peer, "connection setup timed out");
-            return;
-        }
-    };
-    let handle = session.handle();
-    let mut session = std::pin::pin!(session);
-    let login_deadline = tokio::time::sleep(LOGIN_GRACE);
-    let mut login_deadline = std::pin::pin!(login_deadline);
-    let mut waiting_for_login = true;
-    let reason = loop {
-        tokio::select! {
-            result = &mut session => {
-                if let Err(e) = result {
-                    tracing::debug!(%peer, "connection ended: {e}");
-                }
-                return;
-            }
-            _ = changed_to_true(&mut disconnect) => break "georep ssh is shutting down",
-            _ = &mut login_deadline, if waiting_for_login => {
-                if !signed_in.load(Ordering::Relaxed) {
-                    tracing::info!(%peer, "disconnected: no sign-in within {LOGIN_GRACE:?}");
-                    break "sign-in took too long";
-                }
-                waiting_for_login = false;
-            }
-        }
-    };
-    let _ = handle.disconnect(Disconnect::ByApplication, reason.into(), "en".into()).await;
-    let _ = tokio::time::timeout(Duration::from_secs(1), session).await;
-}
-
-/// One SSH connection's handler: authentication, and a console task per session channel.
-struct Connection {
-    shared: Arc<Shared>,
-    peer: SocketAddr,
-    user: String,
-    signed_in: Arc<AtomicBool>,
-    _slot: OwnedSemaphorePermit,
-}
-
-impl Connection {
-    fn key_allowed(&self, key: &russh::keys::PublicKey) -> bool {
-        self.shared.keys.allows(key)
-    }
-}
-
-impl Handler for Connection {
-    type Error = russh::Error;
-
-    async fn auth_publickey_offered(&mut self, user: &str, offer: PublicKeyOffer<'_>) -> Result<Auth, Self::Error> {
-        if self.key_allowed(offer.public_key) {
-            return Ok(Auth::Accept);
-        }
-        let fingerprint = offer.public_key.fingerprint(russh::keys::HashAlg::Sha256);
-        tracing::info!(peer = %self.peer, user, %fingerprint, "public key refused: not in the authorized keys");
-        Ok(Auth::reject())
-    }
-
-    async fn auth_publickey(&mut self, user: &str, key: VerifiedPublicKey<'_>) -> Result<Auth, Self::Error> {
-        if self.key_allowed(key.public_key) {
-            self.user = user.to_string();
-            let fingerprint = key.public_key.fingerprint(russh::keys::HashAlg::Sha256);
-            tracing::info!(peer = %self.peer, user, %fingerprint, "signed in with a public key");
-            self.signed_in.store(true, Ordering::Relaxed);
-            Ok(Auth::Accept)
-        } else {
-            tracing::info!(peer = %self.peer, user, "public key refused");
-            Ok(Auth::reject())
-        }
-    }
-
-    async fn auth_password(&mut self, user: &str, password: &str) -> Result<Auth, Self::Error> {
-        match &self.shared.password {
-            Some(p) if p.matches(password) => {
-                self.user = user.to_string();
-                tracing::info!(peer = %self.peer, user, "signed in with the demo password");
-                self.signed_in.store(true, Ordering::Relaxed);
-                Ok(Auth::Accept)
-            }
-            _ => {
-                tracing::info!(peer = %self.peer, user, "password refused");
-                Ok(Auth::reject())
-            }
-        }
-    }
-
-    async fn channel_open_session(
-        &mut self,
-        channel: Channel<Msg>,
-        reply: ChannelOpenHandle,
-        _session: &mut Session,
-    ) -> Result<(), Self::Error> {
-        reply.accept().await;
-        let who = format!("{}@{}", self.user, self.peer);
-        tokio::spawn(session::run(channel, self.shared.clone(), who));
-        Ok(())
-    }
-
-    async fn pty_request(
-        &mut self,
-        channel: ChannelId,
-        _term: &str,
-        _col_width: u32,
-        _row_height: u32,
-        _pix_width: u32,
-        _pix_height: u32,
-        _modes: &[(russh::Pty, u32)],
-        session: &mut Session,
-    ) -> Result<(), Self::Error> {
-        session.channel_success(channel)
-    }
-
-    async fn shell_request(&mut self, channel: ChannelId, session: &mut Session) -> Result<(), Self::Error> {
-        session.channel_success(channel)
-    }
-
-    async fn exec_request(
-        &mut self,
-        channel: ChannelId,
-        _data: &[u8],
-        session: &mut Session,
-    ) -> Result<(), Self::Error> {
-        // Accepted so that the session can say why there is nothing to run.
-        session.channel_success(channel)
-    }
-
-    async fn subsystem_request(
-        &mut self,
-        channel: ChannelId,
-        _name: &str,
-        session: &mut Session,
-    ) -> Result<(), Self::Error> {
-        session.channel_failure(channel)
-    }
 }

@@ -4,6 +4,10 @@
 //! in a task of its own (`tui::event_loop` over a [`PtyBackend`] and the channel's input), and this
 //! task watches it: when it ends (the user quit, the client went, the session idled, the server stops,
 //! or it panicked) the client's terminal is given back and the channel is closed.
+//!
+//! The console's output goes through an [`Outbox`] of one frame to a sender task; when the client reads
+//! nothing for [`super::limits::Limits::stall`], the session is closed and its connection cut, with
+//! the reason.
 
 use std::io;
 use std::sync::Arc;
@@ -12,10 +16,11 @@ use std::time::Duration;
 use ratatui::Terminal;
 use russh::server::Msg;
 use russh::{Channel, ChannelMsg, ChannelReadHalf, ChannelWriteHalf};
-use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
+use tokio::sync::mpsc;
 
 use super::input;
-use super::pty_backend::{ChannelWriter, ClientSize, PtyBackend, cells, restore_sequence};
+use super::outbox::Outbox;
+use super::pty_backend::{ChannelWriter, ClientSize, PtyBackend, columns, restore_sequence, rows};
 use super::server::Shared;
 use crate::tui::{self, App, theme::Theme};
 
@@ -39,6 +44,8 @@ pub enum End {
     Error(String),
     /// The session's task panicked.
     Panicked,
+    /// The client read nothing of the screen for this long.
+    Stalled(Duration),
 }
 
 impl End {
@@ -50,31 +57,42 @@ impl End {
             End::Shutdown => Some("georep ssh: the server is shutting down.\r\n".into()),
             End::Error(e) => Some(format!("georep ssh: the session failed: {e}\r\n")),
             End::Panicked => Some("georep ssh: the session hit an internal error and was closed.\r\n".into()),
+            End::Stalled(d) => Some(stalled_reason(*d)),
         }
     }
 
     fn exit_status(&self) -> u32 {
         match self {
             End::Quit | End::ClientGone | End::Idle(_) | End::Shutdown => 0,
-            End::Error(_) | End::Panicked => 1,
+            End::Error(_) | End::Panicked | End::Stalled(_) => 1,
         }
     }
 }
 
+fn stalled_reason(d: Duration) -> String {
+    format!("georep ssh: closed: the client read nothing of the screen for {}", super::format_duration(d))
+}
+
 /// What the client asked for before the console can start.
 enum Start {
-    Console { width: u16, height: u16 },
+    /// `no_color`: the client sent `NO_COLOR` (non-empty) in an `env` request.
+    Console {
+        width: u16,
+        height: u16,
+        no_color: bool,
+    },
     NoPty,
     Command,
     Gone,
 }
 
-/// Runs one session channel to its end.
-pub async fn run(channel: Channel<Msg>, shared: Arc<Shared>, who: String) {
+/// Runs one session channel to its end. `cut` asks the session's connection to disconnect with a
+/// reason.
+pub async fn run(channel: Channel<Msg>, shared: Arc<Shared>, who: String, cut: mpsc::Sender<String>) {
     let (mut read, write) = channel.split();
     let start = tokio::time::timeout(SETUP_TIMEOUT, setup(&mut read)).await.unwrap_or(Start::Gone);
-    let (width, height) = match start {
-        Start::Console { width, height } => (width, height),
+    let (width, height, no_color) = match start {
+        Start::Console { width, height, no_color } => (width, height, no_color),
         Start::NoPty => {
             let text = "georep ssh serves an interactive console and needs a terminal: connect with `ssh -t`.\r\n";
             return refuse(write, text, 2).await;
@@ -94,22 +112,38 @@ pub async fn run(channel: Channel<Msg>, shared: Arc<Shared>, who: String) {
     };
     tracing::info!(%who, width, height, "session started");
 
-    let (out_tx, out_rx) = mpsc::unbounded_channel();
-    let sender = tokio::spawn(send_output(write, out_rx));
-    let console = tokio::spawn(console(shared.clone(), read, out_tx, ClientSize::new(width, height)));
-    let end = match console.await {
-        Ok(end) => end,
-        Err(e) => {
-            tracing::error!(%who, "session task failed: {e}");
-            End::Panicked
-        }
+    let outbox = Outbox::new(shared.counters.clone());
+    let mut sender = tokio::spawn(send_output(write, outbox.clone(), shared.limits.stall));
+    let size = ClientSize::new(width, height);
+    let mut console = tokio::spawn(console(shared.clone(), read, outbox, size, no_color));
+    let (end, sent) = tokio::select! {
+        end = &mut console => (ended(end, &who), None),
+        sent = &mut sender => match sent {
+            Ok(Sent::Stalled(write)) => {
+                // The console may draw nothing more for a long while: stop it now.
+                console.abort();
+                let _ = console.await;
+                (End::Stalled(shared.limits.stall), Some(write))
+            }
+            // The channel is gone: the console sees it on its next frame, or its input ends.
+            Ok(Sent::Done(write)) => (ended(console.await, &who), Some(write)),
+            Err(_) => (ended(console.await, &who), None),
+        },
     };
     tracing::info!(%who, ?end, "session ended");
+    if let End::Stalled(d) = end {
+        tracing::warn!(%who, "closed: the client read nothing of the screen for {d:?}");
+        shared.counters.stalled.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let _ = cut.try_send(stalled_reason(d));
+    }
     // The console's writer is gone with its task: the sender drains what it wrote and hands the
     // channel back.
-    let write = match tokio::time::timeout(CLOSE_TIMEOUT, sender).await {
-        Ok(Ok(write)) => write,
-        _ => return,
+    let write = match sent {
+        Some(write) => write,
+        None => match tokio::time::timeout(CLOSE_TIMEOUT, sender).await {
+            Ok(Ok(Sent::Done(write) | Sent::Stalled(write))) => write,
+            _ => return,
+        },
     };
     let mut last = Vec::new();
     if end == End::Panicked {
@@ -121,20 +155,33 @@ pub async fn run(channel: Channel<Msg>, shared: Arc<Shared>, who: String) {
     drop(permit);
 }
 
+fn ended(joined: Result<End, tokio::task::JoinError>, who: &str) -> End {
+    joined.unwrap_or_else(|e| {
+        tracing::error!(%who, "session task failed: {e}");
+        End::Panicked
+    })
+}
+
 /// Waits for `pty-req` and `shell` (or `exec`), in whatever order with whatever else between.
+/// Of the client's `env` requests only `NO_COLOR` is taken (the server's own environment is not the
+/// session's).
 async fn setup(read: &mut ChannelReadHalf) -> Start {
     let mut size = None;
+    let mut no_color = false;
     loop {
         match read.wait().await {
             Some(ChannelMsg::RequestPty { col_width, row_height, .. }) => {
-                size = Some((cells(col_width, 80), cells(row_height, 24)));
+                size = Some((columns(col_width, 80), rows(row_height, 24)));
             }
             Some(ChannelMsg::WindowChange { col_width, row_height, .. }) => {
-                size = Some((cells(col_width, 80), cells(row_height, 24)));
+                size = Some((columns(col_width, 80), rows(row_height, 24)));
+            }
+            Some(ChannelMsg::SetEnv { variable_name, variable_value, .. }) if variable_name == "NO_COLOR" => {
+                no_color = !variable_value.is_empty();
             }
             Some(ChannelMsg::RequestShell { .. }) => {
                 return match size {
-                    Some((width, height)) => Start::Console { width, height },
+                    Some((width, height)) => Start::Console { width, height, no_color },
                     None => Start::NoPty,
                 };
             }
@@ -146,10 +193,18 @@ async fn setup(read: &mut ChannelReadHalf) -> Start {
 }
 
 /// The console of one session, in a task of its own.
-async fn console(shared: Arc<Shared>, read: ChannelReadHalf, out: UnboundedSender<Vec<u8>>, size: ClientSize) -> End {
+async fn console(
+    shared: Arc<Shared>,
+    read: ChannelReadHalf,
+    out: Arc<Outbox>,
+    size: ClientSize,
+    no_color: bool,
+) -> End {
+    // A copy goes after what waits (a repaint that replaces a frame the client has not taken drops it
+    // too: the client reads nothing then).
     let copy_out = out.clone();
     let mut clipboard = move |text: &str| {
-        let _ = copy_out.send(tui::osc52(text).into_bytes());
+        let _ = copy_out.push(tui::osc52(text).into_bytes(), false);
     };
     let mut backend = PtyBackend::new(ChannelWriter::new(out, shared.bytes_sent.clone()), size.clone());
     if backend.enter().is_err() {
@@ -160,7 +215,7 @@ async fn console(shared: Arc<Shared>, read: ChannelReadHalf, out: UnboundedSende
         Err(e) => return End::Error(e.to_string()),
     };
     let label = if shared.read_only { format!("{} · read-only", shared.label) } else { shared.label.clone() };
-    let mut options = tui::AppOptions::new(label, Theme::from_env());
+    let mut options = tui::AppOptions::new(label, if no_color { Theme::mono() } else { Theme::azure() });
     options.read_only = shared.read_only;
     let mut app = App::new(options);
     let events = input::events(read, size, shared.idle);
@@ -197,16 +252,34 @@ async fn console(shared: Arc<Shared>, read: ChannelReadHalf, out: UnboundedSende
     end
 }
 
-/// Sends what the console writes, in order; hands the channel back when the console's writer is gone.
-async fn send_output(write: ChannelWriteHalf<Msg>, mut rx: UnboundedReceiver<Vec<u8>>) -> ChannelWriteHalf<Msg> {
-    while let Some(bytes) = rx.recv().await {
-        if write.data_bytes(bytes).await.is_err() {
-            // The channel is gone: drop the rest.
-            while rx.recv().await.is_some() {}
-            break;
+/// How the sender task ended; it hands the channel back either way.
+enum Sent {
+    /// The console's writer is gone and everything was sent, or the channel is gone.
+    Done(ChannelWriteHalf<Msg>),
+    /// A send stayed blocked (the client reads nothing) for the stall limit.
+    Stalled(ChannelWriteHalf<Msg>),
+}
+
+/// Sends what the console writes, in order, until its writer is gone.
+async fn send_output(write: ChannelWriteHalf<Msg>, outbox: Arc<Outbox>, stall: Duration) -> Sent {
+    while let Some(bytes) = outbox.take().await {
+        let n = bytes.len();
+        let result = tokio::time::timeout(stall, write.data_bytes(bytes)).await;
+        outbox.sent(n);
+        match result {
+            Ok(Ok(())) => {}
+            // The channel is gone: the console's next frame fails.
+            Ok(Err(_)) => {
+                outbox.shut();
+                return Sent::Done(write);
+            }
+            Err(_) => {
+                outbox.shut();
+                return Sent::Stalled(write);
+            }
         }
     }
-    write
+    Sent::Done(write)
 }
 
 async fn refuse(write: ChannelWriteHalf<Msg>, text: &str, status: u32) {
@@ -228,18 +301,15 @@ async fn close(write: ChannelWriteHalf<Msg>, last: Option<Vec<u8>>, status: u32)
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::{AtomicBool, Ordering};
-    use std::sync::{Arc, Mutex};
     use std::time::{Duration, Instant};
 
     use futures::{Stream, StreamExt};
     use ratatui::crossterm::event::{Event, KeyCode};
-    use russh::keys::{PrivateKey, PrivateKeyWithHashAlg, PublicKeyOrCertificate};
-    use russh::{ChannelMsg, ChannelWriteHalf, client};
 
     use crate::client::ArmClient;
     use crate::emulator::{Config, Emulator};
     use crate::ssh::auth::AuthorizedKeys;
+    use crate::ssh::ssh_client::Term;
     use crate::ssh::{SshConfig, SshServer, host_key};
     use crate::tui::tasks::PollIntervals;
 
@@ -255,66 +325,6 @@ mod tests {
             }
             e
         })
-    }
-
-    struct Accept;
-
-    impl client::Handler for Accept {
-        type Error = russh::Error;
-
-        async fn check_server_key(&mut self, _key: &PublicKeyOrCertificate) -> Result<bool, Self::Error> {
-            Ok(true)
-        }
-    }
-
-    struct Term {
-        _ssh: client::Handle<Accept>,
-        write: ChannelWriteHalf<client::Msg>,
-        vt: Arc<Mutex<vt100::Parser>>,
-        exit: Arc<Mutex<Option<u32>>>,
-        closed: Arc<AtomicBool>,
-    }
-
-    impl Term {
-        async fn open(server: &SshServer, key: &PrivateKey) -> Term {
-            let config = Arc::new(client::Config::default());
-            let mut ssh = client::connect(config, server.local_addr(), Accept).await.expect("connected");
-            let key = PrivateKeyWithHashAlg::new(Arc::new(key.clone()), None);
-            assert!(ssh.authenticate_publickey("demo", key).await.expect("an answer").success());
-            let channel = ssh.channel_open_session().await.expect("a channel");
-            channel.request_pty(true, "xterm", 100, 30, 0, 0, &[]).await.expect("pty");
-            channel.request_shell(true).await.expect("shell");
-            let (mut read, write) = channel.split();
-            let vt = Arc::new(Mutex::new(vt100::Parser::new(30.try_into().unwrap(), 100.try_into().unwrap(), 0)));
-            let (exit, closed) = (Arc::new(Mutex::new(None)), Arc::new(AtomicBool::new(false)));
-            let (vt2, exit2, closed2) = (vt.clone(), exit.clone(), closed.clone());
-            tokio::spawn(async move {
-                while let Some(msg) = read.wait().await {
-                    match msg {
-                        ChannelMsg::Data { data } => vt2.lock().unwrap().process(&data),
-                        ChannelMsg::ExitStatus { exit_status } => *exit2.lock().unwrap() = Some(exit_status),
-                        ChannelMsg::Close => break,
-                        _ => {}
-                    }
-                }
-                closed2.store(true, Ordering::SeqCst);
-            });
-            Term { _ssh: ssh, write, vt, exit, closed }
-        }
-
-        async fn wait(&self, what: &str, done: impl Fn(&vt100::Screen, bool) -> bool) {
-            let start = Instant::now();
-            loop {
-                {
-                    let vt = self.vt.lock().unwrap();
-                    if done(vt.screen(), self.closed.load(Ordering::SeqCst)) {
-                        return;
-                    }
-                    assert!(start.elapsed() < BOUND, "waited for {what}; the screen:\n{}", vt.screen().contents());
-                }
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-        }
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -333,26 +343,28 @@ mod tests {
             max_sessions: 4,
             idle_timeout: None,
             poll: PollIntervals::default(),
+            limits: crate::ssh::Limits::default(),
         };
         let client = ArmClient::new(&emu.url(), None).expect("client");
         let server =
             SshServer::start("127.0.0.1:0".parse().unwrap(), config, client, "demo".into()).await.expect("listen");
-        let home = |s: &vt100::Screen, _: bool| s.contents().contains("22 of 22");
-        let (a, b) = (Term::open(&server, &key).await, Term::open(&server, &key).await);
+        let addr = server.local_addr();
+        let home = |s: &str| s.contains("22 of 22");
+        let (a, b) = (Term::open(addr, &key, 100, 30).await, Term::open(addr, &key, 100, 30).await);
         a.wait("A's Home", home).await;
         b.wait("B's Home", home).await;
         assert_eq!(server.sessions(), 2);
 
-        a.write.data_bytes(&b"\x1b[24~"[..]).await.expect("F12 sent");
-        a.wait("A to be closed after its panic", |s, closed| {
-            closed && s.contents().contains("internal error") && !s.alternate_screen() && !s.hide_cursor()
-        })
-        .await;
-        assert_eq!(*a.exit.lock().unwrap(), Some(1));
+        a.send(b"\x1b[24~").await;
+        a.wait_closed("A to be closed after its panic").await;
+        assert!(a.screen().contains("internal error"), "{}", a.screen());
+        a.with_screen(|s| assert!(!s.alternate_screen() && !s.hide_cursor(), "A's terminal is given back"));
+        assert_eq!(a.exit_status(), Some(1));
 
         // B goes on.
-        b.write.data_bytes(&b"?"[..]).await.expect("sent");
-        b.wait("B's help", |s, closed| !closed && s.contents().contains("┌ Help ")).await;
+        b.send(b"?").await;
+        b.wait("B's help", |s| s.contains("┌ Help ")).await;
+        assert!(!b.is_closed());
         let start = Instant::now();
         while server.sessions() != 1 && start.elapsed() < BOUND {
             tokio::time::sleep(Duration::from_millis(20)).await;
