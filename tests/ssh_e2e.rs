@@ -250,7 +250,7 @@ fn openssh_signs_in_walks_to_geo_replication_and_quits() {
 
     // `/prod-eus`, Enter, Enter opens the cache; Down goes to Geo-replication.
     tmux.keys("good", &["/"]);
-    tmux.wait("good", "the filter prompt", |s| s.contains("Filter by name:"));
+    tmux.wait("good", "the filter prompt", |s| s.contains("Filter: "));
     tmux.literal("good", "prod-eus");
     tmux.keys("good", &["Enter"]);
     tmux.wait("good", "the filtered list", |s| s.contains("· 1 of 22"));
