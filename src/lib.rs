@@ -5,6 +5,7 @@ pub mod arm;
 pub mod backend;
 pub mod cli;
 pub mod client;
+pub mod config;
 pub mod emulator;
 pub mod geo;
 pub mod out;
