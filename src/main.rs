@@ -1,7 +1,7 @@
 //! `georep`: the console (default), `georep serve` (the ARM emulator), `georep ssh` (the console over SSH).
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
@@ -28,6 +28,10 @@ struct ConsoleArgs {
     /// Log file (default: georep.log under the user's state directory).
     #[arg(long, global = true)]
     log: Option<PathBuf>,
+    /// Configuration file of the console and `georep ssh` [default: $XDG_CONFIG_HOME/georep/config.toml,
+    /// ~/.config/georep/config.toml]; `georep config --print-default` writes one.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
     #[command(flatten)]
     backend: BackendArgs,
 }
@@ -121,6 +125,15 @@ enum Command {
     Scripting(georep::cli::Command),
     /// Serve the console to SSH clients: each gets its own screen, all share one backend.
     Ssh(SshArgs),
+    /// Check the configuration file (--config FILE, or the default one), or write the default file.
+    Config(ConfigArgs),
+}
+
+#[derive(Args, Debug)]
+struct ConfigArgs {
+    /// Write the default configuration file to stdout (every setting at its default, commented).
+    #[arg(long)]
+    print_default: bool,
 }
 
 #[derive(Args, Debug)]
@@ -204,10 +217,59 @@ fn init_logging(path: Option<PathBuf>, default_name: &str) -> Option<PathBuf> {
     Some(path)
 }
 
+/// The configuration of the console or `georep ssh`, checked whole before anything starts.
+fn load_config(path: Option<&Path>) -> Result<georep::config::Config, ExitCode> {
+    georep::config::Config::load(path).map_err(|e| {
+        eprintln!("georep: {e}");
+        ExitCode::from(2)
+    })
+}
+
+/// `georep config`: writes the default file, or says which file applies and that it is good.
+fn config_command(args: &ConfigArgs, path: Option<&Path>) -> ExitCode {
+    if args.print_default {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        return match out.write_all(georep::config::default_file().as_bytes()).and_then(|()| out.flush()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("georep config: cannot write: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    match load_config(path) {
+        Ok(config) => {
+            match (config.source(), georep::config::default_path()) {
+                (Some(file), _) => println!("georep config: {} is good", file.display()),
+                (None, Some(file)) => println!("georep config: no {}; the defaults apply", file.display()),
+                (None, None) => println!("georep config: no home directory; the defaults apply"),
+            }
+            ExitCode::SUCCESS
+        }
+        Err(code) => code,
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The console's and `georep ssh`'s configuration, before anything starts (or fails on the terminal).
+    let config = match &cli.command {
+        None | Some(Command::Ssh(_)) => match load_config(cli.console.config.as_deref()) {
+            Ok(c) => c,
+            Err(code) => return code,
+        },
+        Some(Command::Config(_)) => georep::config::Config::default(),
+        Some(_) if cli.console.config.is_some() => {
+            eprintln!("georep: --config is read by the console and `georep ssh` only");
+            return ExitCode::from(2);
+        }
+        Some(_) => georep::config::Config::default(),
+    };
+    // The command line's --endpoint wins over the file's.
+    let endpoint = cli.console.endpoint.clone().or_else(|| config.endpoint().map(str::to_string));
     // A script's command is a few requests: one thread starts faster than a pool (see BENCHMARKS.md).
-    let runtime = if matches!(cli.command, Some(Command::Scripting(_))) {
+    let runtime = if matches!(cli.command, Some(Command::Scripting(_) | Command::Config(_))) {
         tokio::runtime::Builder::new_current_thread().enable_all().build()
     } else {
         tokio::runtime::Builder::new_multi_thread().enable_all().build()
@@ -226,7 +288,8 @@ fn main() -> ExitCode {
         }
         Some(Command::Ssh(args)) => {
             init_logging(cli.console.log, "ssh.log");
-            let backend = match args.backend.options(cli.console.endpoint) {
+            tracing::info!(config = ?config.source(), "configuration");
+            let backend = match args.backend.options(endpoint) {
                 Ok(b) => b,
                 Err(e) => {
                     eprintln!("georep ssh: {e}");
@@ -245,6 +308,7 @@ fn main() -> ExitCode {
                 idle_timeout: args.idle_timeout,
             }))
         }
+        Some(Command::Config(args)) => config_command(&args, cli.console.config.as_deref()),
         Some(Command::Scripting(command)) => {
             // Scripts get a log only when they ask for one (--log FILE).
             if cli.console.log.is_some() {
@@ -254,7 +318,8 @@ fn main() -> ExitCode {
         }
         None => {
             let log = init_logging(cli.console.log.clone(), "georep.log");
-            match cli.console.backend.options(cli.console.endpoint) {
+            tracing::info!(config = ?config.source(), "configuration");
+            match cli.console.backend.options(endpoint) {
                 Ok(backend) => runtime.block_on(console(backend, log)),
                 Err(e) => {
                     eprintln!("georep: {e}");
