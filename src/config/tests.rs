@@ -229,3 +229,13 @@ fn a_missing_given_file_is_an_error() {
     std::fs::write(&good, "[keys]\nquit = \"Q\"\n").expect("write");
     assert_eq!(Config::load(Some(&good)).expect("load").source(), Some(good.as_path()));
 }
+
+#[test]
+fn the_readme_example_is_a_good_file() {
+    let readme = include_str!("../../README.md");
+    let section = readme.split("### Configuration file").nth(1).expect("the README has the section");
+    let example = section.split("```toml\n").nth(1).and_then(|s| s.split("```").next()).expect("an example");
+    let config = parse(example).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(config.keymap().command(&key(KeyCode::Char('u'))), Some(Command::Quit));
+    assert_eq!(config.endpoint(), Some("http://127.0.0.1:8080"));
+}
