@@ -65,7 +65,7 @@ const MODIFIERS: [(&str, Modifier); 5] = [
 ];
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a style such as { fg = \"blue\", bg = \"#303030\", bold = true }")]
 pub(super) struct StyleSpec {
     fg: Option<Spanned<String>>,
     bg: Option<Spanned<String>>,

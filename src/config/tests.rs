@@ -86,6 +86,9 @@ fn syntax_errors_and_unknown_fields_name_their_line() {
     let (at, message) = error("[theme]\nheader = { fg = \"red\", blink = true }\n");
     assert_eq!(at.map(|a| a.0), Some(2), "{message}");
     assert!(message.contains("blink"), "{message}");
+    let (at, message) = error("[theme]\n\nheader = \"red\"\n");
+    assert_eq!(at.map(|a| a.0), Some(3), "{message}");
+    assert!(message.contains("expected a style such as { fg = \"blue\""), "{message}");
     let (at, message) = error("[keys]\nup = 3\n");
     assert_eq!(at.map(|a| a.0), Some(2), "{message}");
 }
