@@ -151,18 +151,24 @@ impl Config {
             message,
         };
         let raw: RawFile = toml::from_str(text).map_err(|e| invalid((e.span(), e.message().trim_end().to_string())))?;
-        let idle = raw.poll.idle.as_ref().map(|v| poll_interval("idle", v)).transpose().map_err(invalid)?;
-        let busy = raw.poll.busy.as_ref().map(|v| poll_interval("busy", v)).transpose().map_err(invalid)?;
-        if let (Some(idle), Some(busy), Some(at)) = (idle, busy, &raw.poll.busy)
-            && busy > idle
-        {
-            return Err(invalid((Some(at.span()), "[poll] busy must not be longer than idle".into())));
+        let keymap = keymap(&raw.keys);
+        let theme = style::overrides(&raw.theme);
+        let endpoint = raw.backend.endpoint.as_ref().map(endpoint).transpose();
+        let poll = poll_intervals(&raw.poll);
+        // Of several problems, the first in the file.
+        let first = [keymap.as_ref().err(), theme.as_ref().err(), endpoint.as_ref().err(), poll.as_ref().err()]
+            .into_iter()
+            .flatten()
+            .min_by_key(|(span, _)| span.as_ref().map_or(usize::MAX, |s| s.start));
+        if let Some(e) = first {
+            return Err(invalid(e.clone()));
         }
+        let (idle, busy) = poll.map_err(invalid)?;
         Ok(Config {
             source: Some(path.to_path_buf()),
-            keymap: keymap(&raw.keys).map_err(invalid)?,
-            theme: style::overrides(&raw.theme).map_err(invalid)?,
-            endpoint: raw.backend.endpoint.as_ref().map(endpoint).transpose().map_err(invalid)?,
+            keymap: keymap.map_err(invalid)?,
+            theme: theme.map_err(invalid)?,
+            endpoint: endpoint.map_err(invalid)?,
             idle,
             busy,
         })
@@ -285,6 +291,17 @@ fn endpoint(value: &Spanned<String>) -> Result<String, Located> {
             format!("[backend] endpoint: `{s}` is not an http(s) URL (e.g. http://127.0.0.1:8080)"),
         )),
     }
+}
+
+fn poll_intervals(poll: &RawPoll) -> Result<(Option<Duration>, Option<Duration>), Located> {
+    let idle = poll.idle.as_ref().map(|v| poll_interval("idle", v)).transpose()?;
+    let busy = poll.busy.as_ref().map(|v| poll_interval("busy", v)).transpose()?;
+    if let (Some(idle), Some(busy), Some(at)) = (idle, busy, &poll.busy)
+        && busy > idle
+    {
+        return Err((Some(at.span()), "[poll] busy must not be longer than idle".into()));
+    }
+    Ok((idle, busy))
 }
 
 fn poll_interval(name: &str, value: &Spanned<toml::Value>) -> Result<Duration, Located> {

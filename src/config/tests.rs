@@ -154,6 +154,14 @@ fn bad_colours_endpoints_and_intervals_name_their_line() {
 }
 
 #[test]
+fn of_several_problems_the_first_in_the_file_is_named() {
+    let (at, message) = error("[poll]\nidle = \"1h\"\n[keys]\nlaunch = \"l\"\n[theme]\nok = { fg = \"nope\" }\n");
+    assert_eq!(at.map(|a| a.0), Some(2), "{message}");
+    let (at, message) = error("[theme]\nok = { fg = \"nope\" }\n[keys]\nlaunch = \"l\"\n");
+    assert_eq!(at.map(|a| a.0), Some(2), "{message}");
+}
+
+#[test]
 fn the_error_names_the_file_line_and_column() {
     let e = parse("[keys]\nlaunch = \"l\"\n").err().map(|e| e.to_string());
     assert!(e.as_deref().is_some_and(|e| e.starts_with("/cfg/config.toml:2:1: [keys]: `launch`")), "{e:?}");
