@@ -320,7 +320,7 @@ fn main() -> ExitCode {
             let log = init_logging(cli.console.log.clone(), "georep.log");
             tracing::info!(config = ?config.source(), "configuration");
             match cli.console.backend.options(endpoint) {
-                Ok(backend) => runtime.block_on(console(backend, log)),
+                Ok(backend) => runtime.block_on(console(backend, log, &config)),
                 Err(e) => {
                     eprintln!("georep: {e}");
                     ExitCode::from(2)
@@ -332,7 +332,11 @@ fn main() -> ExitCode {
 
 /// `georep`: the backend chosen (said on the shell when it fails, before a terminal is taken over),
 /// the console on it, then an embedded emulator stopped.
-async fn console(options: georep::backend::BackendOptions, log: Option<PathBuf>) -> ExitCode {
+async fn console(
+    options: georep::backend::BackendOptions,
+    log: Option<PathBuf>,
+    config: &georep::config::Config,
+) -> ExitCode {
     let backend =
         georep::backend::connect(&options, |what| eprintln!("georep: {what}"), georep::signals::stop_requested()).await;
     let georep::backend::Backend { label, client, intervals, embedded } = match backend {
@@ -342,6 +346,8 @@ async fn console(options: georep::backend::BackendOptions, log: Option<PathBuf>)
             return if e.is_usage() { ExitCode::from(2) } else { ExitCode::FAILURE };
         }
     };
+    // The file's poll intervals over the backend's own (Azure's are slower).
+    let intervals = config.poll_intervals(intervals);
     let options = georep::tui::Options { label, client, intervals, embedded: embedded.is_some(), log };
     let code = georep::tui::run(options).await;
     if let Some(embedded) = embedded {
