@@ -306,6 +306,7 @@ fn main() -> ExitCode {
                 read_only: args.read_only,
                 max_sessions: args.max_sessions,
                 idle_timeout: args.idle_timeout,
+                config,
             }))
         }
         Some(Command::Config(args)) => config_command(&args, cli.console.config.as_deref()),

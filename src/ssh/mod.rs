@@ -51,6 +51,8 @@ pub struct Options {
     pub max_sessions: usize,
     /// Zero: never.
     pub idle_timeout: Duration,
+    /// The configuration file's settings (its poll intervals replace the backend's).
+    pub config: crate::config::Config,
 }
 
 /// The longest duration [`parse_duration`] takes: a year.
@@ -164,7 +166,7 @@ pub async fn run(options: Options) -> ExitCode {
         read_only: options.read_only,
         max_sessions: options.max_sessions,
         idle_timeout: (!options.idle_timeout.is_zero()).then_some(options.idle_timeout),
-        poll: intervals,
+        poll: options.config.poll_intervals(intervals),
         limits: Limits::default(),
     };
     let server = match SshServer::start(options.listen, config, client, label.clone()).await {
