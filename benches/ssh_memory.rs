@@ -106,6 +106,7 @@ fn main() {
         let keys = dir.path().join("authorized_keys");
         std::fs::write(&keys, key.public_key().to_openssh().expect("openssh")).expect("authorized_keys");
         let config = SshConfig {
+            look: Default::default(),
             host_key: host_key::generate().unwrap(),
             authorized_keys: AuthorizedKeys::new(Some(keys)),
             demo_password: None,

@@ -349,7 +349,9 @@ async fn console(
     };
     // The file's poll intervals over the backend's own (Azure's are slower).
     let intervals = config.poll_intervals(intervals);
-    let options = georep::tui::Options { label, client, intervals, embedded: embedded.is_some(), log };
+    let theme = config.theme(georep::config::no_color());
+    let keys = config.keymap();
+    let options = georep::tui::Options { label, client, intervals, embedded: embedded.is_some(), log, theme, keys };
     let code = georep::tui::run(options).await;
     if let Some(embedded) = embedded {
         // Stops the embedded emulator's data plane too: the real one's redis-servers are reaped here.

@@ -58,6 +58,7 @@ async fn backend() -> Backend {
 impl Backend {
     fn config(&self) -> SshConfig {
         SshConfig {
+            look: Default::default(),
             host_key: host_key::generate().unwrap(),
             authorized_keys: AuthorizedKeys::new(Some(self.authorized_keys.clone())),
             demo_password: None,

@@ -313,6 +313,7 @@ async fn openssh_may_retry_a_wrong_password() {
         .await
         .expect("bind");
     let config = georep::ssh::SshConfig {
+        look: Default::default(),
         host_key: host_key::generate().unwrap(),
         authorized_keys: AuthorizedKeys::new(None),
         demo_password: Some(DemoPassword::new("open sesame".into())),

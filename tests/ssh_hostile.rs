@@ -56,6 +56,7 @@ async fn backend() -> Backend {
 impl Backend {
     fn config(&self) -> SshConfig {
         SshConfig {
+            look: Default::default(),
             host_key: host_key::generate().unwrap(),
             authorized_keys: AuthorizedKeys::new(Some(self.dir.path().join("authorized_keys"))),
             demo_password: None,

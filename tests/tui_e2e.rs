@@ -170,9 +170,14 @@ fn console_links_and_unlinks_in_tmux() {
     let _ = tmux.cmd(&["kill-server"]);
     // The pane keeps showing the shell's output after georep exits (the sleep), so the exit status and
     // the screen it leaves behind can be read; the guard ends it with the server.
+    // A configuration file that moves "Add cache replication link" to `+` alone: the console must take
+    // its keys from the file (and the developer's own ~/.config must not change what this test sees).
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "[keys]\nadd-link = [\"+\"]\n").expect("write the config file");
     let script = format!(
-        "{} --time-scale {TIME_SCALE} --log {}; echo EXITED:$?; exec sleep 600",
+        "{} --config {} --time-scale {TIME_SCALE} --log {}; echo EXITED:$?; exec sleep 600",
         sh_quote(&bin.to_string_lossy()),
+        sh_quote(&config.to_string_lossy()),
         sh_quote(&log.to_string_lossy())
     );
     // Run by /bin/sh whatever the user's $SHELL (tmux's default-shell) is.
@@ -209,8 +214,11 @@ fn console_links_and_unlinks_in_tmux() {
         s.contains(&format!("{PRIMARY} > Geo-replication")) && s.contains(&format!("{PRIMARY} is not linked"))
     });
 
-    // `a`: Add cache replication link -> Compatible caches.
+    // The hint bar shows the file's key for Add; `a` does nothing now, `+` is Add cache replication link.
+    let geo = tmux.wait("the file's key in the hint bar", &mut seen, |s| s.contains("+ add link"));
+    assert!(!geo.contains(" a add link"), "the default key is still offered:\n{geo}");
     tmux.keys(&["a"]);
+    tmux.keys(&["+"]);
     let compatible = tmux.wait("the Compatible caches blade", &mut seen, |s| {
         s.contains(&format!("Compatible caches · {PRIMARY}")) && s.contains("NAME")
     });

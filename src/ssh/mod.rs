@@ -31,7 +31,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 pub use limits::{Limits, Stats};
-pub use server::{SshConfig, SshServer};
+pub use server::{Look, SshConfig, SshServer};
 
 use crate::backend::{self, Backend, BackendOptions};
 use auth::{AuthorizedKeys, DemoPassword};
@@ -168,6 +168,7 @@ pub async fn run(options: Options) -> ExitCode {
         idle_timeout: (!options.idle_timeout.is_zero()).then_some(options.idle_timeout),
         poll: options.config.poll_intervals(intervals),
         limits: Limits::default(),
+        look: Look { theme: options.config.theme(false), keys: options.config.keymap() },
     };
     let server = match SshServer::start(options.listen, config, client, label.clone()).await {
         Ok(s) => s,

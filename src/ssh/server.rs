@@ -45,12 +45,29 @@ pub struct SshConfig {
     pub poll: PollIntervals,
     /// Deadlines and caps against clients that hold on to the server.
     pub limits: Limits,
+    /// The sessions' theme and keys (the configuration file's).
+    pub look: Look,
+}
+
+/// How the console looks and which keys it takes, in every session.
+#[derive(Clone, Debug)]
+pub struct Look {
+    /// The colour theme (a session whose client asks for NO_COLOR gets the monochrome one).
+    pub theme: crate::tui::theme::Theme,
+    pub keys: crate::tui::command::Keymap,
+}
+
+impl Default for Look {
+    fn default() -> Self {
+        Look { theme: crate::tui::theme::Theme::azure(), keys: crate::tui::command::Keymap::default() }
+    }
 }
 
 /// What every session of a server shares.
 pub struct Shared {
     pub client: ArmClient,
     pub label: String,
+    pub look: Look,
     pub read_only: bool,
     pub idle: Option<Duration>,
     pub intervals: PollIntervals,
@@ -103,6 +120,7 @@ impl SshServer {
         let shared = Arc::new(Shared {
             client,
             label,
+            look: config.look.clone(),
             read_only: config.read_only,
             // Past a year means never (and keeps every deadline computed from it in range).
             idle: config.idle_timeout.map(|d| d.min(super::MAX_DURATION)),

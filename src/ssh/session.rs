@@ -215,8 +215,9 @@ async fn console(
         Err(e) => return End::Error(e.to_string()),
     };
     let label = if shared.read_only { format!("{} · read-only", shared.label) } else { shared.label.clone() };
-    let mut options = tui::AppOptions::new(label, if no_color { Theme::mono() } else { Theme::azure() });
+    let mut options = tui::AppOptions::new(label, if no_color { Theme::mono() } else { shared.look.theme.clone() });
     options.read_only = shared.read_only;
+    options.keys = shared.look.keys.clone();
     let mut app = App::new(options);
     let events = input::events(read, size, shared.idle);
     #[cfg(test)]
@@ -336,6 +337,7 @@ mod tests {
         let keys = dir.path().join("authorized_keys");
         std::fs::write(&keys, key.public_key().to_openssh().expect("openssh")).expect("written");
         let config = SshConfig {
+            look: Default::default(),
             host_key: host_key::generate().unwrap(),
             authorized_keys: AuthorizedKeys::new(Some(keys)),
             demo_password: None,

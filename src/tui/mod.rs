@@ -48,6 +48,9 @@ pub struct Options {
     /// The backend is the emulator running in this process (quitting loses its running operations).
     pub embedded: bool,
     pub log: Option<PathBuf>,
+    /// The theme (the configuration file's, or the monochrome one with NO_COLOR) and the keys.
+    pub theme: Theme,
+    pub keys: command::Keymap,
 }
 
 /// What a run of the loop did (for benchmarks and tests).
@@ -207,7 +210,7 @@ fn backend_error<E: std::error::Error + Send + Sync + 'static>(e: E) -> io::Erro
 /// after this returns.
 pub async fn run(options: Options) -> ExitCode {
     let _ = color_eyre::install();
-    let Options { label, client, intervals, embedded, log } = options;
+    let Options { label, client, intervals, embedded, log, theme, keys } = options;
     tracing::info!(backend = %label, log = ?log, "console starting");
 
     // Without a terminal there is nothing to draw on: say so instead of failing inside ratatui.
@@ -234,7 +237,8 @@ pub async fn run(options: Options) -> ExitCode {
         let _ = ratatui::crossterm::execute!(io::stdout(), ratatui::crossterm::event::DisableMouseCapture);
         previous(info);
     }));
-    let mut options = AppOptions::new(label, Theme::from_env());
+    let mut options = AppOptions::new(label, theme);
+    options.keys = keys;
     options.embedded = embedded;
     let mut app = App::new(options);
     let mut clipboard = |text: &str| {
