@@ -13,6 +13,8 @@
 mod cli_support;
 mod support;
 
+use support::emulator::start;
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -21,7 +23,7 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use georep::arm::{OperationState, ResourceId};
 use georep::client::{ArmClient, AzureCli, ClientError, Credential, DEFAULT_POLL_INTERVAL, LroStatus, RetryPolicy};
-use georep::emulator::{Config, Emulator, Running};
+use georep::emulator::Config;
 use georep::tui::AppOptions;
 use georep::tui::action::Effect;
 use georep::tui::tasks::PollIntervals;
@@ -41,10 +43,6 @@ const TIME_SCALE: f64 = 100.0;
 /// The default poll interval (30 s on Azure), scaled down for the tests.
 const POLL: Duration = Duration::from_millis(300);
 const BOUND: Duration = Duration::from_secs(30);
-
-async fn start(config: Config) -> Running {
-    Emulator::simulated(config).expect("emulator").bind("127.0.0.1:0".parse().unwrap()).await.expect("bind")
-}
 
 fn azure_like(time_scale: f64) -> Config {
     Config { time_scale, azure_like: true, ..Default::default() }

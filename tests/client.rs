@@ -2,6 +2,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
+use support::emulator::start;
+
 use std::collections::BTreeSet;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -42,10 +46,6 @@ async fn bounded<T>(what: &str, f: impl Future<Output = T>) -> T {
 
 fn config(time_scale: f64) -> Config {
     Config { time_scale, ..Default::default() }
-}
-
-async fn start(config: Config) -> Running {
-    Emulator::simulated(config).expect("emulator").bind("127.0.0.1:0".parse().unwrap()).await.expect("bind")
 }
 
 fn client(emu: &Running) -> ArmClient {

@@ -4,6 +4,8 @@
 //! own for answers the emulator never gives).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -14,7 +16,7 @@ use axum::response::IntoResponse;
 use futures::StreamExt;
 use georep::arm::{OperationState, ResourceId};
 use georep::client::{ArmClient, ClientError, Follow, Lro, RetryPolicy};
-use georep::emulator::{Config, Emulator, Running};
+use georep::emulator::{Config, Running};
 
 const SUB: &str = "11111111-2222-3333-4444-555555555555";
 const PROD_RG: &str = "rg-contoso-prod";
@@ -29,8 +31,7 @@ async fn bounded<T>(what: &str, f: impl Future<Output = T>) -> T {
 }
 
 async fn start() -> Running {
-    let emu = Emulator::simulated(Config { time_scale: 100.0, ..Default::default() }).expect("emulator");
-    emu.bind("127.0.0.1:0".parse().unwrap()).await.expect("bind")
+    support::emulator::start(Config { time_scale: 100.0, ..Default::default() }).await
 }
 
 /// A server of the test's own on 127.0.0.1:0 answering every request with `answer(n)` (n counts from

@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
@@ -74,7 +76,7 @@ fn client() -> Client {
 }
 
 async fn start(config: Config) -> Emu {
-    let run = Emulator::simulated(config).expect("emulator").bind("127.0.0.1:0".parse().unwrap()).await.expect("bind");
+    let run = support::emulator::start(config).await;
     Emu { run, http: client() }
 }
 

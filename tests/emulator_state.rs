@@ -4,6 +4,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
+use support::emulator::start;
+
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -11,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use georep::arm::OperationState;
 use georep::emulator::store::{self, State};
-use georep::emulator::{Config, Emulator, Running};
+use georep::emulator::{Config, Emulator};
 use georep::geo::LinkPhase;
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
@@ -199,10 +203,6 @@ fn link_phase(state: &State) -> Option<LinkPhase> {
 
 // ---------------------------------------------------------------------------------------------------
 // In-process
-
-async fn start(config: Config) -> Running {
-    Emulator::simulated(config).expect("emulator").bind("127.0.0.1:0".parse().unwrap()).await.expect("bind")
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_in_flight_link_survives_a_restart_in_process() {

@@ -9,6 +9,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -49,13 +51,7 @@ fn fleet_text() -> String {
 }
 
 async fn start(fleet: String) -> Running {
-    let config = Config { fleet, ..Default::default() };
-    let emu = Emulator::with_data_plane(config, &DataPlaneChoice::Redis(RedisOptions::default()))
-        .expect("the real data plane");
-    tokio::time::timeout(WAIT, emu.bind("127.0.0.1:0".parse().unwrap()))
-        .await
-        .expect("start-up in time")
-        .expect("start-up")
+    support::emulator::start_redis(Config { fleet, ..Default::default() }, WAIT).await
 }
 
 struct Api {

@@ -7,6 +7,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -41,13 +43,7 @@ fn fleet_path() -> std::path::PathBuf {
 
 async fn start() -> Running {
     let fleet = std::fs::read_to_string(fleet_path()).expect("fixture fleet");
-    let config = Config { fleet, ..Default::default() };
-    let emu = Emulator::with_data_plane(config, &DataPlaneChoice::Redis(RedisOptions::default()))
-        .expect("the real data plane");
-    tokio::time::timeout(WAIT, emu.bind("127.0.0.1:0".parse().unwrap()))
-        .await
-        .expect("start-up in time")
-        .expect("start-up")
+    support::emulator::start_redis(Config { fleet, ..Default::default() }, WAIT).await
 }
 
 fn http() -> Client {

@@ -18,9 +18,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
+use support::tmux::{Tmux, sh_quote};
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -31,10 +35,6 @@ const HEIGHT: u16 = 36;
 /// The longest wait for one screen; generous for a debug binary on a busy machine.
 const STEP_TIMEOUT: Duration = Duration::from_secs(30);
 const PRIMARY: &str = "contoso-prod-eus";
-
-fn required() -> bool {
-    std::env::var("GEOREP_REQUIRE_TMUX").is_ok_and(|v| v == "1")
-}
 
 /// `tmux -V` and `ssh -V` (which prints to stderr), when both work.
 fn tools() -> Result<(String, String), String> {
@@ -49,81 +49,6 @@ fn tools() -> Result<(String, String), String> {
 }
 
 /// A tmux server of our own; killed on drop, whatever happened, and its socket file removed.
-struct Tmux {
-    socket: String,
-    socket_path: Option<PathBuf>,
-}
-
-impl Tmux {
-    fn cmd(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .args(["-L", &self.socket, "-f", "/dev/null"])
-            .args(args)
-            .env_remove("TMUX")
-            .stdin(Stdio::null())
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run tmux {args:?}: {e}"))
-    }
-
-    fn ok(&self, args: &[&str]) {
-        let out = self.cmd(args);
-        assert!(out.status.success(), "tmux {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-    }
-
-    /// A new session (pane) `name` running `script` under /bin/sh.
-    fn run(&mut self, name: &str, script: &str) {
-        let command = format!("exec /bin/sh -c {}", sh_quote(script));
-        let (w, h) = (WIDTH.to_string(), HEIGHT.to_string());
-        self.ok(&["new-session", "-d", "-s", name, "-x", &w, "-y", &h, &command]);
-        if self.socket_path.is_none() {
-            self.socket_path = Some(PathBuf::from(self.display(name, "#{socket_path}"))).filter(|p| p.is_absolute());
-        }
-    }
-
-    fn keys(&self, name: &str, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", name];
-        args.extend_from_slice(keys);
-        self.ok(&args);
-    }
-
-    fn literal(&self, name: &str, text: &str) {
-        self.ok(&["send-keys", "-t", name, "-l", text]);
-    }
-
-    fn screen(&self, name: &str) -> String {
-        let out = self.cmd(&["capture-pane", "-p", "-t", name]);
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn display(&self, name: &str, format: &str) -> String {
-        let out = self.cmd(&["display-message", "-p", "-t", name, format]);
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    }
-
-    /// Polls the pane until `done` holds; fails with the last screen after [`STEP_TIMEOUT`].
-    fn wait(&self, name: &str, what: &str, done: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen(name);
-            if done(&screen) {
-                return screen;
-            }
-            if start.elapsed() > STEP_TIMEOUT {
-                panic!("timed out after {STEP_TIMEOUT:?} waiting for {what}; the screen:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.cmd(&["kill-server"]);
-        if let Some(path) = &self.socket_path {
-            let _ = std::fs::remove_file(path);
-        }
-    }
-}
 
 /// The `georep ssh` process; killed on drop if it is still running.
 struct Server {
@@ -196,10 +121,6 @@ impl Drop for Server {
     }
 }
 
-fn sh_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
-}
-
 /// The `ssh` command line: only this key, no agent, no config, no known_hosts, no password prompts.
 fn ssh_script(key: &Path, port: u16) -> String {
     format!(
@@ -214,7 +135,7 @@ fn ssh_script(key: &Path, port: u16) -> String {
 fn openssh_signs_in_walks_to_geo_replication_and_quits() {
     match tools() {
         Ok((tmux, ssh)) => eprintln!("ssh_e2e: using {tmux}, {ssh}"),
-        Err(why) if required() => panic!("GEOREP_REQUIRE_TMUX=1 but {why}"),
+        Err(why) if support::tmux::required() => panic!("GEOREP_REQUIRE_TMUX=1 but {why}"),
         Err(why) => {
             eprintln!(
                 "SKIPPED ssh_e2e: {why}, so georep ssh cannot be driven with the real OpenSSH client \
@@ -238,9 +159,7 @@ fn openssh_signs_in_walks_to_geo_replication_and_quits() {
     let mut server = Server::start(&bin, dir.path());
     let key_file = dir.path().join("host").join("ssh_host_ed25519_key");
     assert!(key_file.exists(), "the host key was generated at {}", key_file.display());
-    let mut tmux = Tmux { socket: format!("georep-ssh-e2e-{}", std::process::id()), socket_path: None };
-    // A server on this private socket can only be a leftover of an earlier run of this test.
-    let _ = tmux.cmd(&["kill-server"]);
+    let mut tmux = Tmux::new(&format!("georep-ssh-e2e-{}", std::process::id()), (WIDTH, HEIGHT), STEP_TIMEOUT);
 
     // The test key gets the console: Home, at the pane's size.
     tmux.run("good", &ssh_script(&good_path, server.port));
@@ -300,7 +219,7 @@ fn openssh_signs_in_walks_to_geo_replication_and_quits() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn openssh_may_retry_a_wrong_password() {
     if let Err(why) = tools() {
-        if required() {
+        if support::tmux::required() {
             panic!("GEOREP_REQUIRE_TMUX=1 but {why}");
         }
         eprintln!("SKIPPED openssh_may_retry_a_wrong_password: {why}");

@@ -13,9 +13,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
+use support::tmux::{self, Tmux, sh_quote};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 /// 200 model seconds per second: the demo's showcase link takes about one second.
 const TIME_SCALE: &str = "200";
@@ -24,89 +27,6 @@ const HEIGHT: u16 = 36;
 /// The longest wait for one screen; generous for a debug binary on a busy machine.
 const STEP_TIMEOUT: Duration = Duration::from_secs(30);
 const PRIMARY: &str = "contoso-prod-eus";
-
-fn tmux_required() -> bool {
-    std::env::var("GEOREP_REQUIRE_TMUX").is_ok_and(|v| v == "1")
-}
-
-fn tmux_version() -> Option<String> {
-    let out = Command::new("tmux").arg("-V").stdin(Stdio::null()).output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
-}
-
-/// A tmux server of our own; killed on drop, whatever happened, and its socket file removed.
-struct Tmux {
-    socket: String,
-    socket_path: Option<PathBuf>,
-}
-
-impl Tmux {
-    fn cmd(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .args(["-L", &self.socket, "-f", "/dev/null"])
-            .args(args)
-            // Inside a tmux session, keep this server apart from the user's.
-            .env_remove("TMUX")
-            .stdin(Stdio::null())
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run tmux {args:?}: {e}"))
-    }
-
-    fn ok(&self, args: &[&str]) {
-        let out = self.cmd(args);
-        assert!(out.status.success(), "tmux {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "e2e"];
-        args.extend_from_slice(keys);
-        self.ok(&args);
-    }
-
-    fn literal(&self, text: &str) {
-        self.ok(&["send-keys", "-t", "e2e", "-l", text]);
-    }
-
-    fn screen(&self) -> String {
-        let out = self.cmd(&["capture-pane", "-p", "-t", "e2e"]);
-        assert!(out.status.success(), "capture-pane failed: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn display(&self, format: &str) -> String {
-        let out = self.cmd(&["display-message", "-p", "-t", "e2e", format]);
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    }
-
-    /// Polls the screen until `done` holds; fails with the last screen after [`STEP_TIMEOUT`].
-    /// Every screen seen goes to `seen`, so the test can check what passed by on the way.
-    fn wait(&self, what: &str, seen: &mut Vec<String>, done: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            let ok = done(&screen);
-            if seen.last() != Some(&screen) {
-                seen.push(screen.clone());
-            }
-            if ok {
-                return screen;
-            }
-            if start.elapsed() > STEP_TIMEOUT {
-                panic!("timed out after {STEP_TIMEOUT:?} waiting for {what}; the screen:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.cmd(&["kill-server"]);
-        if let Some(path) = &self.socket_path {
-            let _ = std::fs::remove_file(path);
-        }
-    }
-}
 
 /// The newest modification time under `path` (a file or a directory tree).
 fn newest(path: &Path) -> Option<SystemTime> {
@@ -139,9 +59,6 @@ fn binary() -> (PathBuf, &'static str) {
 }
 
 /// Quotes `s` for the pane's shell.
-fn sh_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
-}
 
 /// The line of the Geo-replication table that shows `name`.
 fn row<'a>(screen: &'a str, name: &str) -> Option<&'a str> {
@@ -150,9 +67,9 @@ fn row<'a>(screen: &'a str, name: &str) -> Option<&'a str> {
 
 #[test]
 fn console_links_and_unlinks_in_tmux() {
-    match tmux_version() {
+    match tmux::version() {
         Some(v) => eprintln!("tui_e2e: using {v}"),
-        None if tmux_required() => panic!("GEOREP_REQUIRE_TMUX=1 but tmux is not installed (or `tmux -V` fails)"),
+        None if tmux::required() => panic!("GEOREP_REQUIRE_TMUX=1 but tmux is not installed (or `tmux -V` fails)"),
         None => {
             eprintln!(
                 "SKIPPED tui_e2e: tmux is not installed, so the console cannot be driven in a real terminal \
@@ -165,9 +82,7 @@ fn console_links_and_unlinks_in_tmux() {
     eprintln!("tui_e2e: running {} ({why})", bin.display());
     let dir = tempfile::tempdir().expect("a temporary directory");
     let log = dir.path().join("georep.log");
-    let mut tmux = Tmux { socket: format!("georep-e2e-{}", std::process::id()), socket_path: None };
-    // A server on this private socket can only be a leftover of an earlier run of this test: start clean.
-    let _ = tmux.cmd(&["kill-server"]);
+    let mut tmux = Tmux::new(&format!("georep-e2e-{}", std::process::id()), (WIDTH, HEIGHT), STEP_TIMEOUT);
     // The pane keeps showing the shell's output after georep exits (the sleep), so the exit status and
     // the screen it leaves behind can be read; the guard ends it with the server.
     // A configuration file that moves "Add cache replication link" to `+` alone: the console must take
@@ -180,55 +95,54 @@ fn console_links_and_unlinks_in_tmux() {
         sh_quote(&config.to_string_lossy()),
         sh_quote(&log.to_string_lossy())
     );
-    // Run by /bin/sh whatever the user's $SHELL (tmux's default-shell) is.
-    let command = format!("exec /bin/sh -c {}", sh_quote(&script));
-    let (w, h) = (WIDTH.to_string(), HEIGHT.to_string());
-    tmux.ok(&["new-session", "-d", "-s", "e2e", "-x", &w, "-y", &h, &command]);
-    tmux.socket_path = Some(PathBuf::from(tmux.display("#{socket_path}"))).filter(|p| p.is_absolute());
+    tmux.run("e2e", &script);
     let mut seen = Vec::new();
 
     // Home lists the caches.
-    let home = tmux.wait("Home listing the demo caches", &mut seen, |s| {
+    let home = tmux.wait_seen("e2e", "Home listing the demo caches", &mut seen, |s| {
         s.contains("Azure Cache for Redis · 22 of 22") && s.contains(PRIMARY) && s.contains("contoso-dr-weu")
     });
     assert!(home.contains("Home > Azure Cache for Redis"), "no breadcrumb:\n{home}");
-    assert_eq!(tmux.display("#{pane_width}x#{pane_height}"), format!("{WIDTH}x{HEIGHT}"));
+    assert_eq!(tmux.display("e2e", "#{pane_width}x#{pane_height}"), format!("{WIDTH}x{HEIGHT}"));
 
     // `/` filters by name.
-    tmux.keys(&["/"]);
-    tmux.wait("the filter prompt", &mut seen, |s| s.contains("Filter: "));
-    tmux.literal("prod-eus");
-    tmux.keys(&["Enter"]);
-    let filtered = tmux.wait("the filtered list", &mut seen, |s| s.contains("· 1 of 22") && s.contains("(/ to change"));
+    tmux.keys("e2e", &["/"]);
+    tmux.wait_seen("e2e", "the filter prompt", &mut seen, |s| s.contains("Filter: "));
+    tmux.literal("e2e", "prod-eus");
+    tmux.keys("e2e", &["Enter"]);
+    let filtered = tmux
+        .wait_seen("e2e", "the filtered list", &mut seen, |s| s.contains("· 1 of 22") && s.contains("(/ to change"));
     assert!(filtered.contains(PRIMARY) && !filtered.contains("contoso-dr-weu"), "filter not applied:\n{filtered}");
 
     // Enter opens the cache on its Overview.
-    tmux.keys(&["Enter"]);
-    tmux.wait("contoso-prod-eus's Overview", &mut seen, |s| {
+    tmux.keys("e2e", &["Enter"]);
+    tmux.wait_seen("e2e", "contoso-prod-eus's Overview", &mut seen, |s| {
         s.contains(&format!("Home > Azure Cache for Redis > {PRIMARY}")) && s.contains("Essentials")
     });
 
     // Down to Geo-replication in the resource menu.
-    tmux.keys(&["Down"]);
-    tmux.wait("the Geo-replication blade", &mut seen, |s| {
+    tmux.keys("e2e", &["Down"]);
+    tmux.wait_seen("e2e", "the Geo-replication blade", &mut seen, |s| {
         s.contains(&format!("{PRIMARY} > Geo-replication")) && s.contains(&format!("{PRIMARY} is not linked"))
     });
 
     // The hint bar shows the file's key for Add; `a` does nothing now, `+` is Add cache replication link.
-    let geo = tmux.wait("the file's key in the hint bar", &mut seen, |s| s.contains("+ add link"));
+    let geo = tmux.wait_seen("e2e", "the file's key in the hint bar", &mut seen, |s| s.contains("+ add link"));
     assert!(!geo.contains(" a add link"), "the default key is still offered:\n{geo}");
-    tmux.keys(&["a"]);
-    tmux.keys(&["+"]);
-    let compatible = tmux.wait("the Compatible caches blade", &mut seen, |s| {
+    tmux.keys("e2e", &["a"]);
+    tmux.keys("e2e", &["+"]);
+    let compatible = tmux.wait_seen("e2e", "the Compatible caches blade", &mut seen, |s| {
         s.contains(&format!("Compatible caches · {PRIMARY}")) && s.contains("NAME")
     });
     assert!(compatible.contains("contoso-dr-weu"), "contoso-dr-weu should be compatible:\n{compatible}");
 
     // Enter opens the context menu, Enter again chooses "Link as secondary".
-    tmux.keys(&["Enter"]);
-    tmux.wait("the context menu", &mut seen, |s| s.contains("Link as secondary") && s.contains("View details"));
-    tmux.keys(&["Enter"]);
-    let dialog = tmux.wait("the Link dialog", &mut seen, |s| {
+    tmux.keys("e2e", &["Enter"]);
+    tmux.wait_seen("e2e", "the context menu", &mut seen, |s| {
+        s.contains("Link as secondary") && s.contains("View details")
+    });
+    tmux.keys("e2e", &["Enter"]);
+    let dialog = tmux.wait_seen("e2e", "the Link dialog", &mut seen, |s| {
         s.contains("Link caches") && s.contains("[ Link ]") && s.contains("[ Cancel ]")
     });
     assert!(dialog.contains("az redis server-link create"), "no equivalent command:\n{dialog}");
@@ -243,12 +157,12 @@ fn console_links_and_unlinks_in_tmux() {
     eprintln!("tui_e2e: linking {secondary} to {PRIMARY}");
 
     // Right to [Link], Enter confirms; the Geo-replication blade shows the progress, then Succeeded.
-    tmux.keys(&["Right"]);
-    tmux.keys(&["Enter"]);
+    tmux.keys("e2e", &["Right"]);
+    tmux.keys("e2e", &["Enter"]);
     let first_progress = seen.len();
     // The table follows the poller and the result line the operation's own polling: wait for both, as
     // Unlink stays disabled until the console has seen the operation end.
-    let linked = tmux.wait("the link to succeed", &mut seen, |s| {
+    let linked = tmux.wait_seen("e2e", "the link to succeed", &mut seen, |s| {
         s.contains("Link Succeeded in")
             && row(s, &secondary).is_some_and(|r| r.contains("Secondary") && r.contains("Succeeded"))
             && row(s, PRIMARY).is_some_and(|r| r.contains("Primary") && r.contains("Succeeded"))
@@ -260,22 +174,23 @@ fn console_links_and_unlinks_in_tmux() {
     eprintln!("tui_e2e: {} screens of link progress, then:\n{linked}", progress.len());
 
     // `u`: the Unlink dialog; Right to [Unlink], Enter; until the cache is not linked.
-    tmux.keys(&["u"]);
-    let unlink = tmux.wait("the Unlink dialog", &mut seen, |s| s.contains("[ Unlink ]") && s.contains("[ Cancel ]"));
+    tmux.keys("e2e", &["u"]);
+    let unlink =
+        tmux.wait_seen("e2e", "the Unlink dialog", &mut seen, |s| s.contains("[ Unlink ]") && s.contains("[ Cancel ]"));
     assert!(unlink.contains("az redis server-link delete"), "no equivalent command:\n{unlink}");
     assert!(unlink.contains(&secondary), "the Unlink dialog does not name {secondary}:\n{unlink}");
-    tmux.keys(&["Right"]);
-    tmux.keys(&["Enter"]);
-    tmux.wait("the unlink to finish", &mut seen, |s| {
+    tmux.keys("e2e", &["Right"]);
+    tmux.keys("e2e", &["Enter"]);
+    tmux.wait_seen("e2e", "the unlink to finish", &mut seen, |s| {
         !s.contains("[ Unlink ]") && s.contains(&format!("{PRIMARY} is not linked")) && row(s, &secondary).is_none()
     });
 
     // `q` quits: the shell is back, on the normal screen, and georep exited with 0.
-    tmux.keys(&["q"]);
-    let after = tmux.wait("georep to exit", &mut seen, |s| s.contains("EXITED:"));
+    tmux.keys("e2e", &["q"]);
+    let after = tmux.wait_seen("e2e", "georep to exit", &mut seen, |s| s.contains("EXITED:"));
     assert!(after.contains("EXITED:0"), "georep did not exit with status 0:\n{after}");
     assert!(!after.contains("Microsoft Azure"), "the console is still on screen after quitting:\n{after}");
-    assert_eq!(tmux.display("#{alternate_on}"), "0", "the alternate screen was not left");
+    assert_eq!(tmux.display("e2e", "#{alternate_on}"), "0", "the alternate screen was not left");
 
     // Logs went to the file, never to the screen.
     let text = std::fs::read_to_string(&log).unwrap_or_else(|e| panic!("no log at {}: {e}", log.display()));

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use georep::arm::ResourceId;
 use georep::client::ArmClient;
-use georep::emulator::{Config, Emulator, Running};
+use georep::emulator::{Config, Running};
 use georep::tui::AppOptions;
 use georep::tui::action::Effect;
 use georep::tui::tasks::PollIntervals;
@@ -44,15 +44,11 @@ fn primary() -> ResourceId {
 }
 
 async fn start_emulator_on(addr: SocketAddr) -> Running {
-    Emulator::simulated(Config { time_scale: TIME_SCALE, ..Default::default() })
-        .expect("emulator")
-        .bind(addr)
-        .await
-        .expect("bind")
+    support::emulator::start_on(Config { time_scale: TIME_SCALE, ..Default::default() }, addr).await
 }
 
 async fn start_emulator() -> Running {
-    start_emulator_on("127.0.0.1:0".parse().unwrap()).await
+    start_emulator_on(support::emulator::loopback()).await
 }
 
 /// A console of 120x36 on `url`, its poller running.

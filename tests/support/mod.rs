@@ -3,4 +3,6 @@
 #![allow(dead_code)]
 
 pub mod demo;
+pub mod emulator;
 pub mod headless;
+pub mod tmux;
