@@ -48,8 +48,6 @@ fn tools() -> Result<(String, String), String> {
     Ok((tmux, ssh))
 }
 
-/// A tmux server of our own; killed on drop, whatever happened, and its socket file removed.
-
 /// The `georep ssh` process; killed on drop if it is still running.
 struct Server {
     child: Child,
