@@ -58,8 +58,6 @@ fn binary() -> (PathBuf, &'static str) {
     (built, "the binary cargo built for this test run")
 }
 
-/// Quotes `s` for the pane's shell.
-
 /// The line of the Geo-replication table that shows `name`.
 fn row<'a>(screen: &'a str, name: &str) -> Option<&'a str> {
     screen.lines().find(|l| l.contains(&format!("│ {name} ")) && (l.contains("Primary") || l.contains("Secondary")))
