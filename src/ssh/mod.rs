@@ -95,36 +95,12 @@ pub fn format_duration(d: Duration) -> String {
 /// `georep ssh`: starts the backend (or connects to `--endpoint`), then serves the console over SSH
 /// until SIGTERM or Ctrl-C.
 pub async fn run(options: Options) -> ExitCode {
-    if !options.listen.ip().is_loopback() && !options.allow_remote {
-        eprintln!(
-            "georep ssh: {} is not a loopback address; add --allow-remote to serve the console beyond this machine",
-            options.listen
-        );
+    if let Err(why) = check(&options) {
+        eprintln!("georep ssh: {why}");
         return ExitCode::from(2);
     }
-    if options.max_sessions == 0 {
-        eprintln!("georep ssh: --max-sessions must be at least 1");
-        return ExitCode::from(2);
-    }
-    if options.demo_password.as_deref() == Some("") {
-        eprintln!("georep ssh: --demo-password must not be empty");
-        return ExitCode::from(2);
-    }
-
     let keys = AuthorizedKeys::new(options.authorized_keys.clone().or_else(AuthorizedKeys::default_path));
-    let key_summary = match (keys.load().await, keys.path()) {
-        (Ok((k, bad)), Some(p)) => {
-            let skipped = if bad > 0 {
-                format!(", {bad} lines skipped (not keys, or keys restricted by options)")
-            } else {
-                String::new()
-            };
-            let noun = if k.len() == 1 { "key" } else { "keys" };
-            (k.len(), format!("{} public {noun} from {}{skipped}", k.len(), p.display()))
-        }
-        (Err(e), _) => (0, format!("no public keys ({e})")),
-        (Ok(_), None) => (0, "no public keys (no home directory; use --authorized-keys FILE)".into()),
-    };
+    let key_summary = sign_in_summary(&keys).await;
     if key_summary.0 == 0 && options.demo_password.is_none() {
         eprintln!(
             "georep ssh: nobody could sign in: {}, and no --demo-password. Add keys to the file (it is read at \
@@ -177,16 +153,72 @@ pub async fn run(options: Options) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    banner(&options, &server, &label, (&key, &key_path, created), &key_summary.1);
+
+    crate::signals::stop_requested().await;
+    // After SIGHUP the terminal may be gone: say! ignores the failed write, which must not skip the
+    // orderly shutdown below (sessions told and their terminals given back, the backend stopped).
+    crate::say!("georep ssh: stopping ({} sessions open)", server.sessions());
+    server.shutdown().await;
+    if let Some(running) = embedded {
+        running.shutdown().await;
+    }
+    ExitCode::SUCCESS
+}
+
+/// The flags that make no server: a public address without --allow-remote, no session, an empty
+/// password.
+fn check(options: &Options) -> Result<(), String> {
+    if !options.listen.ip().is_loopback() && !options.allow_remote {
+        return Err(format!(
+            "{} is not a loopback address; add --allow-remote to serve the console beyond this machine",
+            options.listen
+        ));
+    }
+    if options.max_sessions == 0 {
+        return Err("--max-sessions must be at least 1".into());
+    }
+    if options.demo_password.as_deref() == Some("") {
+        return Err("--demo-password must not be empty".into());
+    }
+    Ok(())
+}
+
+/// How many keys can sign in, and a sentence saying whose.
+async fn sign_in_summary(keys: &AuthorizedKeys) -> (usize, String) {
+    match (keys.load().await, keys.path()) {
+        (Ok((k, bad)), Some(p)) => {
+            let skipped = if bad > 0 {
+                format!(", {bad} lines skipped (not keys, or keys restricted by options)")
+            } else {
+                String::new()
+            };
+            let noun = if k.len() == 1 { "key" } else { "keys" };
+            (k.len(), format!("{} public {noun} from {}{skipped}", k.len(), p.display()))
+        }
+        (Err(e), _) => (0, format!("no public keys ({e})")),
+        (Ok(_), None) => (0, "no public keys (no home directory; use --authorized-keys FILE)".into()),
+    }
+}
+
+/// What the server says when it starts: where, which host key, who can sign in, the limits.
+fn banner(
+    options: &Options,
+    server: &SshServer,
+    label: &str,
+    (key, key_path, created): (&russh::keys::PrivateKey, &std::path::Path, bool),
+    sign_in: &str,
+) {
     let addr = server.local_addr();
     crate::say!("georep ssh: serving the console on {addr} (ssh -p {} USER@HOST), backend: {label}", addr.port());
     crate::say!(
         "  host key {} ({}{})",
-        host_key::fingerprint(&key),
+        host_key::fingerprint(key),
         key_path.display(),
         if created { ", created now" } else { "" }
     );
     let password = if options.demo_password.is_some() { " or the demo password" } else { "" };
-    crate::say!("  sign-in: {}{password}; nothing else", key_summary.1);
+    crate::say!("  sign-in: {sign_in}{password}; nothing else");
     let idle = if options.idle_timeout.is_zero() {
         "never".to_string()
     } else {
@@ -201,16 +233,6 @@ pub async fn run(options: Options) -> ExitCode {
         crate::say!("  listening beyond loopback (--allow-remote): anyone who can reach {addr} can try to sign in");
     }
     tracing::info!(%addr, backend = %label, read_only = options.read_only, "ssh server started");
-
-    crate::signals::stop_requested().await;
-    // After SIGHUP the terminal may be gone: say! ignores the failed write, which must not skip the
-    // orderly shutdown below (sessions told and their terminals given back, the backend stopped).
-    crate::say!("georep ssh: stopping ({} sessions open)", server.sessions());
-    server.shutdown().await;
-    if let Some(running) = embedded {
-        running.shutdown().await;
-    }
-    ExitCode::SUCCESS
 }
 
 #[cfg(test)]
