@@ -242,7 +242,10 @@ impl Data {
                 own: true,
             });
         }
-        if let Some(s) = self.shared.iter().rev().find(|s| s.running && (&s.primary == id || &s.secondary == id)) {
+        // A peer's word counts while the backend still shows the operation: a session that went away
+        // mid-operation must not leave this one animating a gauge forever.
+        let peer = self.shared.iter().rev().find(|s| s.running && (&s.primary == id || &s.secondary == id));
+        if let Some(s) = peer.filter(|_| self.backend_busy(id)) {
             let elapsed = (self.wall - s.started).to_std().unwrap_or_default();
             return Some(Progress { kind: s.kind, percent: s.percent, elapsed, running: true, own: false });
         }
@@ -268,9 +271,7 @@ impl Data {
 
     /// Something about this cache moves on screen (a spinner, a gauge, a clock).
     pub fn moving(&self, id: &ResourceId) -> bool {
-        self.running_op_for(id).is_some()
-            || self.backend_busy(id)
-            || self.shared.iter().any(|s| s.running && (&s.primary == id || &s.secondary == id))
+        self.running_op_for(id).is_some() || self.backend_busy(id)
     }
 
     /// Keeps what a peer says of an operation (the newest word on each pair).
