@@ -1,6 +1,8 @@
 //! `georep serve`: an ARM-compatible emulator of `Microsoft.Cache/redis` and its linked servers.
 
+pub mod chaos;
 pub mod data_plane;
+mod edge;
 mod errors;
 pub mod fleet;
 pub mod live;
@@ -8,20 +10,23 @@ pub mod operations;
 mod persist;
 pub mod redis;
 mod routes;
+pub mod server;
 pub mod store;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 use axum::http::{HeaderMap, StatusCode, header};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+pub use chaos::{Chaos, ChaosSpec};
 pub use data_plane::{DataPlane, DataPlaneChoice, Simulated};
 pub use errors::ArmError;
 pub use redis::{RedisDataPlane, RedisOptions};
+pub use server::Limits;
 use store::{State, StateFileError};
 
 /// The demo's time scale: a showcase link takes about 20 seconds instead of minutes.
@@ -40,7 +45,8 @@ pub struct Config {
     pub time_scale: f64,
     /// Caches per page of a list.
     pub page_size: usize,
-    /// The URL clients reach the emulator at, for `nextLink` and operation URLs; else the Host header.
+    /// The URL clients reach the emulator at, for `nextLink`, `Location` and `Azure-AsyncOperation`
+    /// (`--public-url`); else `http://` and the address it listens on. Never the request's `Host`.
     pub public_url: Option<String>,
     /// Answer long-running requests as the real service was observed to (shared/azure-rest/observed):
     /// PUT link 201 with only `Azure-AsyncOperation`; DELETE 202 with `Azure-AsyncOperation` and an equal
@@ -49,6 +55,10 @@ pub struct Config {
     pub azure_like: bool,
     /// Answer every Nth request with 429 and `Retry-After: 1` (throttling, as ARM does).
     pub throttle_every: Option<u32>,
+    /// Timeouts and caps on connections.
+    pub limits: Limits,
+    /// Faults to inject into answers (`--chaos`).
+    pub chaos: Option<ChaosSpec>,
 }
 
 impl Default for Config {
@@ -62,6 +72,8 @@ impl Default for Config {
             public_url: None,
             azure_like: false,
             throttle_every: None,
+            limits: Limits::default(),
+            chaos: None,
         }
     }
 }
@@ -78,6 +90,12 @@ pub enum EmulatorError {
         "refusing to listen on {0}, which is not a loopback address, without --token: anyone who can reach it could link and unlink caches"
     )]
     RemoteWithoutToken(SocketAddr),
+    #[error("the token is empty: give --token (or GEOREP_SERVE_TOKEN) a value, or leave it unset on loopback")]
+    BlankToken,
+    #[error(
+        "--public-url '{0}' is not an http:// or https:// URL of a host (no user, query or fragment), e.g. https://georep.example:8443"
+    )]
+    PublicUrl(String),
     #[error("--time-scale must be a positive number, not {0}")]
     TimeScale(f64),
     #[error("data plane: {0}")]
@@ -92,6 +110,10 @@ pub(crate) struct Inner {
     writer: Option<persist::Writer>,
     /// Requests seen, for `throttle_every`.
     pub requests: std::sync::atomic::AtomicU64,
+    /// The fault injector of `--chaos`.
+    pub chaos: Option<Arc<Chaos>>,
+    /// `http://ADDR` of the address bound, the public URL when `--public-url` is not given.
+    bound_url: OnceLock<String>,
 }
 
 /// A handle on the emulator's state; cheap to clone.
@@ -142,10 +164,17 @@ impl Drop for Running {
 
 impl Emulator {
     /// Builds the emulator from the state file when there is one, else from the fleet.
-    pub fn new(config: Config, data_plane: Box<dyn DataPlane>) -> Result<Self, EmulatorError> {
+    pub fn new(mut config: Config, data_plane: Box<dyn DataPlane>) -> Result<Self, EmulatorError> {
         if !(config.time_scale.is_finite() && config.time_scale > 0.0) {
             return Err(EmulatorError::TimeScale(config.time_scale));
         }
+        if config.token.as_deref().is_some_and(|t| t.trim().is_empty()) {
+            return Err(EmulatorError::BlankToken);
+        }
+        if let Some(url) = &config.public_url {
+            config.public_url = Some(check_public_url(url)?);
+        }
+        let chaos = config.chaos.clone().map(|spec| Arc::new(Chaos::new(spec)));
         let state = match &config.state_file {
             Some(path) => match store::remove_stale_temps(path).and_then(|()| store::read_state(path))? {
                 Some(state) => state,
@@ -172,6 +201,8 @@ impl Emulator {
                 data_plane,
                 writer,
                 requests: std::sync::atomic::AtomicU64::new(0),
+                chaos,
+                bound_url: OnceLock::new(),
             }),
         })
     }
@@ -215,6 +246,32 @@ impl Emulator {
     /// A copy of the whole state (tests, tools).
     pub fn snapshot(&self) -> State {
         self.lock().clone()
+    }
+
+    /// The base of the URLs the emulator hands out: `--public-url`, else the address it listens on.
+    pub(crate) fn public_base(&self) -> &str {
+        match (&self.inner.config.public_url, self.inner.bound_url.get()) {
+            (Some(url), _) => url,
+            (None, Some(bound)) => bound,
+            (None, None) => "http://127.0.0.1",
+        }
+    }
+
+    /// The fault injector, when `--chaos` is on: its seed and what it injected so far.
+    pub fn chaos(&self) -> Option<&Chaos> {
+        self.inner.chaos.as_deref()
+    }
+
+    /// The whole HTTP application: the limits, token, faults and throttling of [`edge`], then the
+    /// routes. `bind` serves it; tests can call it in-process.
+    pub fn router(&self) -> axum::Router {
+        let emu = self.clone();
+        axum::Router::new()
+            .fallback(move |method, uri, body| {
+                let emu = emu.clone();
+                async move { routes::dispatch(emu, method, uri, body).await }
+            })
+            .layer(axum::middleware::from_fn_with_state(self.clone(), edge::edge))
     }
 
     fn check_token(&self, headers: &HeaderMap) -> Result<(), ArmError> {
@@ -265,10 +322,11 @@ impl Emulator {
         }
         let listener = TcpListener::bind(addr).await.map_err(|source| EmulatorError::Bind { addr, source })?;
         let addr = listener.local_addr().map_err(|source| EmulatorError::Bind { addr, source })?;
+        let _ = self.inner.bound_url.set(format!("http://{addr}"));
         // What backs the caches (the real data plane's processes and data) is up before the first request.
         self.inner.data_plane.ready().await.map_err(EmulatorError::DataPlane)?;
         operations::observe(&mut self.lock(), self.inner.data_plane.as_ref());
-        let (stop, mut stopped) = watch::channel(false);
+        let (stop, stopped) = watch::channel(false);
 
         let driver = self.clone();
         let mut driver_stop = stop.subscribe();
@@ -286,22 +344,28 @@ impl Emulator {
             }
         });
 
-        let emu = self.clone();
-        let app = axum::Router::new().fallback(move |method, uri, headers, body| {
-            let emu = emu.clone();
-            async move { routes::dispatch(emu, method, uri, headers, body).await }
-        });
-        let server = tokio::spawn(async move {
-            let shutdown = async move {
-                let _ = stopped.wait_for(|s| *s).await;
-            };
-            if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
-                tracing::error!(error = %e, "emulator server stopped");
-            }
-        });
+        let app = self.router();
+        let (limits, chaos) = (self.inner.config.limits.clone(), self.inner.chaos.clone());
+        let server = tokio::spawn(server::serve(listener, app, limits, chaos, stopped));
         tracing::info!(%addr, data_plane = self.data_plane_name(), "emulator listening");
         Ok(Running { addr, emulator: self, stop, server, driver })
     }
+}
+
+/// `--public-url`, checked and without a trailing `/`.
+fn check_public_url(url: &str) -> Result<String, EmulatorError> {
+    let bad = || EmulatorError::PublicUrl(url.to_string());
+    let parsed = reqwest::Url::parse(url.trim()).map_err(|_| bad())?;
+    let ok = matches!(parsed.scheme(), "http" | "https")
+        && parsed.host_str().is_some_and(|h| !h.is_empty())
+        && parsed.username().is_empty()
+        && parsed.password().is_none()
+        && parsed.query().is_none()
+        && parsed.fragment().is_none();
+    if !ok {
+        return Err(bad());
+    }
+    Ok(parsed.as_str().trim_end_matches('/').to_string())
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

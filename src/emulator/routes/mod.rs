@@ -18,7 +18,7 @@ mod read;
 mod validate;
 
 use axum::body::Body;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::http::{HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use uuid::Uuid;
 
@@ -26,16 +26,15 @@ use crate::arm::ResourceId;
 
 use super::Emulator;
 use super::errors::ArmError;
+pub(crate) use parse::MAX_BODY;
 use parse::Req;
 
 /// Entry point for every request.
-pub async fn dispatch(emu: Emulator, method: Method, uri: Uri, headers: HeaderMap, body: Body) -> Response {
+///
+/// The token, throttling, injected faults and the body's limits were seen to before (`super::edge`).
+pub async fn dispatch(emu: Emulator, method: Method, uri: Uri, body: Body) -> Response {
     let request_id = Uuid::new_v4().to_string();
-    let throttled = emu.inner.config.throttle_every.filter(|n| *n > 0).is_some_and(|n| {
-        let seen = emu.inner.requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-        seen.is_multiple_of(u64::from(n))
-    });
-    let result = if throttled { Err(too_many_requests()) } else { handle(&emu, method, uri, &headers, body).await };
+    let result = handle(&emu, method, uri, body).await;
     let mut resp = match result {
         Ok(r) => r,
         Err(e) => {
@@ -51,16 +50,9 @@ pub async fn dispatch(emu: Emulator, method: Method, uri: Uri, headers: HeaderMa
 }
 
 /// Matches the path and sends the request to its handler.
-async fn handle(
-    emu: &Emulator,
-    method: Method,
-    uri: Uri,
-    headers: &HeaderMap,
-    body: Body,
-) -> Result<Response, ArmError> {
-    emu.check_token(headers)?;
+async fn handle(emu: &Emulator, method: Method, uri: Uri, body: Body) -> Result<Response, ArmError> {
     emu.settled().await;
-    let req = Req::parse(emu, method, &uri, headers);
+    let req = Req::parse(emu, method, &uri);
     let n = req.segs.len();
     if req.seg_is(0, "subscriptions") && n == 1 {
         return only_get(&req).and_then(|_| read::list_subscriptions(emu, &req));
@@ -122,16 +114,6 @@ fn method_not_allowed(req: &Req, allow: &'static str) -> ArmError {
 
 fn json<T: serde::Serialize>(status: StatusCode, body: &T) -> Response {
     (status, axum::Json(body)).into_response()
-}
-
-/// 429, as ARM throttles: an ARM error body and `Retry-After`.
-fn too_many_requests() -> ArmError {
-    ArmError::new(
-        StatusCode::TOO_MANY_REQUESTS,
-        "TooManyRequests",
-        "The request was throttled (emulated: --throttle-every). Retry after the delay in the Retry-After header.",
-    )
-    .with_retry_after(1)
 }
 
 /// A linked-server entry as shown. Azure-like: `linkedRedisCacheId` in other letter cases than the

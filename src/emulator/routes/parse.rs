@@ -1,7 +1,7 @@
 //! Stage 1: the HTTP request as typed values. Nothing here looks at the emulator's state.
 
 use axum::body::Body;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::arm::LinkedServerCreateParameters;
@@ -25,7 +25,7 @@ pub(super) struct Req {
 }
 
 impl Req {
-    pub fn parse(emu: &Emulator, method: Method, uri: &Uri, headers: &HeaderMap) -> Self {
+    pub fn parse(emu: &Emulator, method: Method, uri: &Uri) -> Self {
         let segs = uri
             .path()
             .split('/')
@@ -33,8 +33,8 @@ impl Req {
             .map(|s| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned())
             .collect();
         let query = form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()).into_owned().collect();
-        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1");
-        let base = emu.inner.config.public_url.clone().unwrap_or_else(|| format!("http://{host}"));
+        // Never from the request's Host header: a client could make the emulator hand out its URLs.
+        let base = emu.public_base().to_string();
         Req { method, segs, query, base }
     }
 

@@ -1,0 +1,154 @@
+//! What every request meets before the routes, in this order: the limits the emulator sets on the
+//! request's head (URI length, header count and size), the token, injected faults (`--chaos`), throttling
+//! (`--throttle-every`), then the body, read whole within `--body-timeout` and up to [`MAX_BODY`] bytes.
+//! Every refusal here is an ARM error (`{"error":{"code","message"}}`) with a request id, as from the
+//! routes. Authentication comes first: a request without the token gets 401, never 429 or a fault.
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
+
+use super::Emulator;
+use super::chaos::{self, Decision, Fault};
+use super::errors::ArmError;
+use super::routes::MAX_BODY;
+
+/// Longest request target (path and query) the emulator accepts: ARM ids are a few hundred bytes.
+/// hyper answers a target longer than 65,534 bytes itself (414, empty body).
+pub const MAX_URI: usize = 8 * 1024;
+/// Most header fields in a request. hyper is set to parse up to [`super::server::HYPER_MAX_HEADERS`],
+/// so 101 to that many get this ARM 431; more get hyper's own (empty) 431.
+pub const MAX_HEADERS: usize = 100;
+/// Most bytes of header names and values together.
+pub const MAX_HEADER_BYTES: usize = 32 * 1024;
+/// How much of a too-large body is read (and dropped) before answering 413: closing a socket with
+/// unread data resets the connection, and the client could lose the 413 to that.
+const DRAIN_LIMIT: usize = 8 * 1024 * 1024;
+
+/// The middleware (`axum::middleware::from_fn_with_state`).
+pub(crate) async fn edge(State(emu): State<Emulator>, req: Request, next: Next) -> Response {
+    let mut resp = match admit(&emu, req).await {
+        Ok(req) => next.run(req).await,
+        Err(refused) => refused,
+    };
+    if !resp.headers().contains_key("x-ms-request-id")
+        && let Ok(v) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string())
+    {
+        resp.headers_mut().insert("x-ms-request-id", v.clone());
+        resp.headers_mut().insert("x-ms-correlation-request-id", v);
+    }
+    resp
+}
+
+async fn admit(emu: &Emulator, req: Request) -> Result<Request, Response> {
+    check_head(&req).map_err(closing)?;
+    emu.check_token(req.headers()).map_err(IntoResponse::into_response)?;
+    if let Some(chaos) = &emu.inner.chaos
+        && let Some(decision) = req.extensions().get::<Decision>()
+    {
+        let fault = match decision.fault {
+            Fault::ServerError(status) => Some(chaos::server_error(status)),
+            Fault::Throttle => Some(chaos::throttled()),
+            Fault::None | Fault::Drop => None,
+        };
+        if let Some(e) = fault {
+            chaos.record(decision.fault, req.method(), req.uri().path());
+            return Err(e.into_response());
+        }
+    }
+    let throttled = emu.inner.config.throttle_every.filter(|n| *n > 0).is_some_and(|n| {
+        let seen = emu.inner.requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        seen.is_multiple_of(u64::from(n))
+    });
+    if throttled {
+        return Err(too_many_requests().into_response());
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = match tokio::time::timeout(emu.inner.config.limits.body_timeout, read_body(body)).await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(e)) => return Err(closing(e)),
+        Err(_) => {
+            let secs = emu.inner.config.limits.body_timeout.as_secs_f64();
+            return Err(closing(ArmError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "RequestTimeout",
+                format!("The request body did not arrive within {secs} seconds."),
+            )));
+        }
+    };
+    Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+/// An error answer after which the connection is closed (the rest of the request is not read).
+fn closing(e: ArmError) -> Response {
+    let mut resp = e.into_response();
+    resp.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    resp
+}
+
+/// The limits on the request's head that the emulator sets itself.
+fn check_head(req: &Request) -> Result<(), ArmError> {
+    let target = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    if target > MAX_URI {
+        return Err(ArmError::new(
+            StatusCode::URI_TOO_LONG,
+            "RequestUriTooLong",
+            format!("The request URI is {target} bytes long; at most {MAX_URI} are accepted."),
+        ));
+    }
+    let headers = req.headers();
+    if headers.len() > MAX_HEADERS {
+        return Err(ArmError::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "RequestHeaderFieldsTooLarge",
+            format!("The request has {} header fields; at most {MAX_HEADERS} are accepted.", headers.len()),
+        ));
+    }
+    let bytes: usize = headers.iter().map(|(k, v)| k.as_str().len() + v.len()).sum();
+    if bytes > MAX_HEADER_BYTES {
+        return Err(ArmError::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "RequestHeaderFieldsTooLarge",
+            format!("The request's headers are {bytes} bytes; at most {MAX_HEADER_BYTES} are accepted."),
+        ));
+    }
+    Ok(())
+}
+
+/// Reads a body of at most [`MAX_BODY`] bytes; a larger one is read and dropped up to [`DRAIN_LIMIT`]
+/// and answered 413.
+async fn read_body(body: Body) -> Result<Vec<u8>, ArmError> {
+    let mut stream = body.into_data_stream();
+    let mut buf = Vec::new();
+    let mut seen = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| ArmError::invalid_content("the request body could not be read"))?;
+        seen = seen.saturating_add(chunk.len());
+        if seen <= MAX_BODY {
+            buf.extend_from_slice(&chunk);
+        } else if seen > DRAIN_LIMIT {
+            break;
+        }
+    }
+    if seen <= MAX_BODY {
+        return Ok(buf);
+    }
+    Err(ArmError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "RequestEntityTooLarge",
+        format!("The request content is larger than the {MAX_BODY} bytes allowed."),
+    ))
+}
+
+/// 429, as ARM throttles: an ARM error body and `Retry-After`.
+fn too_many_requests() -> ArmError {
+    ArmError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "TooManyRequests",
+        "The request was throttled (emulated: --throttle-every). Retry after the delay in the Retry-After header.",
+    )
+    .with_retry_after(1)
+}
