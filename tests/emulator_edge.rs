@@ -3,6 +3,8 @@
 //! emulator or for hyper, a hostile Host header, and `--chaos` faults that must not change state.
 //! In-process emulators on 127.0.0.1:0 and `georep serve` processes; every wait is bounded.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod cli_support;
 
 use std::process::Stdio;
