@@ -35,15 +35,16 @@ const BIN: &str = env!("CARGO_BIN_EXE_georep");
 const SUB: &str = "11111111-2222-3333-4444-555555555555";
 const CHAOS: &str = "5xx=0.05,429=0.05,drop=0.01,latency=0-300ms";
 const TIME_SCALE: &str = "400";
-/// Codes a CLI failure may report when a fault was injected while it ran.
+/// What a CLI failure may report when a fault was injected while it ran: the ARM codes of injected
+/// answers, and the one-line report of an answer that never came (a drop).
 const FAULT_CODES: [&str; 7] = [
     "InternalServerError",
     "BadGateway",
     "ServiceUnavailable",
     "GatewayTimeout",
     "TooManyRequests",
-    "ConnectionFailed",
-    "Timeout",
+    "cannot reach ",
+    "no answer from ",
 ];
 
 #[derive(Clone, Copy, Debug)]
