@@ -205,6 +205,31 @@ fn link_phase(state: &State) -> Option<LinkPhase> {
 // In-process
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_change_the_state_file_cannot_take_is_not_acknowledged() {
+    // The state file's directory goes away after start (as a full disk would fail the write).
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("state");
+    std::fs::create_dir(&sub).unwrap();
+    let state_file = sub.join("state.json");
+    let config =
+        Config { fleet: fleet_text(), state_file: Some(state_file), time_scale: TIME_SCALE, ..Config::default() };
+    let run = start(config).await;
+    std::fs::remove_dir_all(&sub).unwrap();
+    let api = Api::new(run.url());
+    let body = json!({"properties": {
+        "linkedRedisCacheId": cache_id(SECONDARY),
+        "linkedRedisCacheLocation": "West Europe",
+        "serverRole": "Secondary",
+    }});
+    let resp = api.http.put(api.api(&link_path(PRIMARY, SECONDARY))).json(&body).send().await.expect("PUT link");
+    assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE, "a link the file does not hold was acknowledged");
+    assert!(resp.headers().contains_key("retry-after"));
+    let err: Value = resp.json().await.expect("an ARM error body");
+    assert_eq!(err["error"]["code"], "StateNotSaved", "{err}");
+    run.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn an_in_flight_link_survives_a_restart_in_process() {
     let dir = tempfile::tempdir().unwrap();
     let state_file = dir.path().join("state.json");

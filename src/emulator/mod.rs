@@ -147,7 +147,9 @@ impl Running {
         let _ = (&mut this.driver).await;
         let emu = this.emulator.clone();
         let ticket = emu.stage(&emu.lock());
-        emu.durable(ticket).await;
+        if let Err(why) = emu.durable(ticket).await {
+            tracing::error!(%why, "the state file could not take the last state");
+        }
         if let Some(writer) = &emu.inner.writer {
             writer.close();
         }

@@ -7,9 +7,9 @@
 //!
 //! What is durable when: a request that changes the state (link, unlink) is answered only after a
 //! write of a state at least as new as its change has finished ([`Emulator::durable`]), so an answered
-//! request survives a `kill -9` right after the answer. If that write fails, the failure is logged and
-//! the answer still goes out (the change has been made and the data plane has started it); the next
-//! successful write carries it. Every answer waits, the same way, for the changes the operation driver
+//! request survives a `kill -9` right after the answer. If that write fails (a full disk), the request
+//! is answered 503 with an ARM error instead: nothing is acknowledged that the file does not hold. The
+//! change stays in memory (the data plane has started it) and the next successful write carries it. Every answer waits, the same way, for the changes the operation driver
 //! has made (phases, statuses; [`Emulator::settled`]): a client never sees a phase that a `kill -9`
 //! could undo. Progress figures (percent, bytes) are written at most once a second, and not waited for.
 
@@ -49,6 +49,8 @@ struct Shared {
     wake: Condvar,
     /// The newest version handled (written, or failed and logged). `u64::MAX` once the thread has ended.
     handled: watch::Sender<u64>,
+    /// The newest version written to the file, and why the last write that failed did.
+    written: Mutex<(u64, Option<String>)>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -68,7 +70,13 @@ pub(crate) struct Writer {
 impl Writer {
     pub fn start(path: PathBuf) -> std::io::Result<Self> {
         let (handled, _) = watch::channel(0);
-        let shared = Arc::new(Shared { path, slot: Mutex::new(Slot::default()), wake: Condvar::new(), handled });
+        let shared = Arc::new(Shared {
+            path,
+            slot: Mutex::new(Slot::default()),
+            wake: Condvar::new(),
+            handled,
+            written: Mutex::new((0, None)),
+        });
         let thread = shared.clone();
         std::thread::Builder::new().name("georep-state-writer".into()).spawn(move || run(&thread))?;
         Ok(Writer {
@@ -98,10 +106,19 @@ impl Writer {
         Ticket(Some(version))
     }
 
-    async fn durable(&self, ticket: Ticket) {
-        let Some(version) = ticket.0 else { return };
+    /// Waits until the write of `ticket`'s state (or a newer one) was tried: `Err` with why when the
+    /// file does not hold it.
+    async fn durable(&self, ticket: Ticket) -> Result<(), String> {
+        let Some(version) = ticket.0 else { return Ok(()) };
         let mut handled = self.shared.handled.subscribe();
         let _ = handled.wait_for(|v| *v >= version).await;
+        let written = lock(&self.shared.written);
+        match &written.1 {
+            _ if written.0 >= version => Ok(()),
+            Some(why) => Err(why.clone()),
+            // The thread ended with the state staged after it closed: nothing holds it.
+            None => Err("the state file is closed".into()),
+        }
     }
 
     /// Stops taking new states; what is staged is still written.
@@ -140,8 +157,12 @@ fn run(shared: &Shared) {
                 slot = shared.wake.wait(slot).unwrap_or_else(|e| e.into_inner());
             }
         };
-        if let Err(e) = store::write_state_bytes(&shared.path, &snapshot.bytes) {
-            tracing::error!(error = %e, "persisting state failed");
+        match store::write_state_bytes(&shared.path, &snapshot.bytes) {
+            Ok(()) => lock(&shared.written).0 = snapshot.version,
+            Err(e) => {
+                tracing::error!(error = %e, "persisting state failed");
+                lock(&shared.written).1 = Some(e.to_string());
+            }
         }
         shared.handled.send_replace(snapshot.version);
     }
@@ -170,10 +191,12 @@ impl Emulator {
         }
     }
 
-    /// Waits until the state file holds the staged state (or a newer one), or the write failed.
-    pub(crate) async fn durable(&self, ticket: Ticket) {
-        if let Some(writer) = &self.inner.writer {
-            writer.durable(ticket).await;
+    /// Waits until the state file holds the staged state (or a newer one): `Err` with why when the
+    /// write failed.
+    pub(crate) async fn durable(&self, ticket: Ticket) -> Result<(), String> {
+        match &self.inner.writer {
+            Some(writer) => writer.durable(ticket).await,
+            None => Ok(()),
         }
     }
 
@@ -183,7 +206,8 @@ impl Emulator {
     pub(crate) async fn settled(&self) {
         if let Some(writer) = &self.inner.writer {
             let version = writer.last_change.load(Ordering::SeqCst);
-            writer.durable(Ticket((version > 0).then_some(version))).await;
+            // A failed write was logged and answered by the request that made the change.
+            let _ = writer.durable(Ticket((version > 0).then_some(version))).await;
         }
     }
 

@@ -41,7 +41,7 @@ pub(super) async fn put_linked_server(
         let entry = state.linked_servers(&cache_id).into_iter().find(|l| l.name().eq_ignore_ascii_case(&wanted));
         (op, entry, ticket)
     };
-    emu.durable(ticket).await;
+    emu.durable(ticket).await.map_err(not_saved)?;
     let entry = entry.ok_or_else(|| validate::linked_server_not_found(id))?;
     tracing::info!(primary = %op.primary, secondary = %op.secondary, op = %op.id, "link started");
     let resource_url = format!("{}{}?api-version={API_VERSION}", req.base, id);
@@ -61,10 +61,20 @@ pub(super) async fn delete_linked_server(emu: &Emulator, req: &Req, id: &Resourc
         let planned = plan::unlink(&mut state, id, link)?;
         start(emu, &mut state, planned)?
     };
-    emu.durable(ticket).await;
+    emu.durable(ticket).await.map_err(not_saved)?;
     tracing::info!(primary = %op.primary, secondary = %op.secondary, op = %op.id, "unlink started");
     let resp = (StatusCode::ACCEPTED, Body::empty()).into_response();
     Ok(with_headers(resp, lro_headers(emu, req, &op, "")))
+}
+
+/// A change the state file could not take is not acknowledged: 503, and the client may try again.
+fn not_saved(why: String) -> ArmError {
+    ArmError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "StateNotSaved",
+        format!("The emulator could not save its state ({why}); the request is not acknowledged. Try again."),
+    )
+    .with_retry_after(5)
 }
 
 /// Starts a planned operation on the data plane and records it; a refusal undoes the link's new phase.
