@@ -379,6 +379,8 @@ async fn a_backend_error_shows_a_banner_and_the_console_keeps_working() {
     let screen = h.screen();
     assert!(screen.contains("⚠ cannot reach http://127.0.0.1:"), "in plain words:\n{screen}");
     assert!(screen.contains("showing data from") && screen.contains("retrying"), "{screen}");
+    // The header says the backend is unreachable and from when the data on screen is.
+    assert!(screen.lines().next().is_some_and(|h| h.contains("⚠ unreachable, data from ")), "{screen}");
     assert!(hint_bar(&screen).contains("x dismiss error"), "the hint bar says how to dismiss it:\n{screen}");
 
     // The keys still work on what the console already knows.

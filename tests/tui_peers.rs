@@ -133,6 +133,16 @@ fn a_link_started_in_one_session_shows_its_percentage_in_another() {
 }
 
 #[test]
+fn the_header_says_how_fresh_live_data_is() {
+    let mut options = AppOptions::new("demo backend", Theme::mono());
+    options.poll_every = Some(Duration::from_secs(3));
+    let mut c = Offline::new(options, (120, 36));
+    load(&mut c, &fleet_state());
+    let header = c.screen().lines().next().unwrap_or_default().to_string();
+    assert!(header.contains("demo backend · ● live, every 3 s"), "{header}");
+}
+
+#[test]
 fn a_link_seen_only_on_the_backend_counts_time_from_when_it_was_seen() {
     let mut b = Offline::new(AppOptions::new("demo backend", Theme::mono()), (120, 36));
     b.at(Duration::from_secs(10));

@@ -218,6 +218,7 @@ async fn console(
     let mut options = tui::AppOptions::new(label, if no_color { Theme::mono() } else { shared.look.theme.clone() });
     options.read_only = shared.read_only;
     options.keys = shared.look.keys.clone();
+    options.poll_every = Some(shared.intervals.idle);
     let mut app = App::new(options);
     let events = input::events(read, size, shared.idle);
     #[cfg(test)]

@@ -239,6 +239,7 @@ pub async fn run(options: Options) -> ExitCode {
     }));
     let mut options = AppOptions::new(label, theme);
     options.keys = keys;
+    options.poll_every = Some(intervals.idle);
     options.embedded = embedded;
     let mut app = App::new(options);
     let mut clipboard = |text: &str| {

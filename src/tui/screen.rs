@@ -52,6 +52,9 @@ pub struct Screen<'a> {
     pub clock: Duration,
     /// The time zone notification times are shown in.
     pub tz: chrono::FixedOffset,
+    pub wall: chrono::DateTime<chrono::Utc>,
+    /// How often the backend is asked while nothing moves (for the header).
+    pub poll_every: Option<Duration>,
 }
 
 /// Breadcrumb segments and, for each, how many blades stay open when it is clicked.
@@ -96,7 +99,11 @@ impl Screen<'_> {
         buf.set_style(area, t.header);
         let help = " ? help ";
         let bell = format!(" 🔔 {} ", self.notifications.unread);
-        let backend = format!("{} · {} ·", self.backend, self.connection.header());
+        let since = self.connection.last_ok().map(|at| {
+            let age = chrono::Duration::from_std(self.clock.saturating_sub(at)).unwrap_or_default();
+            super::blades::notifications::local_time(self.wall - age, self.tz)
+        });
+        let backend = format!("{} · {} ·", self.backend, self.connection.header(self.poll_every, since));
         let hw = help.chars().count() as u16;
         let bw = bell.chars().count() as u16 + 1; // the bell is two cells wide
         let help_r = Rect::new(area.right().saturating_sub(hw), area.y, hw, 1);

@@ -65,12 +65,28 @@ impl Connection {
         Some(format!("{error}; {data}; {retry}"))
     }
 
-    /// The header's word on the backend.
-    pub fn header(&self) -> &'static str {
+    /// The header's word on the backend and on how fresh the data on screen is: live data is at most
+    /// one poll old (`every`), stale data says from when it is (`since`: the wall-clock time of the
+    /// last answer, as `14:03:27`).
+    pub fn header(&self, every: Option<Duration>, since: Option<String>) -> String {
         match self {
-            Connection::Connecting => "connecting…",
-            Connection::Live => "● live",
-            Connection::Unreachable { .. } => "⚠ unreachable",
+            Connection::Connecting => "connecting…".into(),
+            Connection::Live => match every {
+                Some(every) => format!("● live, every {}", ago(every)),
+                None => "● live".into(),
+            },
+            Connection::Unreachable { .. } => match since {
+                Some(at) => format!("⚠ unreachable, data from {at}"),
+                None => "⚠ unreachable".into(),
+            },
+        }
+    }
+
+    /// Console clock of the last answer, while unreachable.
+    pub fn last_ok(&self) -> Option<Duration> {
+        match self {
+            Connection::Unreachable { last_ok, .. } => *last_ok,
+            _ => None,
         }
     }
 }

@@ -40,6 +40,8 @@ pub struct AppOptions {
     pub embedded: bool,
     /// The time zone wall-clock times are shown in: the local one (tests fix it).
     pub tz: chrono::FixedOffset,
+    /// How often the poller asks while nothing moves, for the header ("● live, every 3 s").
+    pub poll_every: Option<Duration>,
 }
 
 impl AppOptions {
@@ -51,6 +53,7 @@ impl AppOptions {
             read_only: false,
             embedded: false,
             tz: super::blades::notifications::local_offset(),
+            poll_every: None,
         }
     }
 }
@@ -63,6 +66,7 @@ pub struct App {
     read_only: bool,
     embedded: bool,
     tz: chrono::FixedOffset,
+    poll_every: Option<Duration>,
     home: HomeState,
     /// Blades above Home.
     stack: Vec<Blade>,
@@ -88,7 +92,7 @@ pub struct App {
 
 impl App {
     pub fn new(options: AppOptions) -> Self {
-        let AppOptions { backend, theme, keys, read_only, embedded, tz } = options;
+        let AppOptions { backend, theme, keys, read_only, embedded, tz, poll_every } = options;
         App {
             data: Data::default(),
             theme,
@@ -97,6 +101,7 @@ impl App {
             read_only,
             embedded,
             tz,
+            poll_every,
             home: HomeState::default(),
             stack: Vec::new(),
             dialog: None,
@@ -168,6 +173,8 @@ impl App {
             help_global: &help_global,
             clock: self.data.clock,
             tz: self.tz,
+            wall: self.wall,
+            poll_every: self.poll_every,
         };
         let mut hits = Hits::default();
         screen.render(area, buf, &mut hits);
