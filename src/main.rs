@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use georep::emulator::{self, Config, Emulator};
+
+mod serve_command;
+use georep::emulator;
+use serve_command::{ServeArgs, serve};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -165,52 +168,6 @@ struct SshArgs {
     /// Close a session after this long without input (90s, 15m, 2h; 0: never).
     #[arg(long, default_value = "30m", value_parser = georep::ssh::parse_duration)]
     idle_timeout: std::time::Duration,
-}
-
-#[derive(Args, Debug)]
-struct ServeArgs {
-    /// Address to listen on. A non-loopback address requires --token.
-    #[arg(long, default_value = "127.0.0.1:8080")]
-    listen: SocketAddr,
-    /// Require `Authorization: Bearer <TOKEN>` on every request.
-    #[arg(long, env = "GEOREP_SERVE_TOKEN", hide_env_values = true)]
-    token: Option<String>,
-    /// Model seconds per real second: 1 models real link times (minutes); 8 makes a demo link ~20 s.
-    #[arg(long, default_value_t = 1.0)]
-    time_scale: f64,
-    /// Keep caches, links and running operations in FILE across restarts.
-    #[arg(long)]
-    state: Option<PathBuf>,
-    /// Fleet file (default: the embedded assets/demo-fleet.json).
-    #[arg(long)]
-    fleet: Option<PathBuf>,
-    /// Caches per page of a list (nextLink beyond).
-    #[arg(long, default_value_t = 100)]
-    page_size: usize,
-    /// Answer as the real service was observed to: no Location or Retry-After on links, no percentComplete.
-    #[arg(long)]
-    azure_like: bool,
-    /// Answer every Nth request with 429 and Retry-After (throttling).
-    #[arg(long, value_name = "N")]
-    throttle_every: Option<u32>,
-    /// The URL clients reach this emulator at, for the operation URLs it hands out (Location,
-    /// Azure-AsyncOperation, nextLink) [default: http:// and the --listen address].
-    #[arg(long, value_name = "URL")]
-    public_url: Option<String>,
-    /// Inject faults into answers, e.g. `5xx=0.05,429=0.05,drop=0.01,latency=0-800ms,seed=7`.
-    #[arg(long, value_name = "SPEC")]
-    chaos: Option<emulator::ChaosSpec>,
-    /// Close a connection that does not send a whole request head within this (idle ones too).
-    #[arg(long, default_value = "30s", value_name = "DURATION", value_parser = emulator::server::parse_timeout)]
-    header_timeout: std::time::Duration,
-    /// Answer 408 when a request's body does not arrive whole within this.
-    #[arg(long, default_value = "30s", value_name = "DURATION", value_parser = emulator::server::parse_timeout)]
-    body_timeout: std::time::Duration,
-    /// Connections open at once; more wait until one closes [default: half the open-file limit, at most 1024].
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    max_connections: Option<u32>,
-    #[command(flatten)]
-    data_plane: DataPlaneArgs,
 }
 
 fn read_fleet(path: &Option<PathBuf>) -> Result<String, String> {
@@ -374,89 +331,4 @@ async fn console(
         embedded.shutdown().await;
     }
     code
-}
-
-async fn serve(args: ServeArgs) -> ExitCode {
-    let fleet = match read_fleet(&args.fleet) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("georep serve: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    // As `georep ssh` refuses an empty --demo-password: a blank token would lock everyone out (or, if
-    // taken for "no token", open a public address to anyone).
-    if args.token.as_deref().is_some_and(|t| t.trim().is_empty()) {
-        eprintln!("georep serve: {}", emulator::EmulatorError::BlankToken);
-        return ExitCode::from(2);
-    }
-    if !args.listen.ip().is_loopback() && args.token.is_none() {
-        eprintln!("georep serve: {}", emulator::EmulatorError::RemoteWithoutToken(args.listen));
-        return ExitCode::from(2);
-    }
-    let config = Config {
-        fleet,
-        state_file: args.state,
-        token: args.token,
-        time_scale: args.time_scale,
-        page_size: args.page_size,
-        public_url: args.public_url,
-        azure_like: args.azure_like,
-        throttle_every: args.throttle_every,
-        limits: emulator::Limits {
-            header_timeout: args.header_timeout,
-            body_timeout: args.body_timeout,
-            max_connections: args.max_connections.map(|n| n as usize),
-        },
-        chaos: args.chaos,
-    };
-    let choice = args.data_plane.choice();
-    let running = match Emulator::open(config, &choice).await {
-        // SIGTERM and Ctrl-C during start-up stop it, and the redis-servers started so far.
-        Ok(emu) => tokio::select! {
-            r = async {
-                if let emulator::DataPlaneChoice::Redis(options) = &choice {
-                    let cap = match options.max_fill {
-                        Some(b) => format!("up to {:.1} MiB each", b as f64 / (1024.0 * 1024.0)),
-                        None => "in full".into(),
-                    };
-                    georep::say!("georep serve: starting a redis-server for every shard and filling the caches ({cap})");
-                }
-                emu.bind(args.listen).await
-            } => r,
-            _ = georep::signals::stop_requested() => {
-                georep::say!("georep serve: stopped while starting");
-                return ExitCode::FAILURE;
-            }
-        },
-        Err(e) => Err(e),
-    };
-    let running = match running {
-        Ok(r) => r,
-        Err(e @ (emulator::EmulatorError::PublicUrl(_) | emulator::EmulatorError::BlankToken)) => {
-            eprintln!("georep serve: {e}");
-            return ExitCode::from(2);
-        }
-        Err(e) => {
-            eprintln!("georep serve: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    georep::say!(
-        "georep serve: Microsoft.Cache ARM emulator on {} (api-version {}, {} data plane, time scale {}{})",
-        running.url(),
-        georep::arm::API_VERSION,
-        running.emulator.data_plane_name(),
-        args.time_scale,
-        if args.azure_like { ", Azure-like" } else { "" }
-    );
-    if let Some(chaos) = running.emulator.chaos() {
-        georep::say!("georep serve: injecting faults ({}), seed {}", chaos.spec, chaos.seed);
-    }
-    georep::signals::stop_requested().await;
-    // After SIGHUP the terminal is gone: say! ignores the failed write, which must not come before
-    // the shutdown below.
-    georep::say!("georep serve: stopping");
-    running.shutdown().await;
-    ExitCode::SUCCESS
 }
