@@ -12,7 +12,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use georep::arm::{OperationState, ProvisioningState, ReplicationRole, ResourceId, SkuName};
+use georep::arm::{LinkState, OperationState, ProvisioningState, ReplicationRole, ResourceId, SkuName};
 use georep::client::{ArmClient, ClientError, Follow, Lro, LroStatus, RetryPolicy};
 use georep::emulator::{Config, Emulator, Running, fleet::DEMO_FLEET};
 
@@ -321,6 +321,13 @@ async fn without_headers_the_resource_is_polled() {
     })
     .await;
     assert_eq!(last.state, OperationState::Succeeded);
+    // The end is stable: when the entry changed during the last poll, one more poll around it checks it.
+    let before = c.get_linked_server(&primary, WUS2).await.expect("entry");
+    let s = c.poll(&lro).await.expect("poll");
+    let after = c.get_linked_server(&primary, WUS2).await.expect("entry");
+    assert_eq!((before.state(), after.state()), (LinkState::Succeeded, LinkState::Succeeded));
+    assert_eq!(s.state, state_of(before.state().as_str()));
+    checked.insert(before.state().to_string());
     let want: BTreeSet<String> = ["Creating", "Syncing", "Succeeded"].map(String::from).into();
     assert_eq!(checked, want, "phases seen around a poll");
 }
