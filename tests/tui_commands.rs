@@ -14,7 +14,7 @@ use chrono::{Local, TimeZone, Utc};
 use georep::client::ClientError;
 use georep::tui::action::{Action, Effect};
 use georep::tui::theme::Theme;
-use ratatui::crossterm::event::KeyCode;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use support::demo::{self, console, console_on, crumb, fleet_state, hint_bar, notice, open};
 use support::headless::{Offline, WALL_START};
@@ -224,6 +224,22 @@ fn quit_with_nothing_running_quits_and_q_in_a_dialog_cancels() {
     assert!(!o.effects.contains(&Effect::Quit) && !o.app.quit_requested());
     o.key(KeyCode::Char('q'));
     assert_eq!(o.effects.last(), Some(&Effect::Quit));
+    assert!(o.app.quit_requested());
+}
+
+#[test]
+fn ctrl_c_quits_from_a_dialog_and_asks_once_while_an_operation_runs() {
+    let ctrl_c = || Action::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    // Nothing running: Ctrl-C in the Link dialog quits (it does not just cancel the dialog).
+    let mut o = console();
+    demo::link_dialog(&mut o, "contoso-prod-eus", "contoso-dr-weu");
+    o.send(ctrl_c());
+    assert!(o.app.quit_requested() && o.effects.contains(&Effect::Quit));
+    // A link running: the first Ctrl-C asks, the second quits.
+    let mut o = demo::mid_link(Theme::azure());
+    o.send(ctrl_c());
+    assert!(o.screen().contains("Quit georep") && !o.app.quit_requested());
+    o.send(ctrl_c());
     assert!(o.app.quit_requested());
 }
 

@@ -81,7 +81,11 @@ impl App {
             if matches!(self.dialog.as_ref().map(|d| &d.what), Some(Confirm::Quit { .. })) {
                 return self.confirm();
             }
-            return self.run(Command::Quit);
+            // Whatever is open: Ctrl-C means quit (asking first while an operation of this console runs).
+            self.dialog = None;
+            self.help = None;
+            self.notifications.open = false;
+            return self.ask_quit();
         }
         let modal = self.modal();
         let editing = match self.stack.last_mut() {
