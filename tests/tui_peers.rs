@@ -6,65 +6,20 @@
 
 mod support;
 
-use std::collections::HashMap;
 use std::time::Duration;
 
-use georep::arm::{OperationState, ResourceId};
+use georep::arm::OperationState;
 use georep::client::{Lro, LroStatus};
-use georep::emulator::fleet::{self, DEMO_FLEET};
 use georep::emulator::store::State;
-use georep::geo::LinkEvent;
 use georep::tui::AppOptions;
 use georep::tui::action::{Action, Effect};
 use georep::tui::theme::Theme;
 use ratatui::crossterm::event::KeyCode;
+use support::demo::{self, dr_weu, fleet_state, linking_state, load};
 use support::headless::Offline;
 
-const SUB: &str = "11111111-2222-3333-4444-555555555555";
-
-fn prod_eus() -> ResourceId {
-    ResourceId::cache(SUB, "rg-contoso-prod", "contoso-prod-eus")
-}
-
-fn dr_weu() -> ResourceId {
-    ResourceId::cache(SUB, "rg-contoso-dr", "contoso-dr-weu")
-}
-
-fn fleet_state() -> State {
-    State::from_fleet(fleet::load(DEMO_FLEET).expect("demo fleet")).expect("demo state")
-}
-
-/// The backend with contoso-dr-weu being linked to contoso-prod-eus, Syncing.
-fn linking_state() -> State {
-    let mut state = fleet_state();
-    let p = state.render(state.cache(&prod_eus()).expect("primary"));
-    let s = state.render(state.cache(&dr_weu()).expect("secondary"));
-    state.topology.begin_link(&p, &s).expect("compatible");
-    state.topology.apply(&prod_eus(), LinkEvent::SyncStarted).expect("syncing");
-    state
-}
-
-/// Sends the state as the poller would.
-fn load(c: &mut Offline, state: &State) {
-    let caches: Vec<_> = state.caches.values().map(|r| state.render(r)).collect();
-    let linked: HashMap<ResourceId, _> = state
-        .caches
-        .values()
-        .filter_map(|r| {
-            let id = ResourceId::parse(r.resource.id()).ok()?;
-            let entries = state.linked_servers(&id);
-            (!entries.is_empty()).then_some((id, entries))
-        })
-        .collect();
-    c.send(Action::SubscriptionsLoaded(state.subscriptions.clone()));
-    c.send(Action::LinkedServersLoaded(linked));
-    c.send(Action::CachesLoaded(caches));
-}
-
 fn console(state: &State) -> Offline {
-    let mut c = Offline::new(AppOptions::new("demo backend", Theme::mono()), (120, 36));
-    load(&mut c, state);
-    c
+    demo::console_on(state, Theme::mono())
 }
 
 fn lro() -> Lro {

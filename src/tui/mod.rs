@@ -10,6 +10,7 @@ pub mod blades;
 pub mod command;
 pub mod confirm;
 pub mod data;
+pub mod filter;
 pub mod format;
 pub mod hits;
 pub mod keys;

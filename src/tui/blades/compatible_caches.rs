@@ -2,7 +2,7 @@
 //! A toggle lists the incompatible ones too, greyed, each with the reasons it is excluded. What is
 //! wrong with the primary itself is said once, above the list, not on every row.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyEvent;
 use ratatui::widgets::TableState;
 
 use crate::arm::ResourceId;
@@ -11,6 +11,7 @@ use crate::tui::action::Effect;
 use crate::tui::command::{Command, CommandInfo};
 use crate::tui::confirm::{Confirm, Confirmation};
 use crate::tui::data::Data;
+use crate::tui::filter::{self, Typed};
 use crate::tui::hits::Target;
 use crate::tui::view::{Open, Outcome};
 use crate::tui::widgets::list;
@@ -138,7 +139,7 @@ impl CompatibleState {
 
     pub fn commands(&self, read_only: bool) -> Vec<CommandInfo> {
         if self.editing {
-            return vec![CommandInfo::new(Command::Enter, "done"), CommandInfo::new(Command::Back, "clear filter")];
+            return filter::commands();
         }
         if self.menu.is_some() {
             return vec![
@@ -167,21 +168,19 @@ impl CompatibleState {
 
     /// A key while the filter is being typed; the first match is selected.
     pub fn edit(&mut self, key: KeyEvent, data: &Data) {
-        match key.code {
-            KeyCode::Enter => self.editing = false,
-            KeyCode::Esc => {
-                self.editing = false;
-                self.filter.clear();
+        match filter::type_key(&mut self.filter, &mut self.editing, &key) {
+            Typed::Filter => {
+                self.menu = None;
+                self.rebuild(data);
+                self.table.select(Some(0));
             }
-            KeyCode::Backspace => {
-                self.filter.pop();
+            Typed::Move(cmd) => {
+                if let Some(i) = list::moved(self.selected(), cmd, self.rows.len(), 1) {
+                    self.table.select(Some(i));
+                }
             }
-            KeyCode::Char(c) if !c.is_control() => self.filter.push(c),
-            _ => return,
+            Typed::Ignored => {}
         }
-        self.menu = None;
-        self.rebuild(data);
-        self.table.select(Some(0));
     }
 
     pub fn on_command(&mut self, cmd: Command, data: &Data, page: usize, read_only: bool) -> Outcome {

@@ -1,7 +1,7 @@
 //! Home: the "Azure Cache for Redis" browse list of every cache, with `/` to filter on any column.
 
 use ratatui::buffer::Buffer;
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::{Constraint, Layout, Margin, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, StatefulWidget, Table, TableState, Widget};
@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, StatefulWidget, Tab
 use crate::arm::ResourceId;
 use crate::tui::command::{Command, CommandInfo};
 use crate::tui::data::{Data, Role};
+use crate::tui::filter::{self, Typed};
 use crate::tui::format;
 use crate::tui::hits::{Hits, Target};
 use crate::tui::view::{Ctx, MenuItem, Open, Outcome};
@@ -66,33 +67,23 @@ impl HomeState {
 
     /// A key while the filter is being typed; the filter changed, so the first match is selected.
     pub fn edit(&mut self, key: KeyEvent, data: &Data) {
-        match key.code {
-            KeyCode::Enter => self.editing = false,
-            KeyCode::Esc => {
-                self.editing = false;
-                self.filter.clear();
+        match filter::type_key(&mut self.filter, &mut self.editing, &key) {
+            Typed::Filter => {
+                self.apply_filter(data);
+                self.table.select(Some(0));
             }
-            KeyCode::Backspace => {
-                self.filter.pop();
+            Typed::Move(cmd) => {
+                if let Some(i) = list::moved(self.selected(), cmd, self.visible.len(), 1) {
+                    self.table.select(Some(i));
+                }
             }
-            KeyCode::Char(c) if !c.is_control() => self.filter.push(c),
-            KeyCode::Down => {
-                self.table.select(Some((self.selected() + 1).min(self.visible.len().saturating_sub(1))));
-                return;
-            }
-            KeyCode::Up => {
-                self.table.select(Some(self.selected().saturating_sub(1)));
-                return;
-            }
-            _ => return,
+            Typed::Ignored => {}
         }
-        self.apply_filter(data);
-        self.table.select(Some(0));
     }
 
     pub fn commands(&self) -> Vec<CommandInfo> {
         if self.editing {
-            return vec![CommandInfo::new(Command::Enter, "done"), CommandInfo::new(Command::Back, "clear filter")];
+            return filter::commands();
         }
         let mut out = vec![
             CommandInfo::new(Command::Up, "move").quiet(),
