@@ -83,7 +83,7 @@ async fn admit(emu: &Emulator, req: Request) -> Result<Request, Response> {
 }
 
 /// An error answer after which the connection is closed (the rest of the request is not read).
-fn closing(e: ArmError) -> Response {
+pub(crate) fn closing(e: ArmError) -> Response {
     let mut resp = e.into_response();
     resp.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
     resp
@@ -120,7 +120,7 @@ fn check_head(req: &Request) -> Result<(), ArmError> {
 
 /// Reads a body of at most [`MAX_BODY`] bytes; a larger one is read and dropped up to [`DRAIN_LIMIT`]
 /// and answered 413.
-async fn read_body(body: Body) -> Result<Vec<u8>, ArmError> {
+pub(crate) async fn read_body(body: Body) -> Result<Vec<u8>, ArmError> {
     let mut stream = body.into_data_stream();
     let mut buf = Vec::new();
     let mut seen = 0usize;

@@ -80,9 +80,11 @@ async fn handle(emu: &Emulator, method: Method, uri: Uri, body: Body) -> Result<
                 let id = cache().linked_server(&req.segs[9]);
                 return match req.method {
                     Method::GET => read::get_linked_server(emu, &req, &id),
-                    Method::PUT => match parse::read_body(body).await {
+                    // The edge middleware has read and bounded the body already; this reads its bytes
+                    // (with the same limit when the router is used without the middleware).
+                    Method::PUT => match super::edge::read_body(body).await {
                         Ok(bytes) => commit::put_linked_server(emu, &req, &id, &bytes).await,
-                        Err(too_large) => Ok(too_large),
+                        Err(too_large) => Ok(super::edge::closing(too_large)),
                     },
                     Method::DELETE => commit::delete_linked_server(emu, &req, &id).await,
                     _ => Err(method_not_allowed(&req, "GET, PUT, DELETE")),

@@ -4,7 +4,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Margin, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, StatefulWidget, Table, Widget, Wrap};
+use ratatui::widgets::{Cell, Paragraph, Row, StatefulWidget, Table, Widget, Wrap};
 
 use crate::tui::command::Command;
 use crate::tui::format;
@@ -159,13 +159,7 @@ impl StatefulWidget for CompatibleCachesView<'_> {
 
     fn render(self, area: Rect, buf: &mut Buffer, hits: &mut Hits) {
         let (t, c) = (self.ctx.theme, self.state);
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(if self.ctx.focused { t.border_focused } else { t.border })
-            .title(Span::styled(
-                widgets::title(&format!("Compatible caches · {}", c.primary.name), self.ctx.focused),
-                t.title,
-            ));
+        let block = widgets::pane(t, &format!("Compatible caches · {}", c.primary.name), self.ctx.focused);
         let inner = block.inner(area).inner(Margin { horizontal: 1, vertical: 0 });
         block.render(area, buf);
         let intro = Paragraph::new(self.intro()).wrap(Wrap { trim: true });

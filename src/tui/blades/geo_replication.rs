@@ -4,7 +4,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Margin, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, StatefulWidget, Table, Widget, Wrap};
+use ratatui::widgets::{Cell, Paragraph, Row, StatefulWidget, Table, Widget, Wrap};
 
 use crate::arm::ResourceId;
 use crate::geo::{FromResources, Incompatibility, Side, own_reasons};
@@ -281,10 +281,7 @@ impl StatefulWidget for GeoReplicationView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer, hits: &mut Hits) {
         let t = self.ctx.theme;
         let focused = self.ctx.focused && self.active;
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(if focused { t.border_focused } else { t.border })
-            .title(Span::styled(widgets::title("Geo-replication", focused), t.title));
+        let block = widgets::pane(t, "Geo-replication", focused);
         let inner = block.inner(area).inner(Margin { horizontal: 1, vertical: 0 });
         block.render(area, buf);
         let [buttons, _, table, _, panel] = Layout::vertical([

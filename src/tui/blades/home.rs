@@ -4,7 +4,7 @@ use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::{Constraint, Layout, Margin, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, StatefulWidget, Table, TableState, Widget};
+use ratatui::widgets::{Cell, Paragraph, Row, StatefulWidget, Table, TableState, Widget};
 
 use crate::arm::ResourceId;
 use crate::tui::command::{Command, CommandInfo};
@@ -238,10 +238,7 @@ impl StatefulWidget for HomeView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer, hits: &mut Hits) {
         let (t, data, s) = (self.ctx.theme, self.ctx.data, self.state);
         let title = format!("Azure Cache for Redis · {} of {}", s.visible.len(), data.caches.len());
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(if self.ctx.focused { t.border_focused } else { t.border })
-            .title(Span::styled(widgets::title(&title, self.ctx.focused), t.title));
+        let block = widgets::pane(t, &title, self.ctx.focused);
         let inner = block.inner(area);
         block.render(area, buf);
         let [filter_area, _, table_area] =

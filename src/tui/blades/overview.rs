@@ -3,7 +3,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, StatefulWidget, Widget};
+use ratatui::widgets::{Paragraph, StatefulWidget, Widget};
 
 use crate::arm::{DataPlaneInfo, RedisResource, ResourceId};
 use crate::tui::data::Role;
@@ -12,7 +12,7 @@ use crate::tui::hits::Hits;
 use crate::tui::theme::Theme;
 use crate::tui::view::Ctx;
 use crate::tui::widgets::wrap::wrap;
-use crate::tui::widgets::{Tone, progress, scroll_text};
+use crate::tui::widgets::{self, Tone, progress, scroll_text};
 
 fn pair(t: &Theme, label: &str, value: Vec<Span<'static>>, label_width: usize) -> Line<'static> {
     let mut spans = vec![Span::styled(format!(" {label:<label_width$}"), t.label)];
@@ -232,10 +232,7 @@ impl StatefulWidget for OverviewView<'_> {
 
     fn render(self, area: Rect, buf: &mut Buffer, hits: &mut Hits) {
         let t = self.ctx.theme;
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(if self.ctx.focused { t.border_focused } else { t.border })
-            .title(Span::styled(crate::tui::widgets::title(&self.title, self.ctx.focused), t.title));
+        let block = widgets::pane(t, &self.title, self.ctx.focused);
         let inner = block.inner(area);
         let Some(lines) = lines(self.ctx, self.id, inner.width) else {
             block.render(area, buf);

@@ -3,14 +3,14 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, StatefulWidget, Widget};
+use ratatui::widgets::{Paragraph, StatefulWidget, Widget};
 
 use crate::arm::ResourceId;
 use crate::tui::format;
 use crate::tui::hits::Hits;
 use crate::tui::view::Ctx;
 use crate::tui::widgets::wrap::wrap;
-use crate::tui::widgets::{scroll_text, title};
+use crate::tui::widgets::{self, scroll_text};
 
 /// The Properties' text for a blade whose inside is `width` cells wide; `None` when the cache is not
 /// listed (yet).
@@ -79,10 +79,7 @@ impl StatefulWidget for PropertiesView<'_> {
 
     fn render(self, area: Rect, buf: &mut Buffer, hits: &mut Hits) {
         let t = self.ctx.theme;
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(if self.ctx.focused { t.border_focused } else { t.border })
-            .title(Span::styled(title("Properties", self.ctx.focused), t.title));
+        let block = widgets::pane(t, "Properties", self.ctx.focused);
         let inner = block.inner(area);
         let Some(lines) = lines(self.ctx, self.id, inner.width) else {
             block.render(area, buf);

@@ -4,7 +4,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Rect, Size};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, StatefulWidget, Widget};
+use ratatui::widgets::{Paragraph, StatefulWidget, Widget};
 
 use crate::arm::ResourceId;
 use crate::tui::command::{Command, CommandInfo};
@@ -170,10 +170,7 @@ impl StatefulWidget for ResourceMenuView<'_> {
         let t = self.ctx.theme;
         let focused = self.ctx.focused && self.state.pane == Pane::Menu;
         let name = widgets::ellipsize(&self.state.id.name, area.width.saturating_sub(6) as usize);
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(if focused { t.border_focused } else { t.border })
-            .title(Span::styled(widgets::title(&name, focused), t.title));
+        let block = widgets::pane(t, &name, focused);
         let inner = block.inner(area);
         block.render(area, buf);
         let mut lines = Vec::new();

@@ -7,6 +7,8 @@ pub mod scroll_text;
 pub mod wrap;
 
 use ratatui::style::Style;
+use ratatui::text::Span;
+use ratatui::widgets::{Block, Borders};
 
 use super::theme::Theme;
 use crate::arm::{LinkState, ProvisioningState, ReplicationLinkStatus};
@@ -63,7 +65,12 @@ pub fn ellipsize(text: &str, max: usize) -> String {
     }
 }
 
-/// A pane's title: a marker when it has the keyboard, so focus never has to be guessed from colour.
-pub fn title(text: &str, focused: bool) -> String {
-    if focused { format!(" ▸ {text} ") } else { format!(" {text} ") }
+/// A pane: its border bold and coloured when it has the keyboard, and a marker in its title then, so
+/// focus never has to be guessed from colour.
+pub fn pane<'a>(t: &Theme, text: &str, focused: bool) -> Block<'a> {
+    let title = if focused { format!(" ▸ {text} ") } else { format!(" {text} ") };
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(if focused { t.border_focused } else { t.border })
+        .title(Span::styled(title, t.title))
 }
