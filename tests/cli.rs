@@ -486,7 +486,9 @@ async fn failover_reverses_the_link_and_refuses_different_sizes() {
     refused.code(1);
     assert_eq!(refused.field("code"), "CacheSizesDiffer");
     assert!(
-        refused.field("message").contains("contoso-prod-eus is P2 and contoso-dr-wus2 is P3"),
+        refused.field("message").contains(
+            "cannot fail over from contoso-prod-eus to contoso-dr-wus2: The primary is P2 and the secondary P3"
+        ),
         "{}",
         refused.stderr
     );

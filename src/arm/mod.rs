@@ -21,6 +21,11 @@ pub use page::*;
 pub use resource_id::*;
 pub use subscription::*;
 
+/// georep's own request header on the `DELETE` that starts a failover (value `true`): the link goes
+/// away as with any unlink, and the caches swap roles next. Azure ignores it; georep's emulator with
+/// real redis-servers uses it to hand the primary role over without losing a write (writes paused on
+/// the old primary until the secondary has them all, then the old primary re-pointed at it).
+pub const FAILOVER_HEADER: &str = "x-georep-failover";
 /// The api-version every `Microsoft.Cache` route speaks.
 pub const API_VERSION: &str = "2024-11-01";
 /// The api-version of the Subscriptions API (`GET /subscriptions`).

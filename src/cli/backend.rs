@@ -75,6 +75,12 @@ impl Session {
         }
     }
 
+    /// The budget each request after a wait gets afresh ([`Self::after_wait`]), for work that waits
+    /// several times on its own (the failover): `None` with `--timeout`, which bounds the whole command.
+    pub fn renewed_deadline(&self) -> Option<std::time::Duration> {
+        (!self.timeout_given).then_some(self.timeout)
+    }
+
     /// After waiting for an operation without `--timeout`: the next requests get a full default
     /// timeout of their own.
     pub fn after_wait(&mut self) {

@@ -46,6 +46,63 @@ pub async fn wait(session: &Session, lro: &Lro, label: &str) -> Result<LroStatus
     result
 }
 
+/// What a task running several operations in turn reports (the failover's unlink, then link back).
+pub enum StepUpdate {
+    /// A new operation started, labelled so.
+    Started(String),
+    Status(LroStatus),
+}
+
+/// Runs `work` to its end, showing the progress of each operation it reports through `updates` as
+/// [`wait`] shows one.
+pub async fn steps<T>(
+    work: impl std::future::Future<Output = T>,
+    mut updates: tokio::sync::mpsc::UnboundedReceiver<StepUpdate>,
+) -> T {
+    let tty = std::io::stderr().is_terminal();
+    let mut shown: Option<(Progress, Option<LroStatus>)> = None;
+    let mut ticker = tokio::time::interval(Duration::from_millis(100));
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    futures::pin_mut!(work);
+    let end = |shown: &mut Option<(Progress, Option<LroStatus>)>| {
+        if let Some((mut p, last)) = shown.take() {
+            let result = last.ok_or_else(|| ClientError::Decode("no status was read".into()));
+            p.finish(&result);
+        }
+    };
+    loop {
+        tokio::select! {
+            out = &mut work => {
+                while let Ok(u) = updates.try_recv() {
+                    if let (StepUpdate::Status(s), Some((p, last))) = (u, shown.as_mut()) {
+                        p.update(&s);
+                        *last = Some(s);
+                    }
+                }
+                end(&mut shown);
+                return out;
+            }
+            Some(u) = updates.recv() => match u {
+                StepUpdate::Started(label) => {
+                    end(&mut shown);
+                    let mut p = Progress::new(&label, tty);
+                    p.start();
+                    shown = Some((p, None));
+                }
+                StepUpdate::Status(s) => if let Some((p, last)) = shown.as_mut() {
+                    p.update(&s);
+                    *last = Some(s);
+                },
+            },
+            _ = ticker.tick(), if tty && shown.is_some() => {
+                if let Some((p, _)) = &shown {
+                    p.draw();
+                }
+            }
+        }
+    }
+}
+
 /// `01:12`, `1:02:03` past an hour.
 fn elapsed(d: Duration) -> String {
     let s = d.as_secs();

@@ -6,6 +6,7 @@
 
 mod credential;
 mod error;
+pub mod failover;
 mod lro;
 pub mod names;
 mod transport;
@@ -277,8 +278,20 @@ impl ArmClient {
 
     /// Starts removing the link `cache` has with `linked`. `None` when there was nothing to remove.
     pub async fn delete_link(&self, cache: &ResourceId, linked: &str) -> Result<Option<Lro>, ClientError> {
+        self.delete_link_for(cache, linked, false).await
+    }
+
+    /// [`Self::delete_link`]; `failover`: the unlink is the first half of a failover (see
+    /// [`crate::arm::FAILOVER_HEADER`]).
+    pub async fn delete_link_for(
+        &self,
+        cache: &ResourceId,
+        linked: &str,
+        failover: bool,
+    ) -> Result<Option<Lro>, ClientError> {
         let url = self.url(&Self::linked_server_path(cache, linked)?, API_VERSION);
-        let resp = self.send(Method::DELETE, &url, None, false).await?;
+        let headers: &[(&str, &str)] = if failover { &[(crate::arm::FAILOVER_HEADER, "true")] } else { &[] };
+        let resp = self.send_with(Method::DELETE, &url, None, false, headers).await?;
         match resp.status() {
             StatusCode::NO_CONTENT | StatusCode::OK => Ok(None),
             _ => Ok(Some(Lro::from_headers(resp.headers(), &url))),

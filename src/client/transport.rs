@@ -94,6 +94,18 @@ impl ArmClient {
         body: Option<&serde_json::Value>,
         idempotent: bool,
     ) -> Result<reqwest::Response, ClientError> {
+        self.send_with(method, url, body, idempotent, &[]).await
+    }
+
+    /// [`Self::send`] with extra request headers.
+    pub(crate) async fn send_with(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&serde_json::Value>,
+        idempotent: bool,
+        headers: &[(&'static str, &'static str)],
+    ) -> Result<reqwest::Response, ClientError> {
         let mut attempt = 0;
         let mut reauthenticated = false;
         loop {
@@ -102,6 +114,9 @@ impl ArmClient {
             let wait = self.retry.backoff * 2u32.saturating_pow(attempt - 1);
             let bound = self.attempt_bound(url)?;
             let mut rb = self.request(method.clone(), url).await?.timeout(bound);
+            for (name, value) in headers {
+                rb = rb.header(*name, *value);
+            }
             if let Some(body) = body {
                 rb = rb.json(body);
             }

@@ -269,9 +269,9 @@ impl Emulator {
     pub fn router(&self) -> axum::Router {
         let emu = self.clone();
         axum::Router::new()
-            .fallback(move |method, uri, body| {
+            .fallback(move |method, uri, headers: HeaderMap, body| {
                 let emu = emu.clone();
-                async move { routes::dispatch(emu, method, uri, body).await }
+                async move { routes::dispatch(emu, method, uri, &headers, body).await }
             })
             .layer(axum::middleware::from_fn_with_state(self.clone(), edge::edge))
     }

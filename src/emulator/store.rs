@@ -64,6 +64,10 @@ pub struct Operation {
     #[serde(default)]
     pub secondary_before: Dataset,
     pub error: Option<ErrorDetail>,
+    /// An unlink that is the first half of a failover ([`crate::arm::FAILOVER_HEADER`]): the data
+    /// plane hands the primary role to the secondary rather than only detaching it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub failover: bool,
 }
 
 impl Operation {
@@ -94,6 +98,7 @@ impl Operation {
             bytes_done: 0,
             secondary_before,
             error: None,
+            failover: false,
         }
     }
 

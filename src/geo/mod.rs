@@ -6,11 +6,13 @@
 
 mod compatibility;
 mod cost;
+mod failover;
 mod regions;
 mod topology;
 
 pub use compatibility::*;
 pub use cost::*;
+pub use failover::*;
 pub use regions::*;
 pub use topology::*;
 

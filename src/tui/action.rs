@@ -8,6 +8,7 @@ use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 
 use super::hits::Hits;
 use crate::arm::{LinkedServer, RedisResource, ResourceId, Subscription};
+use crate::client::failover::{FailoverError, Step};
 use crate::client::{ClientError, Lro, LroStatus};
 
 /// The time, as the loop reads it: since the console started (spinners, elapsed times) and the wall
@@ -73,6 +74,17 @@ pub enum Action {
         op: u64,
         error: ClientError,
     },
+    /// A failover's step was accepted by the backend (its first: the failover has started).
+    FailoverStep {
+        op: u64,
+        step: Step,
+        lro: Lro,
+    },
+    /// A failover ended: done, or why not (refused before it started, or a step that failed).
+    FailoverEnded {
+        op: u64,
+        result: Result<(), FailoverError>,
+    },
     /// Another session's operation moved.
     PeerOperation(SharedOp),
 }
@@ -94,6 +106,12 @@ pub enum Effect {
     PollOperation {
         op: u64,
         lro: Lro,
+    },
+    /// Run the failover of the link `primary` -> `secondary` ([`crate::client::failover`]).
+    StartFailover {
+        op: u64,
+        primary: ResourceId,
+        secondary: ResourceId,
     },
     /// Ask the poller for fresh data now.
     Refresh,

@@ -27,6 +27,7 @@ pub enum Command {
     Filter,
     AddLink,
     Unlink,
+    Failover,
     ToggleIncompatible,
     ContextMenu,
     CopyCommand,
@@ -42,7 +43,7 @@ pub enum Command {
 
 impl Command {
     /// Every command, in the order the help overlay and the default configuration list them.
-    pub const ALL: [Command; 26] = [
+    pub const ALL: [Command; 27] = [
         Command::Up,
         Command::Down,
         Command::Left,
@@ -58,6 +59,7 @@ impl Command {
         Command::Filter,
         Command::AddLink,
         Command::Unlink,
+        Command::Failover,
         Command::ToggleIncompatible,
         Command::ContextMenu,
         Command::CopyCommand,
@@ -89,6 +91,7 @@ impl Command {
             Command::Filter => "filter",
             Command::AddLink => "add-link",
             Command::Unlink => "unlink",
+            Command::Failover => "failover",
             Command::ToggleIncompatible => "toggle-incompatible",
             Command::ContextMenu => "context-menu",
             Command::CopyCommand => "copy-command",
@@ -126,6 +129,7 @@ impl Command {
             Command::Filter => "filter the list (matches any column)",
             Command::AddLink => "Add cache replication link",
             Command::Unlink => "Unlink caches",
+            Command::Failover => "Failover: the geo-secondary becomes the geo-primary",
             Command::ToggleIncompatible => "show or hide the incompatible caches, with why",
             Command::ContextMenu => "context menu of the selected row",
             Command::CopyCommand => "copy the equivalent az command (OSC 52 clipboard, works over SSH)",
@@ -158,6 +162,7 @@ impl Command {
             Command::Filter => &["/"],
             Command::AddLink => &["a", "+"],
             Command::Unlink => &["u"],
+            Command::Failover => &["f"],
             Command::ToggleIncompatible => &["i"],
             Command::ContextMenu => &["m", ".", "menu"],
             Command::CopyCommand => &["c"],

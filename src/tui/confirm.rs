@@ -18,6 +18,11 @@ pub enum Confirm {
         primary: ResourceId,
         secondary: ResourceId,
     },
+    /// Fail over the link: `secondary` becomes the primary.
+    Failover {
+        primary: ResourceId,
+        secondary: ResourceId,
+    },
     /// Quit while an operation runs; says which.
     Quit {
         running: String,
@@ -44,6 +49,7 @@ impl Confirmation {
         match self.what {
             Confirm::Link { .. } => ("Link caches", "Link"),
             Confirm::Unlink { .. } => ("Unlink caches", "Unlink"),
+            Confirm::Failover { .. } => ("Failover", "Failover"),
             Confirm::Quit { .. } => ("Quit georep", "Quit"),
         }
     }
@@ -76,6 +82,7 @@ impl Confirmation {
                     Some(_) => None,
                 }
             }
+            Confirm::Failover { primary, secondary } => failover_blocked(data, primary, secondary),
             Confirm::Quit { .. } => None,
         }
     }
@@ -97,7 +104,28 @@ impl Confirmation {
                 format!("--resource-group {}", primary.resource_group),
                 format!("--linked-server-name {}", secondary.name),
             ]),
+            Confirm::Failover { secondary, .. } => Some(vec![
+                "georep failover".into(),
+                format!("--name {}", secondary.name),
+                format!("--resource-group {}", secondary.resource_group),
+            ]),
             Confirm::Quit { .. } => None,
         }
     }
+}
+
+/// Why the failover of `primary` -> `secondary` cannot run now, if it cannot: the link must still be
+/// that one, and pass [`crate::geo::failover_blockers`].
+pub fn failover_blocked(data: &Data, primary: &ResourceId, secondary: &ResourceId) -> Option<String> {
+    let link = data.link(primary).filter(|l| &l.peer == secondary && l.role == super::data::Role::Primary);
+    let Some(link) = link else {
+        return Some(format!("{} is no longer the secondary of {}.", secondary.name, primary.name));
+    };
+    if let Some(o) = data.running_op_for(primary).or_else(|| data.running_op_for(secondary)) {
+        return Some(format!("{} {} is running; wait for it to finish.", o.kind.verb(), o.secondary.name));
+    }
+    let (Some(p), Some(s)) = (data.cache(primary), data.cache(secondary)) else {
+        return Some("One of the caches is no longer listed by the backend.".into());
+    };
+    crate::geo::failover_blockers(p, s, &link.state()).first().map(|b| b.message())
 }

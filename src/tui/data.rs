@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::arm::{LinkState, LinkedServer, OperationState, RedisResource, ReplicationRole, ResourceId, Subscription};
 use crate::client::Lro;
+use crate::client::failover::Step;
 use crate::geo::{FromResources, LinkPhase, World};
 
 /// The role a cache plays in geo-replication.
@@ -29,6 +30,8 @@ impl Role {
 pub enum OpKind {
     Link,
     Unlink,
+    /// Unlink, then link the other way round ([`crate::client::failover`]).
+    Failover,
 }
 
 impl OpKind {
@@ -37,6 +40,7 @@ impl OpKind {
         match self {
             OpKind::Link => "Linking",
             OpKind::Unlink => "Unlinking",
+            OpKind::Failover => "Failing over",
         }
     }
 }
@@ -58,6 +62,8 @@ pub struct TrackedOp {
     /// `None` where the backend gives no percentage.
     pub percent: Option<f64>,
     pub error: Option<String>,
+    /// A failover's step now (`None` before the backend accepted it, and for links and unlinks).
+    pub step: Option<Step>,
 }
 
 impl TrackedOp {

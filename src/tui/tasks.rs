@@ -9,6 +9,7 @@ use tokio::sync::Notify;
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::arm::{LinkedServer, ProvisioningState, RedisResource, ResourceId, Subscription};
+use crate::client::failover::{self, Event};
 use crate::client::{ArmClient, ClientError, Follow, LroStatus};
 use futures::StreamExt;
 
@@ -70,6 +71,9 @@ impl Effects {
                     this.refresh.notify_one();
                 });
             }
+            Effect::StartFailover { op, secondary, .. } => {
+                tokio::spawn(async move { this.failover(op, secondary).await });
+            }
             Effect::PollOperation { op, lro } => {
                 tokio::spawn(async move {
                     // Retry-After when the service sends it, else the client's poll interval (30 s, as
@@ -114,6 +118,38 @@ impl Effects {
                 });
             }
         }
+    }
+}
+
+impl Effects {
+    /// Runs the failover to `secondary` with the orchestration `georep failover` runs: its steps and
+    /// their progress come back as actions (a step's end is not the failover's: that is `FailoverEnded`).
+    async fn failover(&self, op: u64, secondary: ResourceId) {
+        let tx = self.tx.clone();
+        let mut on_event = |e: Event| {
+            let action = match e {
+                Event::Accepted { step, lro } => Action::FailoverStep { op, step, lro },
+                Event::Status { status, .. } if !status.state.is_terminal() => Action::OperationProgress { op, status },
+                Event::Status { .. } => return,
+            };
+            let _ = tx.send(action);
+            self.refresh.notify_one();
+        };
+        let options = failover::Options {
+            follow: Follow { min_interval: Duration::from_millis(100), ..Follow::default() },
+            renew_deadline: None,
+        };
+        let run = async {
+            let pair = failover::prepare(&self.client, &secondary).await?;
+            failover::run(&self.client, &pair, options, &mut on_event).await.map(|_| ())
+        };
+        let result = tokio::select! {
+            r = run => r,
+            // The console is gone: nobody is watching (the backend goes on with the step it runs).
+            _ = self.tx.closed() => return,
+        };
+        let _ = self.tx.send(Action::FailoverEnded { op, result });
+        self.refresh.notify_one();
     }
 }
 

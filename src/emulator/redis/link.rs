@@ -116,11 +116,11 @@ impl Job {
         self.progress.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    fn set(&self, p: Progress) {
+    pub(super) fn set(&self, p: Progress) {
         *self.progress.lock().unwrap_or_else(|e| e.into_inner()) = p;
     }
 
-    fn cool(&self) {
+    pub(super) fn cool(&self) {
         for p in &self.pairs {
             p.primary.set_hot(false);
             p.secondary.set_hot(false);
@@ -137,7 +137,7 @@ impl Job {
     }
 }
 
-async fn replicaof(conn: &mut MultiplexedConnection, target: Option<&Endpoint>) -> Result<(), String> {
+pub(super) async fn replicaof(conn: &mut MultiplexedConnection, target: Option<&Endpoint>) -> Result<(), String> {
     let mut cmd = redis::cmd("REPLICAOF");
     match target {
         Some(e) => cmd.arg(&e.host).arg(e.port),

@@ -9,6 +9,7 @@
 //! cluster mode); the fill splits its keys evenly over them and a link pairs shard i with shard i.
 
 pub mod children;
+mod failover;
 pub mod fill;
 pub mod info;
 mod link;
@@ -72,6 +73,9 @@ struct Shared {
     /// Links that replicate now, primary cache key -> secondary cache key (for the live figures).
     linked: Mutex<HashMap<String, String>>,
     jobs: Mutex<HashMap<Uuid, Arc<Job>>>,
+    /// Old primaries a failover re-pointed at their new primary (old primary key -> failover id), until
+    /// the link back is asked for.
+    repointed: Mutex<HashMap<String, Uuid>>,
     stop: watch::Sender<bool>,
     handle: OnceLock<Handle>,
     dir: Mutex<Option<tempfile::TempDir>>,
@@ -79,6 +83,9 @@ struct Shared {
     record: Mutex<children::Record>,
     ready: tokio::sync::OnceCell<Result<(), String>>,
 }
+
+/// How long an old primary follows its new primary after a failover's unlink, waiting for the link back.
+pub const REPOINT_GRACE: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// The real data plane. Dropping it (or `shutdown`) stops and reaps every redis-server it started.
 pub struct RedisDataPlane {
@@ -124,6 +131,7 @@ impl Shared {
             caches: RwLock::new(HashMap::new()),
             linked: Mutex::new(HashMap::new()),
             jobs: Mutex::new(HashMap::new()),
+            repointed: Mutex::new(HashMap::new()),
             stop,
             handle: OnceLock::new(),
             dir: Mutex::new(None),
@@ -163,6 +171,8 @@ impl Shared {
         let pairs = self.pairs(&op.primary, &op.secondary)?;
         let job = match op.kind {
             OperationKind::Link => {
+                // The second half of a failover: the old primary already follows the new one.
+                lock(&self.repointed).remove(&op.secondary.cache_id().key());
                 let down = pairs.iter().flat_map(|p| [&p.primary, &p.secondary]).find_map(|n| n.failure());
                 if let Some(why) = down {
                     return Err(ErrorDetail::new(
@@ -176,12 +186,42 @@ impl Shared {
             }
             OperationKind::Unlink => {
                 let job = Arc::new(Job::new(pairs, Progress::Unlinking { fraction: 0.0 }));
-                handle.spawn(link::run_unlink(job.clone()));
+                if op.failover {
+                    handle.spawn(failover::run_failover(job.clone()));
+                } else {
+                    handle.spawn(link::run_unlink(job.clone()));
+                }
                 job
             }
         };
         lock(&self.jobs).insert(op.id, job.clone());
         Ok(job)
+    }
+
+    /// After a failover's unlink, the old primary follows the new one (read-only) until the link back
+    /// is asked for. If it is not within [`REPOINT_GRACE`] (the client that ran the failover died), the
+    /// old primary is detached, so that it is the writable, unlinked cache the API says it is.
+    fn await_link_back(self: Arc<Self>, op: &Operation, pairs: Vec<Pair>) {
+        let key = op.primary.cache_id().key();
+        lock(&self.repointed).insert(key.clone(), op.id);
+        let Some(handle) = self.handle.get().cloned() else { return };
+        let (id, mut stop) = (op.id, self.stop.subscribe());
+        handle.spawn(async move {
+            tokio::select! {
+                _ = tokio::time::sleep(REPOINT_GRACE) => {}
+                _ = stop.changed() => return,
+            }
+            if lock(&self.repointed).get(&key) != Some(&id) {
+                return;
+            }
+            lock(&self.repointed).remove(&key);
+            tracing::warn!(cache = %key, "no link back after the failover: detaching the old primary");
+            for pair in pairs {
+                if let Ok(mut c) = pair.primary.connect().await {
+                    let _ = link::replicaof(&mut c, None).await;
+                }
+            }
+        });
     }
 
     fn live(&self, key: &str) -> Option<LiveCache> {
@@ -322,6 +362,9 @@ impl DataPlane for RedisDataPlane {
             }
             (Progress::Unlinked, _) => {
                 lock(&self.shared.linked).remove(&p);
+                if op.failover {
+                    self.shared.clone().await_link_back(op, job.pairs.clone());
+                }
             }
             (Progress::Failed(_), OperationKind::Link) => {
                 lock(&self.shared.linked).remove(&p);

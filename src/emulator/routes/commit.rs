@@ -58,7 +58,8 @@ pub(super) async fn delete_linked_server(emu: &Emulator, req: &Req, id: &Resourc
             // Azure SDK rejects a 204), so: 200 with an empty body.
             return Ok((StatusCode::OK, Body::empty()).into_response());
         };
-        let planned = plan::unlink(&mut state, id, link)?;
+        let mut planned = plan::unlink(&mut state, id, link)?;
+        planned.op.failover = req.failover;
         start(emu, &mut state, planned)?
     };
     emu.durable(ticket).await.map_err(not_saved)?;

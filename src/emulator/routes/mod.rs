@@ -18,7 +18,7 @@ mod read;
 mod validate;
 
 use axum::body::Body;
-use axum::http::{HeaderValue, Method, StatusCode, Uri};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use uuid::Uuid;
 
@@ -32,9 +32,9 @@ use parse::Req;
 /// Entry point for every request.
 ///
 /// The token, throttling, injected faults and the body's limits were seen to before (`super::edge`).
-pub async fn dispatch(emu: Emulator, method: Method, uri: Uri, body: Body) -> Response {
+pub async fn dispatch(emu: Emulator, method: Method, uri: Uri, headers: &HeaderMap, body: Body) -> Response {
     let request_id = Uuid::new_v4().to_string();
-    let result = handle(&emu, method, uri, body).await;
+    let result = handle(&emu, method, uri, headers, body).await;
     let mut resp = match result {
         Ok(r) => r,
         Err(e) => {
@@ -50,9 +50,15 @@ pub async fn dispatch(emu: Emulator, method: Method, uri: Uri, body: Body) -> Re
 }
 
 /// Matches the path and sends the request to its handler.
-async fn handle(emu: &Emulator, method: Method, uri: Uri, body: Body) -> Result<Response, ArmError> {
+async fn handle(
+    emu: &Emulator,
+    method: Method,
+    uri: Uri,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Response, ArmError> {
     emu.settled().await;
-    let req = Req::parse(emu, method, &uri);
+    let req = Req::parse(emu, method, &uri, headers);
     let n = req.segs.len();
     if req.seg_is(0, "subscriptions") && n == 1 {
         return only_get(&req).and_then(|_| read::list_subscriptions(emu, &req));

@@ -1,6 +1,6 @@
 //! Stage 1: the HTTP request as typed values. Nothing here looks at the emulator's state.
 
-use axum::http::{Method, Uri};
+use axum::http::{HeaderMap, Method, Uri};
 
 use crate::arm::LinkedServerCreateParameters;
 
@@ -18,10 +18,12 @@ pub(super) struct Req {
     pub query: Vec<(String, String)>,
     /// Where clients reach the emulator (`http://host:port`), for the URLs it hands out.
     pub base: String,
+    /// The request carries [`crate::arm::FAILOVER_HEADER`]: `true`.
+    pub failover: bool,
 }
 
 impl Req {
-    pub fn parse(emu: &Emulator, method: Method, uri: &Uri) -> Self {
+    pub fn parse(emu: &Emulator, method: Method, uri: &Uri, headers: &HeaderMap) -> Self {
         let segs = uri
             .path()
             .split('/')
@@ -31,7 +33,11 @@ impl Req {
         let query = form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()).into_owned().collect();
         // Never from the request's Host header: a client could make the emulator hand out its URLs.
         let base = emu.public_base().to_string();
-        Req { method, segs, query, base }
+        let failover = headers
+            .get(crate::arm::FAILOVER_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+        Req { method, segs, query, base, failover }
     }
 
     pub fn query(&self, name: &str) -> Option<&str> {

@@ -216,7 +216,10 @@ impl App {
                 self.stack.pop();
             }
             Outcome::Confirm(mut c) => {
-                if let Effect::StartLink { op, .. } | Effect::StartUnlink { op, .. } = &mut c.effect {
+                if let Effect::StartLink { op, .. }
+                | Effect::StartUnlink { op, .. }
+                | Effect::StartFailover { op, .. } = &mut c.effect
+                {
                     *op = self.next_op;
                     self.next_op += 1;
                 }

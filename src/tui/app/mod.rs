@@ -228,6 +228,8 @@ impl App {
             Action::OperationRejected { op, error } => return self.op_rejected(op, error),
             Action::OperationProgress { op, status } => return self.op_progress(op, status),
             Action::OperationPollFailed { op, error } => return self.op_poll_failed(op, error),
+            Action::FailoverStep { op, step, lro } => return self.failover_step(op, step, lro),
+            Action::FailoverEnded { op, result } => return self.failover_ended(op, result),
             Action::PeerOperation(op) => {
                 self.data.observe(op);
                 self.dirty = true;

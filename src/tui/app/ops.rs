@@ -2,6 +2,7 @@
 //! notification each ending gets.
 
 use crate::arm::{LinkState, OperationState};
+use crate::client::failover::{FailoverError, Step};
 use crate::client::{ClientError, Lro, LroStatus};
 use crate::tui::action::{Effect, SharedOp};
 use crate::tui::blades::notifications::Level;
@@ -24,6 +25,7 @@ impl App {
         let (kind, primary, secondary) = match &d.what {
             Confirm::Link { primary, secondary } => (OpKind::Link, primary.clone(), secondary.clone()),
             Confirm::Unlink { primary, secondary } => (OpKind::Unlink, primary.clone(), secondary.clone()),
+            Confirm::Failover { primary, secondary } => (OpKind::Failover, primary.clone(), secondary.clone()),
             Confirm::Quit { .. } => {
                 self.quit = true;
                 return vec![Effect::Quit];
@@ -34,14 +36,14 @@ impl App {
                 *secondary_location = self.data.cache(s).map(|c| c.location.clone()).unwrap_or_default();
                 *op
             }
-            Effect::StartUnlink { op, .. } => *op,
+            Effect::StartUnlink { op, .. } | Effect::StartFailover { op, .. } => *op,
             _ => 0,
         };
         self.data.ops.push(TrackedOp {
             id: op,
             kind,
             primary: primary.clone(),
-            secondary,
+            secondary: secondary.clone(),
             started: self.data.clock,
             finished: None,
             lro: None,
@@ -49,10 +51,14 @@ impl App {
             state: OperationState::InProgress,
             percent: None,
             error: None,
+            step: None,
         });
         // After a link is requested, show its progress on the primary's Geo-replication blade.
-        if kind == OpKind::Link {
-            self.show_geo(&primary);
+        match kind {
+            OpKind::Link => self.show_geo(&primary),
+            // The cache that becomes the primary: its blade shows the whole failover.
+            OpKind::Failover => self.show_geo(&secondary),
+            OpKind::Unlink => {}
         }
         self.dirty = true;
         vec![d.effect]
@@ -86,6 +92,7 @@ impl App {
         let text = match o.kind {
             OpKind::Link => format!("Linking {} to {} started", o.secondary.name, o.primary.name),
             OpKind::Unlink => format!("Unlinking {} from {} started", o.secondary.name, o.primary.name),
+            OpKind::Failover => format!("Failover to {} started", o.secondary.name),
         };
         let mut fx = vec![Effect::Refresh];
         match lro {
@@ -127,6 +134,41 @@ impl App {
         vec![Effect::Refresh]
     }
 
+    /// A failover step was accepted: the first means the failover has started; the second resets the
+    /// percentage, which is the link back's from then on.
+    pub(super) fn failover_step(&mut self, op: u64, step: Step, lro: Lro) -> Vec<Effect> {
+        let clock = self.data.clock;
+        let Some(o) = self.op_mut(op).filter(|o| o.running()) else { return Vec::new() };
+        o.step = Some(step);
+        o.lro = Some(lro);
+        o.percent = None;
+        o.state = OperationState::InProgress;
+        if step == Step::Unlink {
+            o.accepted = true;
+            o.started = clock;
+            let text = format!("Failover to {} started: unlinking, then linking back", o.secondary.name);
+            self.notify(Level::Info, text);
+        }
+        self.share(op);
+        self.dirty = true;
+        vec![Effect::Refresh]
+    }
+
+    pub(super) fn failover_ended(&mut self, op: u64, result: Result<(), FailoverError>) -> Vec<Effect> {
+        match result {
+            Ok(()) => self.finish_op(op, OperationState::Succeeded, None),
+            Err(e) => {
+                tracing::warn!(error = %e, op, "failover failed");
+                let text = match &e {
+                    FailoverError::Client { what, error } => format!("{what}: {}", status::plain(error, &self.backend)),
+                    other => other.to_string(),
+                };
+                self.finish_op(op, OperationState::Failed, Some(text));
+            }
+        }
+        vec![Effect::Refresh]
+    }
+
     pub(super) fn op_poll_failed(&mut self, op: u64, error: ClientError) -> Vec<Effect> {
         tracing::warn!(%error, op, "lost track of the operation");
         let text = format!("lost track of the operation: {}", status::plain(&error, &self.backend));
@@ -149,8 +191,13 @@ impl App {
         }
         let (verb, s, p) = (o.kind.verb(), o.secondary.name.clone(), o.primary.name.clone());
         let join = if o.kind == OpKind::Link { "to" } else { "from" };
+        let failover = o.kind == OpKind::Failover;
         self.share(op);
         let (level, text) = match (state, error) {
+            (OperationState::Succeeded, _) if failover => {
+                (Level::Success, format!("Failover succeeded: {s} is the geo-primary, {p} its geo-secondary"))
+            }
+            (_, Some(e)) if failover => (Level::Error, format!("Failover to {s} failed: {e}")),
             (OperationState::Succeeded, _) => (Level::Success, format!("{verb} {s} {join} {p} succeeded")),
             (_, Some(e)) => (Level::Error, format!("{verb} {s} {join} {p} failed: {e}")),
             (other, None) => (Level::Error, format!("{verb} {s} {join} {p} ended {other}")),
@@ -173,6 +220,9 @@ impl App {
                     self.data.link(&o.primary).is_none()
                         && self.data.cache(&o.primary).is_some_and(|c| c.linked_server_ids().next().is_none())
                 }
+                // Ends with its own report (`FailoverEnded`): the link back's entries can read
+                // Succeeded before its operation does, and the new primary's entry is read last.
+                OpKind::Failover => false,
             })
             .map(|o| o.id)
             .collect();

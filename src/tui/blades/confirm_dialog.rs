@@ -1,6 +1,7 @@
 //! The confirmation dialogs: Link (primary -> secondary, what will happen, the initial sync and its
 //! cost), Unlink (both caches stay available, the secondary keeps a snapshot), and Quit while an
-//! operation runs. Link and Unlink show the equivalent `az` command, which `c` copies.
+//! operation runs (Failover's body is in `failover_dialog`). Link, Unlink and Failover show the
+//! equivalent command, which `c` copies.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -119,6 +120,9 @@ impl ConfirmView<'_> {
         let mut lines = match &d.what {
             Confirm::Link { primary, secondary } => self.link_body(primary, secondary),
             Confirm::Unlink { primary, secondary } => self.unlink_body(primary, secondary),
+            Confirm::Failover { primary, secondary } => {
+                super::failover_dialog::body(self.ctx, primary, secondary, text_width)
+            }
             Confirm::Quit { running, embedded } => {
                 let mut l = vec![Line::from(format!("{running} is still running."))];
                 l.push(Line::from(if *embedded {
@@ -146,7 +150,7 @@ impl ConfirmView<'_> {
     }
 }
 
-fn pair_line(t: &Theme, p: &ResourceId, ploc: &str, arrow: &str, s: &ResourceId, sloc: &str) -> Line<'static> {
+pub fn pair_line(t: &Theme, p: &ResourceId, ploc: &str, arrow: &str, s: &ResourceId, sloc: &str) -> Line<'static> {
     Line::from(vec![
         Span::styled(p.name.clone(), t.title),
         Span::styled(format!(" ({ploc}, primary)  {arrow}  "), t.label),

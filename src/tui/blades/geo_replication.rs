@@ -10,7 +10,7 @@ use crate::arm::ResourceId;
 use crate::geo::{FromResources, Incompatibility, Side, own_reasons};
 use crate::tui::command::{Command, CommandInfo};
 use crate::tui::confirm::{Confirm, Confirmation};
-use crate::tui::data::{Data, Role};
+use crate::tui::data::{Data, OpKind, Role};
 use crate::tui::hits::{Hits, Target};
 use crate::tui::view::{Ctx, MenuItem, Open, Outcome, Pane};
 use crate::tui::widgets::{self, progress};
@@ -22,9 +22,10 @@ use super::progress_panel;
 pub const READ_ONLY_NOTICE: &str = "Read-only session: it can browse and watch, not link or unlink.";
 
 /// The buttons, as commands: a click on one is its key.
-pub const BUTTONS: [(Command, &str, &str); 3] = [
+pub const BUTTONS: [(Command, &str, &str); 4] = [
     (Command::AddLink, "+ Add cache replication link", "+ Add link"),
-    (Command::Unlink, "✕ Unlink caches", "✕ Unlink caches"),
+    (Command::Unlink, "✕ Unlink caches", "✕ Unlink"),
+    (Command::Failover, "⇄ Failover", "⇄ Failover"),
     (Command::Refresh, "↻ Refresh", "↻ Refresh"),
 ];
 
@@ -71,12 +72,23 @@ pub fn unlink_disabled(data: &Data, id: &ResourceId) -> Option<String> {
     (!state.settled()).then(|| format!("The link is {state}: wait for that operation to finish before unlinking."))
 }
 
-/// Add and Unlink, on or off with why (read-only sessions: off, saying so).
+/// Why "Failover" is off, if it is: the rules of [`crate::geo::failover_blockers`], on the link as
+/// the console sees it.
+pub fn failover_disabled(data: &Data, id: &ResourceId) -> Option<String> {
+    let Some(link) = data.link(id) else {
+        return Some(format!("{} is not linked: there is nothing to fail over.", id.name));
+    };
+    let (primary, secondary) = link.pair(id);
+    crate::tui::confirm::failover_blocked(data, &primary, &secondary)
+}
+
+/// Add, Unlink and Failover, on or off with why (read-only sessions: off, saying so).
 pub fn action_commands(data: &Data, id: &ResourceId, read_only: bool) -> Vec<CommandInfo> {
     let off = |why: Option<String>| if read_only { Some(READ_ONLY_NOTICE.to_string()) } else { why };
     vec![
         CommandInfo::new(Command::AddLink, "add link").off(off(add_disabled(data, id))),
         CommandInfo::new(Command::Unlink, "unlink").off(off(unlink_disabled(data, id))),
+        CommandInfo::new(Command::Failover, "failover").off(off(failover_disabled(data, id))),
     ]
 }
 
@@ -104,6 +116,18 @@ pub fn press(id: &ResourceId, geo: &mut GeoState, cmd: Command, data: &Data) -> 
                     linked_name: secondary.name.clone(),
                 };
                 Outcome::Confirm(Box::new(Confirmation::new(Confirm::Unlink { primary, secondary }, effect)))
+            }
+            None => Outcome::Consumed,
+        },
+        Command::Failover => match data.link(id) {
+            Some(link) => {
+                let (primary, secondary) = link.pair(id);
+                let effect = crate::tui::action::Effect::StartFailover {
+                    op: 0,
+                    primary: primary.clone(),
+                    secondary: secondary.clone(),
+                };
+                Outcome::Confirm(Box::new(Confirmation::new(Confirm::Failover { primary, secondary }, effect)))
             }
             None => Outcome::Consumed,
         },
@@ -190,6 +214,25 @@ impl GeoReplicationView<'_> {
         if self.ctx.read_only && x + 18 <= row.right() {
             Paragraph::new(Span::styled("read-only session", t.muted)).render(Rect::new(x, row.y, 18, 1), buf);
         }
+    }
+
+    /// Geo-Primary URL, Current Geo Primary Cache, Current Geo Secondary Cache.
+    fn urls(&self, ids: &[ResourceId], area: Rect, buf: &mut Buffer) {
+        let t = self.ctx.theme;
+        let rows = super::geo_urls::rows(self.ctx.data, self.id, &ids[0], &ids[1]);
+        let label_w = rows.iter().map(|r| r.label.chars().count()).max().unwrap_or(0) + 2;
+        let lines: Vec<Line> = rows
+            .into_iter()
+            .map(|r| {
+                let mut spans =
+                    vec![Span::styled(format!("{:label_w$}", r.label), t.label), Span::styled(r.host, t.value)];
+                if let Some(to) = r.resolves_to {
+                    spans.push(Span::styled(format!(" → {to}"), t.muted));
+                }
+                Line::from(spans)
+            })
+            .collect();
+        Paragraph::new(lines).render(area, buf);
     }
 
     /// What the blade says when the cache has no link (yet).
@@ -284,8 +327,10 @@ impl StatefulWidget for GeoReplicationView<'_> {
         let block = widgets::pane(t, "Geo-replication", focused);
         let inner = block.inner(area).inner(Margin { horizontal: 1, vertical: 0 });
         block.render(area, buf);
-        let [buttons, _, table, _, panel] = Layout::vertical([
+        let [buttons, _, table, _, urls, _, panel] = Layout::vertical([
             Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Length(3),
             Constraint::Length(1),
             Constraint::Length(3),
             Constraint::Length(1),
@@ -295,10 +340,22 @@ impl StatefulWidget for GeoReplicationView<'_> {
         self.buttons(buttons, buf, hits);
         let ids = rows(self.ctx.data, self.id);
         if ids.is_empty() {
-            self.not_linked(table.union(panel), buf);
+            // Between a failover's two steps there is no link: its progress stays on screen.
+            let failover = self.ctx.data.running_op_for(self.id).filter(|o| o.kind == OpKind::Failover);
+            match failover {
+                Some(o) => progress_panel::ProgressPanel {
+                    ctx: self.ctx,
+                    id: self.id,
+                    primary: &o.primary,
+                    secondary: &o.secondary,
+                }
+                .render(table.union(panel), buf),
+                None => self.not_linked(table.union(panel), buf),
+            }
             return;
         }
         self.table(&ids, table, buf, hits);
+        self.urls(&ids, urls, buf);
         progress_panel::ProgressPanel { ctx: self.ctx, id: self.id, primary: &ids[0], secondary: &ids[1] }
             .render(panel, buf);
     }

@@ -57,7 +57,10 @@ pub const FAQ: &[(&str, &str)] = &[
     ),
     (
         "How do I fail over?",
-        "Unlink, then point clients at the former secondary (or link in the opposite direction once the old primary is back).",
+        "Press Failover on the Geo-replication blade of a linked pair (or run `georep failover --name SECONDARY --resource-group RG`). \
+         The geo-secondary is promoted and the geo-primary URLs point to it; the old primary becomes the secondary and links back, \
+         which takes a few minutes. Both caches must be the same size and the link Succeeded; fail over when the Data Sync Offset is \
+         under about 14 bytes. Clients on the geo-primary URL follow; clients using access keys need the new primary's keys.",
     ),
 ];
 

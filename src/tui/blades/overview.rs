@@ -99,10 +99,14 @@ fn geo_status(
                     },
                 ),
             ));
-            out.push((
-                "Geo-primary URL",
-                text(t, l.entry.properties.geo_replicated_primary_host_name.clone().unwrap_or_else(|| "—".into())),
-            ));
+            let (primary, secondary) = l.pair(id);
+            for row in super::geo_urls::rows(data, id, &primary, &secondary) {
+                let mut value = text(t, row.host);
+                if let Some(to) = row.resolves_to {
+                    value.push(Span::styled(format!(" → {to}"), t.muted));
+                }
+                out.push((row.label, value));
+            }
         }
         None => {
             let state = super::home::status(c);

@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use crate::arm::ResourceId;
+use crate::client::failover::Step;
 use crate::geo::transfer_cost_usd;
 use crate::tui::data::{OpKind, Progress};
 use crate::tui::format;
@@ -29,7 +30,18 @@ impl ProgressPanel<'_> {
             Some(l) => (l.state().to_string(), widgets::Tone::of_link(&l.state())),
             None => (p.kind.verb().to_string(), widgets::Tone::Busy),
         };
-        let mut lines = vec![Line::from(Span::styled(format!("{} {} → {}", p.kind.verb(), ps.name, ss.name), t.group))];
+        let title = match data.running_op_for(self.id).filter(|o| o.kind == OpKind::Failover) {
+            Some(o) => {
+                let step = match o.step {
+                    Some(Step::LinkBack) => format!("step 2/2: linking {} back as its secondary", o.primary.name),
+                    Some(Step::Unlink) => format!("step 1/2: removing the link with {}", o.primary.name),
+                    None => "asking the backend".to_string(),
+                };
+                format!("Failover: {} becomes the geo-primary · {step}", o.secondary.name)
+            }
+            None => format!("{} {} → {}", p.kind.verb(), ps.name, ss.name),
+        };
+        let mut lines = vec![Line::from(Span::styled(title, t.group))];
         let mut gauge = vec![Span::styled(format!("{state:<10}"), tone.style(t))];
         let bar = (width as usize).saturating_sub(30).clamp(10, 60);
         gauge.extend(progress::spans(t, Some(p), data.clock, bar));
@@ -70,7 +82,11 @@ impl Widget for ProgressPanel<'_> {
             Some(p) if p.running => lines.extend(self.running(&p, area.width)),
             Some(_) => {
                 if let Some(o) = data.op_for(self.id) {
-                    let what = if o.kind == OpKind::Link { "Link" } else { "Unlink" };
+                    let what = match o.kind {
+                        OpKind::Link => "Link",
+                        OpKind::Unlink => "Unlink",
+                        OpKind::Failover => "Failover",
+                    };
                     let result = match &o.error {
                         None => format!("{what} {} in {}", o.state, format::elapsed(o.elapsed(data.clock))),
                         Some(e) => format!("{what} {}: {e}", o.state),

@@ -77,7 +77,7 @@ impl CacheState {
             Command::JumpOverview => self.show(MenuItem::Overview),
             Command::JumpGeoReplication => self.show(MenuItem::GeoReplication),
             Command::JumpProperties => self.show(MenuItem::Properties),
-            Command::AddLink | Command::Unlink | Command::Refresh => {
+            Command::AddLink | Command::Unlink | Command::Failover | Command::Refresh => {
                 self.show(MenuItem::GeoReplication);
                 return geo_replication::press(&self.id, &mut self.geo, cmd, data);
             }

@@ -1,0 +1,166 @@
+//! The first half of a failover on real Redis, without losing an acknowledged write: what Redis's own
+//! `FAILOVER` does inside one server pair, done across every shard of the two caches.
+//!
+//! 1. `CLIENT PAUSE WRITE` on every primary shard: writes wait (they are not refused, not lost).
+//! 2. Each secondary shard is allowed to reach its primary's replication offset (bounded: past
+//!    [`CATCH_UP_TIMEOUT`] the failover is abandoned, writes resume, nothing has changed).
+//! 3. `REPLICAOF NO ONE` on each secondary: it is the primary now, with every write the old one took.
+//! 4. `REPLICAOF <new primary>` on each old primary shard, still paused: from here on it refuses writes
+//!    (`READONLY`), and it continues from its own replication stream (`PSYNC` with the replication id
+//!    the new primary keeps as its previous one), so no full resync is needed.
+//! 5. `CLIENT UNPAUSE`: the writes that waited are answered, by a replica, with `READONLY`.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use redis::aio::MultiplexedConnection;
+
+use super::info;
+use super::link::{Job, Pair, replicaof};
+use super::node::IO_TIMEOUT;
+use crate::arm::ErrorDetail;
+use crate::emulator::data_plane::Progress;
+
+/// The pause georep asks for: long enough for any catch-up, short enough that a georep that dies
+/// mid-failover leaves the primary writable again by itself.
+pub const PAUSE_LIMIT: Duration = Duration::from_secs(30);
+/// Longest wait for a secondary shard to reach its primary's offset.
+pub const CATCH_UP_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often the secondaries' offsets are read while waiting.
+const CATCH_UP_POLL: Duration = Duration::from_millis(5);
+
+async fn query<T: redis::FromRedisValue>(conn: &mut MultiplexedConnection, cmd: &redis::Cmd) -> Result<T, String> {
+    match tokio::time::timeout(IO_TIMEOUT, cmd.query_async::<T>(conn)).await {
+        Ok(r) => r.map_err(|e| e.to_string()),
+        Err(_) => Err("no answer".into()),
+    }
+}
+
+fn pause() -> redis::Cmd {
+    let mut cmd = redis::cmd("CLIENT");
+    cmd.arg("PAUSE").arg(PAUSE_LIMIT.as_millis() as u64).arg("WRITE");
+    cmd
+}
+
+fn unpause() -> redis::Cmd {
+    let mut cmd = redis::cmd("CLIENT");
+    cmd.arg("UNPAUSE");
+    cmd
+}
+
+/// The connections of one shard pair.
+struct Conns {
+    primary: MultiplexedConnection,
+    secondary: MultiplexedConnection,
+}
+
+async fn connect(pair: &Pair) -> Result<Conns, String> {
+    let primary = pair.primary.connect().await.map_err(|e| format!("{}: {e}", pair.primary.label()))?;
+    let secondary = pair.secondary.connect().await.map_err(|e| format!("{}: {e}", pair.secondary.label()))?;
+    Ok(Conns { primary, secondary })
+}
+
+/// Waits until the secondary shard has processed `target` bytes of its primary's stream. Returns how
+/// far behind it still is when the wait ends without that.
+async fn catch_up(conn: &mut MultiplexedConnection, target: u64, until: Instant) -> Result<(), String> {
+    loop {
+        let seen = match tokio::time::timeout(IO_TIMEOUT, info::fetch_replication(conn)).await {
+            Ok(Ok(i)) => i.slave_repl_offset.filter(|_| i.link_up),
+            _ => None,
+        };
+        if seen.is_some_and(|o| o >= target) {
+            return Ok(());
+        }
+        if Instant::now() >= until {
+            return Err(match seen {
+                Some(o) => format!("{} bytes behind", target.saturating_sub(o)),
+                None => "not connected to its primary".into(),
+            });
+        }
+        tokio::time::sleep(CATCH_UP_POLL).await;
+    }
+}
+
+/// Lets writes through again on every primary shard (the pause also ends by itself after
+/// [`PAUSE_LIMIT`]).
+async fn resume(conns: &mut [Conns]) {
+    for c in conns.iter_mut() {
+        let _ = query::<()>(&mut c.primary, &unpause()).await;
+    }
+}
+
+/// Steps 1 to 3: pause, catch up, promote. On an error, writes resume and every shard is as it was.
+async fn hand_over(job: &Job, conns: &mut [Conns]) -> Result<(), String> {
+    let mut targets = Vec::with_capacity(conns.len());
+    for (pair, c) in job.pairs.iter().zip(conns.iter_mut()) {
+        query::<()>(&mut c.primary, &pause())
+            .await
+            .map_err(|e| format!("CLIENT PAUSE on {}: {e}", pair.primary.label()))?;
+        let offset = tokio::time::timeout(IO_TIMEOUT, info::fetch_replication(&mut c.primary)).await;
+        match offset {
+            Ok(Ok(i)) => targets.push(i.master_repl_offset.unwrap_or(0)),
+            _ => return Err(format!("cannot read the replication offset of {}", pair.primary.label())),
+        }
+    }
+    job.set(Progress::Unlinking { fraction: 0.25 });
+    let until = Instant::now() + CATCH_UP_TIMEOUT;
+    for ((pair, c), target) in job.pairs.iter().zip(conns.iter_mut()).zip(&targets) {
+        catch_up(&mut c.secondary, *target, until).await.map_err(|behind| {
+            format!(
+                "{} did not catch up with {} within {} s ({behind})",
+                pair.secondary.label(),
+                pair.primary.label(),
+                CATCH_UP_TIMEOUT.as_secs()
+            )
+        })?;
+    }
+    job.set(Progress::Unlinking { fraction: 0.5 });
+    for (i, (pair, c)) in job.pairs.iter().zip(conns.iter_mut()).enumerate() {
+        if let Err(e) = replicaof(&mut c.secondary, None).await {
+            // Shards promoted before this one follow their primary again (a partial resync).
+            for (earlier, ce) in job.pairs.iter().zip(conns.iter_mut()).take(i) {
+                let _ = replicaof(&mut ce.secondary, Some(&earlier.primary.endpoint)).await;
+            }
+            return Err(format!("REPLICAOF NO ONE on {}: {e}", pair.secondary.label()));
+        }
+    }
+    job.set(Progress::Unlinking { fraction: 0.75 });
+    Ok(())
+}
+
+/// Runs the failover's unlink to the end: `Unlinked` with the roles handed over, or `Failed` with
+/// writes resumed and nothing changed.
+pub async fn run_failover(job: Arc<Job>) {
+    let mut conns = Vec::with_capacity(job.pairs.len());
+    for pair in &job.pairs {
+        match connect(pair).await {
+            Ok(c) => conns.push(c),
+            Err(e) => return fail(&job, &mut conns, e).await,
+        }
+    }
+    if let Err(e) = hand_over(&job, &mut conns).await {
+        return fail(&job, &mut conns, e).await;
+    }
+    // The data is safe on the new primary from here on; an old primary that cannot be re-pointed keeps
+    // its (identical) data and takes writes again when the pause ends: said in the log, not a failure.
+    for (pair, c) in job.pairs.iter().zip(conns.iter_mut()) {
+        if let Err(e) = replicaof(&mut c.primary, Some(&pair.secondary.endpoint)).await {
+            tracing::warn!(node = %pair.primary.label(), error = %e, "cannot re-point the old primary");
+        }
+    }
+    resume(&mut conns).await;
+    let nodes = job.pairs.iter().flat_map(|p| [p.primary.clone(), p.secondary.clone()]);
+    futures::future::join_all(nodes.map(|n| async move { n.refresh().await })).await;
+    job.cool();
+    job.set(Progress::Unlinked);
+}
+
+async fn fail(job: &Job, conns: &mut [Conns], why: String) {
+    resume(conns).await;
+    tracing::warn!(%why, "failover abandoned");
+    job.cool();
+    job.set(Progress::Failed(ErrorDetail::new(
+        "FailoverAbandoned",
+        format!("{why}. The failover was abandoned before any role changed; writes on the primary resumed."),
+    )));
+}
