@@ -99,7 +99,7 @@ fn clicks_land_on_what_is_drawn_at_80x24() {
     o.resize(80, 24);
     open(&mut o, "contoso-inventory-eus", '2');
     // The short button labels are where they are drawn, too.
-    click(&mut o, "[ ✕ Unlink caches ]", 3);
+    click(&mut o, "[ ✕ Unlink ]", 3);
     assert!(o.screen().contains("[ Unlink ]"), "{}", o.screen());
     click(&mut o, "[ Cancel ]", 2);
     assert!(!o.screen().contains("[ Unlink ]"), "Cancel closes the dialog");

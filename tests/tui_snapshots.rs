@@ -197,6 +197,14 @@ fn link_dialog() {
 }
 
 #[test]
+fn failover_dialog() {
+    let mut o = console();
+    open(&mut o, "contoso-inventory-weu", '2');
+    o.key(KeyCode::Char('f'));
+    snap("failover_dialog", &mut o);
+}
+
+#[test]
 fn unlink_dialog() {
     let mut o = console();
     open(&mut o, "contoso-inventory-eus", '2');
@@ -326,7 +334,7 @@ fn overview_and_properties_scroll_on_a_short_terminal() {
     let mut o = console_on(&linking_state(), Theme::azure());
     o.resize(80, 24);
     open(&mut o, "contoso-dr-weu", '1');
-    for _ in 0..5 {
+    for _ in 0..8 {
         o.key(KeyCode::Down);
     }
     assert!(!moves(&mut o, KeyCode::Down), "the Overview is scrolled to its end");

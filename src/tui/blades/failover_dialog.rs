@@ -4,7 +4,7 @@
 use ratatui::text::{Line, Span};
 
 use crate::arm::ResourceId;
-use crate::geo::{SAFE_OFFSET_BYTES, geo_primary_host_name, settings_to_check};
+use crate::geo::{SAFE_OFFSET_BYTES, settings_to_check};
 use crate::tui::data::Data;
 use crate::tui::format;
 use crate::tui::view::Ctx;
@@ -28,20 +28,17 @@ fn offset_line(ctx: Ctx<'_>, primary: &ResourceId, secondary: &ResourceId) -> Li
         Some(b) if b <= SAFE_OFFSET_BYTES => Line::from(vec![
             label,
             Span::styled(format!("{b:.0} B ✓"), t.ok),
-            Span::styled("  in sync: the docs advise failing over under about 14 bytes", t.muted),
+            Span::styled("  in sync (the docs advise failing over under about 14 bytes)", t.muted),
         ]),
         Some(b) => Line::from(vec![
             label,
             Span::styled(format!("⚠ {} behind", format::bytes(b as u64)), t.busy),
-            Span::styled(
-                format!("  writes {} has not received yet; wait until it is under about 14 bytes", secondary.name),
-                t.muted,
-            ),
+            Span::styled(format!(": {} lacks recent writes; wait until under about 14 bytes", secondary.name), t.muted),
         ]),
         None => Line::from(vec![
             label,
             Span::styled("unknown", t.muted),
-            Span::styled("  (check GeoReplicationDataSyncOffset before failing over)", t.muted),
+            Span::styled("  (check GeoReplicationDataSyncOffset first)", t.muted),
         ]),
     }
 }
@@ -61,13 +58,10 @@ fn settings(ctx: Ctx<'_>, primary: &ResourceId, secondary: &ResourceId, width: u
             format!("{:<col$}", format!("{}…", s.chars().take(col.saturating_sub(2)).collect::<String>()))
         }
     };
-    let mut out = vec![
-        Line::from(Span::styled("Settings to check", t.group)),
-        Line::from(Span::styled(
-            format!("{:label_w$}{}{}", "", cut(&primary.name), cut(&secondary.name)),
-            t.table_header,
-        )),
-    ];
+    let mut out = vec![Line::from(vec![
+        Span::styled(format!("{:label_w$}", "Settings to check"), t.group),
+        Span::styled(format!("{}{}", cut(&primary.name), cut(&secondary.name)), t.table_header),
+    ])];
     let keys_differ = rows.iter().any(|r| r.label == "Authentication" && r.differs);
     for r in rows {
         let style = if r.differs { t.busy } else { t.value };
@@ -78,9 +72,10 @@ fn settings(ctx: Ctx<'_>, primary: &ResourceId, secondary: &ResourceId, width: u
             Span::styled(if r.differs { "≠" } else { "" }, t.busy),
         ]));
     }
-    if keys_differ {
+    // The note needs the room of a wide terminal; the mark says it on a narrow one.
+    if keys_differ && width >= 80 {
         out.push(Line::from(Span::styled(
-            "≠ Each cache has its own access keys: clients that connect with keys need the new primary's.",
+            "≠ Access keys are per cache: clients using keys need the new primary's.",
             t.muted,
         )));
     }
@@ -95,15 +90,13 @@ pub fn body(ctx: Ctx<'_>, primary: &ResourceId, secondary: &ResourceId, width: u
         pair_line(t, primary, &loc(primary), "⇄", secondary, &loc(secondary)),
         Line::default(),
         Line::from(Span::styled("What will happen", t.group)),
-        Line::from(format!("• {s} (the geo-secondary) is promoted: it takes writes as soon as the old link is gone.")),
         Line::from(format!(
-            "• The geo-primary URLs ({}, {}) now point to {s}.",
-            geo_primary_host_name(p),
-            geo_primary_host_name(s)
+            "• {s} (the geo-secondary) becomes the geo-primary and takes writes once the old link is gone; \
+             the geo-primary URLs point to it."
         )),
         Line::from(format!(
-            "• {p} becomes the geo-secondary and links back to {s}: the link reads Deleting, then Creating and \
-             Syncing, then Succeeded with the roles swapped, in a few minutes."
+            "• {p} becomes the geo-secondary and links back: Deleting, then Creating and Syncing, then \
+             Succeeded with the roles swapped, in a few minutes."
         )),
         Line::default(),
         offset_line(ctx, primary, secondary),

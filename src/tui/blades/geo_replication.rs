@@ -23,7 +23,7 @@ pub const READ_ONLY_NOTICE: &str = "Read-only session: it can browse and watch, 
 
 /// The buttons, as commands: a click on one is its key.
 pub const BUTTONS: [(Command, &str, &str); 4] = [
-    (Command::AddLink, "+ Add cache replication link", "+ Add link"),
+    (Command::AddLink, "+ Add cache replication link", "+ Add"),
     (Command::Unlink, "✕ Unlink caches", "✕ Unlink"),
     (Command::Failover, "⇄ Failover", "⇄ Failover"),
     (Command::Refresh, "↻ Refresh", "↻ Refresh"),
@@ -135,6 +135,17 @@ pub fn press(id: &ResourceId, geo: &mut GeoState, cmd: Command, data: &Data) -> 
     }
 }
 
+/// Whether the URL block needs a line for each label and one for each value at `width`: when a label
+/// and its value do not fit side by side.
+fn url_rows_stacked(data: &Data, me: &ResourceId, primary: &ResourceId, secondary: &ResourceId, width: u16) -> bool {
+    let rows = super::geo_urls::rows(data, me, primary, secondary);
+    let label_w = rows.iter().map(|r| r.label.chars().count()).max().unwrap_or(0) + 2;
+    rows.iter().any(|r| {
+        let value = r.host.chars().count() + r.resolves_to.as_ref().map_or(0, |t| t.chars().count() + 3);
+        label_w + value > width as usize
+    })
+}
+
 /// The rows of the linked caches table: primary, then secondary.
 fn rows(data: &Data, id: &ResourceId) -> Vec<ResourceId> {
     match data.link(id) {
@@ -193,9 +204,12 @@ impl GeoReplicationView<'_> {
         let focused = self.ctx.focused && self.active;
         let commands = action_commands(self.ctx.data, self.id, self.ctx.read_only);
         let long: usize = BUTTONS.iter().map(|(_, l, _)| l.chars().count() + 6).sum();
+        let fits_long = long <= row.width as usize;
+        // Narrow: short labels, one space apart.
+        let gap = if fits_long { 2 } else { 1 };
         let mut x = row.x;
         for (i, (cmd, long_label, short)) in BUTTONS.iter().enumerate() {
-            let label = if long <= row.width as usize { long_label } else { short };
+            let label = if fits_long { long_label } else { short };
             let off = commands.iter().any(|c| c.command == *cmd && !c.enabled());
             let style = if focused && self.geo.on_buttons && self.geo.button == i {
                 t.button_focused
@@ -209,7 +223,7 @@ impl GeoReplicationView<'_> {
             let r = Rect::new(x, row.y, w, 1);
             Paragraph::new(Span::styled(text, style)).render(r, buf);
             hits.push(r, Target::Command(*cmd));
-            x = (x + w + 2).min(row.right());
+            x = (x + w + gap).min(row.right());
         }
         if self.ctx.read_only && x + 18 <= row.right() {
             Paragraph::new(Span::styled("read-only session", t.muted)).render(Rect::new(x, row.y, 18, 1), buf);
@@ -221,17 +235,21 @@ impl GeoReplicationView<'_> {
         let t = self.ctx.theme;
         let rows = super::geo_urls::rows(self.ctx.data, self.id, &ids[0], &ids[1]);
         let label_w = rows.iter().map(|r| r.label.chars().count()).max().unwrap_or(0) + 2;
-        let lines: Vec<Line> = rows
-            .into_iter()
-            .map(|r| {
-                let mut spans =
-                    vec![Span::styled(format!("{:label_w$}", r.label), t.label), Span::styled(r.host, t.value)];
-                if let Some(to) = r.resolves_to {
-                    spans.push(Span::styled(format!(" → {to}"), t.muted));
-                }
-                Line::from(spans)
-            })
-            .collect();
+        let stacked = url_rows_stacked(self.ctx.data, self.id, &ids[0], &ids[1], area.width);
+        let mut lines: Vec<Line> = Vec::new();
+        for r in rows {
+            let mut value = vec![Span::styled(r.host, t.value)];
+            if let Some(to) = r.resolves_to {
+                value.push(Span::styled(format!(" → {to}"), t.muted));
+            }
+            if stacked {
+                lines.push(Line::from(Span::styled(r.label, t.label)));
+                value.insert(0, Span::raw("  "));
+            } else {
+                value.insert(0, Span::styled(format!("{:label_w$}", r.label), t.label));
+            }
+            lines.push(Line::from(value));
+        }
         Paragraph::new(lines).render(area, buf);
     }
 
@@ -327,18 +345,22 @@ impl StatefulWidget for GeoReplicationView<'_> {
         let block = widgets::pane(t, "Geo-replication", focused);
         let inner = block.inner(area).inner(Margin { horizontal: 1, vertical: 0 });
         block.render(area, buf);
+        let ids = rows(self.ctx.data, self.id);
+        let url_height = match ids.as_slice() {
+            [p, s] if url_rows_stacked(self.ctx.data, self.id, p, s, inner.width) => 6,
+            _ => 3,
+        };
         let [buttons, _, table, _, urls, _, panel] = Layout::vertical([
             Constraint::Length(1),
             Constraint::Length(1),
             Constraint::Length(3),
             Constraint::Length(1),
-            Constraint::Length(3),
+            Constraint::Length(url_height),
             Constraint::Length(1),
             Constraint::Fill(1),
         ])
         .areas(inner);
         self.buttons(buttons, buf, hits);
-        let ids = rows(self.ctx.data, self.id);
         if ids.is_empty() {
             // Between a failover's two steps there is no link: its progress stays on screen.
             let failover = self.ctx.data.running_op_for(self.id).filter(|o| o.kind == OpKind::Failover);

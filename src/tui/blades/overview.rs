@@ -15,6 +15,7 @@ use crate::tui::widgets::wrap::wrap;
 use crate::tui::widgets::{self, Tone, progress, scroll_text};
 
 fn pair(t: &Theme, label: &str, value: Vec<Span<'static>>, label_width: usize) -> Line<'static> {
+    let label_width = label_width.max(label.chars().count() + 1);
     let mut spans = vec![Span::styled(format!(" {label:<label_width$}"), t.label)];
     spans.extend(value);
     Line::from(spans)
@@ -218,7 +219,15 @@ pub fn lines(ctx: Ctx<'_>, id: &ResourceId, width: u16) -> Option<Vec<Line<'stat
     lines.push(Line::default());
     lines.push(Line::from(Span::styled(" Geo-replication", t.group)));
     for (l, v) in geo {
-        lines.extend(wrap(&pair(t, l, v, 16), width, LABEL));
+        let long_label = l.chars().count() + 2 > LABEL;
+        let line = pair(t, l, v.clone(), 16);
+        // A label longer than the column, whose value does not fit beside it: on a line of its own.
+        if long_label && line.spans.iter().map(|s| s.content.chars().count()).sum::<usize>() > width {
+            lines.push(Line::from(Span::styled(format!(" {l}"), t.label)));
+            lines.extend(wrap(&pair(t, "", v, 16), width, LABEL));
+        } else {
+            lines.extend(wrap(&line, width, LABEL));
+        }
     }
     Some(lines)
 }
