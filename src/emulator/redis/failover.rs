@@ -17,9 +17,10 @@ use redis::aio::MultiplexedConnection;
 
 use super::info;
 use super::link::{Job, Pair, replicaof};
-use super::node::IO_TIMEOUT;
+use super::node::{IO_TIMEOUT, Node};
 use crate::arm::ErrorDetail;
 use crate::emulator::data_plane::Progress;
+use crate::emulator::live::Endpoint;
 
 /// The pause georep asks for: long enough for any catch-up, short enough that a georep that dies
 /// mid-failover leaves the primary writable again by itself.
@@ -153,6 +154,23 @@ pub async fn run_failover(job: Arc<Job>) {
     futures::future::join_all(nodes.map(|n| async move { n.refresh().await })).await;
     job.cool();
     job.set(Progress::Unlinked);
+}
+
+/// The hand-over of [`run_failover`] on bare endpoints (shard i of `primaries` to shard i of
+/// `secondaries`, which replicate them), outside any operation: for benchmarks and tools.
+pub async fn hand_over_endpoints(primaries: &[Endpoint], secondaries: &[Endpoint]) -> Result<(), String> {
+    let mut pairs = Vec::new();
+    for (i, (p, s)) in primaries.iter().zip(secondaries).enumerate() {
+        let node = |role: &str, e: &Endpoint| Node::new(role, i as u32, e.clone(), None).map(Arc::new);
+        pairs.push(Pair { primary: node("primary", p)?, secondary: node("secondary", s)? });
+    }
+    let job = Arc::new(Job::new(pairs, Progress::Unlinking { fraction: 0.0 }));
+    run_failover(job.clone()).await;
+    match job.progress() {
+        Progress::Unlinked => Ok(()),
+        Progress::Failed(e) => Err(e.message),
+        other => Err(format!("the failover ended as {other:?}")),
+    }
 }
 
 async fn fail(job: &Job, conns: &mut [Conns], why: String) {

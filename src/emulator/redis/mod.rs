@@ -9,7 +9,7 @@
 //! cluster mode); the fill splits its keys evenly over them and a link pairs shard i with shard i.
 
 pub mod children;
-mod failover;
+pub mod failover;
 pub mod fill;
 pub mod info;
 mod link;
