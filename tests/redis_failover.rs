@@ -19,7 +19,8 @@ use std::time::{Duration, Instant};
 
 use georep::arm::ResourceId;
 use georep::client::ArmClient;
-use georep::emulator::{Config, Running};
+use georep::client::failover::{self, FailoverError, Options};
+use georep::emulator::{Config, DataPlaneChoice, Emulator, RedisOptions, Running};
 use redis::aio::MultiplexedConnection;
 
 const SUB: &str = "33333333-0000-0000-0000-000000000003";
@@ -41,10 +42,15 @@ fn have_redis() -> bool {
 }
 
 async fn start() -> Running {
+    start_with(RedisOptions::default()).await
+}
+
+async fn start_with(options: RedisOptions) -> Running {
     let fleet =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fleets/redis-pair.json"))
             .expect("fixture fleet");
-    support::emulator::start_redis(Config { fleet, ..Default::default() }, WAIT).await
+    let emu = Emulator::open(Config { fleet, ..Default::default() }, &DataPlaneChoice::Redis(options)).await.unwrap();
+    tokio::time::timeout(WAIT, emu.bind(support::emulator::loopback())).await.expect("start-up in time").unwrap()
 }
 
 fn id(name: &str) -> ResourceId {
@@ -167,5 +173,75 @@ async fn failover_under_writes_loses_no_acknowledged_write_and_needs_no_full_res
     let entries = client.list_linked_servers(&id("redis-weu")).await.unwrap();
     assert_eq!(entries[0].name(), "redis-eus");
     assert_eq!(entries[0].properties.server_role.to_string(), "Secondary");
+    running.shutdown().await;
+}
+
+/// Polls `check` (bounded by [`WAIT`]) until it holds.
+async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + WAIT;
+    while !check().await {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secondary_that_cannot_catch_up_abandons_the_failover_and_changes_nothing() {
+    if !have_redis() {
+        return;
+    }
+    let options = RedisOptions { catch_up_timeout: Duration::from_millis(500), ..RedisOptions::default() };
+    let running = start_with(options).await;
+    let client = ArmClient::new(&running.url(), None).unwrap();
+    link(&client, "redis-eus", "redis-weu").await;
+    let (primary, secondary) = (endpoint(&client, "redis-eus").await, endpoint(&client, "redis-weu").await);
+    // The secondary loses its primary (a partition): it cannot reach the primary's offset.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let _: () =
+        redis::cmd("REPLICAOF").arg("127.0.0.1").arg(dead).query_async(&mut connect(&secondary).await).await.unwrap();
+
+    let pair = failover::prepare(&client, &id("redis-weu")).await.unwrap();
+    let err = failover::run(&client, &pair, Options::default(), &mut |_| {}).await.unwrap_err();
+    let FailoverError::Operation { what, status, .. } = &err else { panic!("{err}") };
+    assert!(what.contains("the link is as it was"), "{err}");
+    let detail = status.error.as_ref().map(|e| e.to_string()).unwrap_or_default();
+    assert!(detail.contains("did not catch up") && detail.contains("writes on the primary resumed"), "{detail}");
+    // Writes on the primary are answered at once, and the link is as it was.
+    let mut p = connect(&primary).await;
+    let t = Instant::now();
+    let _: () = redis::cmd("SET").arg("after-abandon").arg("1").query_async(&mut p).await.unwrap();
+    assert!(t.elapsed() < Duration::from_secs(1), "the primary stayed paused");
+    assert_eq!(info_field(&mut p, "replication", "role").await.as_deref(), Some("master"));
+    let entry = client.get_linked_server(&id("redis-eus"), "redis-weu").await.unwrap();
+    assert_eq!(entry.state().to_string(), "Succeeded");
+    running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_old_primary_with_no_link_back_is_detached_after_the_grace() {
+    if !have_redis() {
+        return;
+    }
+    let options = RedisOptions { repoint_grace: Duration::from_secs(4), ..RedisOptions::default() };
+    let running = start_with(options).await;
+    let client = ArmClient::new(&running.url(), None).unwrap();
+    link(&client, "redis-eus", "redis-weu").await;
+    let old_primary = endpoint(&client, "redis-eus").await;
+    // The failover's first step, and then nothing: the client that ran it died.
+    let lro = client.delete_link_for(&id("redis-eus"), "redis-weu", true).await.unwrap().unwrap();
+    assert_eq!(client.wait(&lro).await.unwrap().state.to_string(), "Succeeded");
+    let mut op = connect(&old_primary).await;
+    let role = info_field(&mut op, "replication", "role").await;
+    assert_eq!(role.as_deref(), Some("slave"), "re-pointed at the new primary, waiting for the link back");
+    eventually("the old primary to be detached", || {
+        let endpoint = old_primary.clone();
+        async move { info_field(&mut connect(&endpoint).await, "replication", "role").await.as_deref() == Some("master") }
+    })
+    .await;
+    let _: () = redis::cmd("SET").arg("writable-again").arg("1").query_async(&mut op).await.unwrap();
     running.shutdown().await;
 }

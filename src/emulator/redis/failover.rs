@@ -25,7 +25,8 @@ use crate::emulator::live::Endpoint;
 /// The pause georep asks for: long enough for any catch-up, short enough that a georep that dies
 /// mid-failover leaves the primary writable again by itself.
 pub const PAUSE_LIMIT: Duration = Duration::from_secs(30);
-/// Longest wait for a secondary shard to reach its primary's offset.
+/// Longest wait for a secondary shard to reach its primary's offset (default of
+/// [`super::RedisOptions::catch_up_timeout`]).
 pub const CATCH_UP_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often the secondaries' offsets are read while waiting.
 const CATCH_UP_POLL: Duration = Duration::from_millis(5);
@@ -91,7 +92,7 @@ async fn resume(conns: &mut [Conns]) {
 }
 
 /// Steps 1 to 3: pause, catch up, promote. On an error, writes resume and every shard is as it was.
-async fn hand_over(job: &Job, conns: &mut [Conns]) -> Result<(), String> {
+async fn hand_over(job: &Job, conns: &mut [Conns], catch_up_timeout: Duration) -> Result<(), String> {
     let mut targets = Vec::with_capacity(conns.len());
     for (pair, c) in job.pairs.iter().zip(conns.iter_mut()) {
         query::<()>(&mut c.primary, &pause())
@@ -104,14 +105,14 @@ async fn hand_over(job: &Job, conns: &mut [Conns]) -> Result<(), String> {
         }
     }
     job.set(Progress::Unlinking { fraction: 0.25 });
-    let until = Instant::now() + CATCH_UP_TIMEOUT;
+    let until = Instant::now() + catch_up_timeout;
     for ((pair, c), target) in job.pairs.iter().zip(conns.iter_mut()).zip(&targets) {
         catch_up(&mut c.secondary, *target, until).await.map_err(|behind| {
             format!(
                 "{} did not catch up with {} within {} s ({behind})",
                 pair.secondary.label(),
                 pair.primary.label(),
-                CATCH_UP_TIMEOUT.as_secs()
+                catch_up_timeout.as_secs_f64()
             )
         })?;
     }
@@ -131,7 +132,7 @@ async fn hand_over(job: &Job, conns: &mut [Conns]) -> Result<(), String> {
 
 /// Runs the failover's unlink to the end: `Unlinked` with the roles handed over, or `Failed` with
 /// writes resumed and nothing changed.
-pub async fn run_failover(job: Arc<Job>) {
+pub async fn run_failover(job: Arc<Job>, catch_up_timeout: Duration) {
     let mut conns = Vec::with_capacity(job.pairs.len());
     for pair in &job.pairs {
         match connect(pair).await {
@@ -139,7 +140,7 @@ pub async fn run_failover(job: Arc<Job>) {
             Err(e) => return fail(&job, &mut conns, e).await,
         }
     }
-    if let Err(e) = hand_over(&job, &mut conns).await {
+    if let Err(e) = hand_over(&job, &mut conns, catch_up_timeout).await {
         return fail(&job, &mut conns, e).await;
     }
     // The data is safe on the new primary from here on; an old primary that cannot be re-pointed keeps
@@ -165,7 +166,7 @@ pub async fn hand_over_endpoints(primaries: &[Endpoint], secondaries: &[Endpoint
         pairs.push(Pair { primary: node("primary", p)?, secondary: node("secondary", s)? });
     }
     let job = Arc::new(Job::new(pairs, Progress::Unlinking { fraction: 0.0 }));
-    run_failover(job.clone()).await;
+    run_failover(job.clone(), CATCH_UP_TIMEOUT).await;
     match job.progress() {
         Progress::Unlinked => Ok(()),
         Progress::Failed(e) => Err(e.message),

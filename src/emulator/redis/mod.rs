@@ -52,6 +52,12 @@ pub struct RedisOptions {
     /// stop what a `kill -9` left running; `None`: no record. Set from `--state` by
     /// `Emulator::with_data_plane`.
     pub children_file: Option<PathBuf>,
+    /// A failover waits this long for each secondary shard to reach its primary's offset before it
+    /// gives up (writes resumed, nothing changed).
+    pub catch_up_timeout: std::time::Duration,
+    /// After a failover's unlink, how long the old primary follows the new one waiting for the link
+    /// back before it is detached.
+    pub repoint_grace: std::time::Duration,
 }
 
 impl Default for RedisOptions {
@@ -61,6 +67,8 @@ impl Default for RedisOptions {
             max_fill: Some(fill::DEFAULT_MAX_FILL),
             data_dir: None,
             children_file: None,
+            catch_up_timeout: failover::CATCH_UP_TIMEOUT,
+            repoint_grace: REPOINT_GRACE,
         }
     }
 }
@@ -84,7 +92,8 @@ struct Shared {
     ready: tokio::sync::OnceCell<Result<(), String>>,
 }
 
-/// How long an old primary follows its new primary after a failover's unlink, waiting for the link back.
+/// How long an old primary follows its new primary after a failover's unlink, waiting for the link back
+/// (default of [`RedisOptions::repoint_grace`]).
 pub const REPOINT_GRACE: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// The real data plane. Dropping it (or `shutdown`) stops and reaps every redis-server it started.
@@ -187,7 +196,7 @@ impl Shared {
             OperationKind::Unlink => {
                 let job = Arc::new(Job::new(pairs, Progress::Unlinking { fraction: 0.0 }));
                 if op.failover {
-                    handle.spawn(failover::run_failover(job.clone()));
+                    handle.spawn(failover::run_failover(job.clone(), self.options.catch_up_timeout));
                 } else {
                     handle.spawn(link::run_unlink(job.clone()));
                 }
@@ -199,7 +208,7 @@ impl Shared {
     }
 
     /// After a failover's unlink, the old primary follows the new one (read-only) until the link back
-    /// is asked for. If it is not within [`REPOINT_GRACE`] (the client that ran the failover died), the
+    /// is asked for. If it is not within [`RedisOptions::repoint_grace`] (the client that ran the failover died), the
     /// old primary is detached, so that it is the writable, unlinked cache the API says it is.
     fn await_link_back(self: Arc<Self>, op: &Operation, pairs: Vec<Pair>) {
         let key = op.primary.cache_id().key();
@@ -208,7 +217,7 @@ impl Shared {
         let (id, mut stop) = (op.id, self.stop.subscribe());
         handle.spawn(async move {
             tokio::select! {
-                _ = tokio::time::sleep(REPOINT_GRACE) => {}
+                _ = tokio::time::sleep(self.options.repoint_grace) => {}
                 _ = stop.changed() => return,
             }
             if lock(&self.repointed).get(&key) != Some(&id) {
