@@ -57,8 +57,9 @@ struct Conns {
 }
 
 async fn connect(pair: &Pair) -> Result<Conns, String> {
-    let primary = pair.primary.connect().await.map_err(|e| format!("{}: {e}", pair.primary.label()))?;
-    let secondary = pair.secondary.connect().await.map_err(|e| format!("{}: {e}", pair.secondary.label()))?;
+    let (primary, secondary) = tokio::join!(pair.primary.connect(), pair.secondary.connect());
+    let primary = primary.map_err(|e| format!("{}: {e}", pair.primary.label()))?;
+    let secondary = secondary.map_err(|e| format!("{}: {e}", pair.secondary.label()))?;
     Ok(Conns { primary, secondary })
 }
 
@@ -95,13 +96,14 @@ async fn resume(conns: &mut [Conns]) {
 async fn hand_over(job: &Job, conns: &mut [Conns], catch_up_timeout: Duration) -> Result<(), String> {
     let mut targets = Vec::with_capacity(conns.len());
     for (pair, c) in job.pairs.iter().zip(conns.iter_mut()) {
-        query::<()>(&mut c.primary, &pause())
-            .await
-            .map_err(|e| format!("CLIENT PAUSE on {}: {e}", pair.primary.label()))?;
-        let offset = tokio::time::timeout(IO_TIMEOUT, info::fetch_replication(&mut c.primary)).await;
-        match offset {
-            Ok(Ok(i)) => targets.push(i.master_repl_offset.unwrap_or(0)),
-            _ => return Err(format!("cannot read the replication offset of {}", pair.primary.label())),
+        // One round trip: the pause, then the offset it froze.
+        let mut pipe = redis::pipe();
+        pipe.add_command(pause()).ignore().cmd("INFO").arg("replication");
+        let answer = tokio::time::timeout(IO_TIMEOUT, pipe.query_async::<(String,)>(&mut c.primary)).await;
+        match answer {
+            Ok(Ok((text,))) => targets.push(info::parse(&text).master_repl_offset.unwrap_or(0)),
+            Ok(Err(e)) => return Err(format!("CLIENT PAUSE on {}: {e}", pair.primary.label())),
+            Err(_) => return Err(format!("CLIENT PAUSE on {}: no answer", pair.primary.label())),
         }
     }
     job.set(Progress::Unlinking { fraction: 0.25 });
@@ -134,8 +136,8 @@ async fn hand_over(job: &Job, conns: &mut [Conns], catch_up_timeout: Duration) -
 /// writes resumed and nothing changed.
 pub async fn run_failover(job: Arc<Job>, catch_up_timeout: Duration) {
     let mut conns = Vec::with_capacity(job.pairs.len());
-    for pair in &job.pairs {
-        match connect(pair).await {
+    for c in futures::future::join_all(job.pairs.iter().map(connect)).await {
+        match c {
             Ok(c) => conns.push(c),
             Err(e) => return fail(&job, &mut conns, e).await,
         }
