@@ -159,7 +159,7 @@ struct SshArgs {
     /// [default: ssh_host_ed25519_key under the user's state directory].
     #[arg(long, value_name = "FILE")]
     host_key: Option<PathBuf>,
-    /// Sessions can browse and watch, but not link or unlink.
+    /// Sessions can browse and watch, but not link, unlink or fail over.
     #[arg(long)]
     read_only: bool,
     /// Console sessions at once; more are told to try again later.

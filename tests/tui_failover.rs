@@ -149,3 +149,18 @@ async fn a_failover_through_the_console_swaps_the_roles_and_the_urls() {
     assert_eq!(entries[0].name(), "contoso-inventory-eus");
     assert_eq!(entries[0].properties.server_role.to_string(), "Secondary");
 }
+
+#[test]
+fn a_read_only_session_cannot_fail_over() {
+    let mut options = AppOptions::new("demo backend", Theme::azure());
+    options.read_only = true;
+    let mut o = support::headless::Offline::new(options, (120, 36));
+    demo::load(&mut o, &fleet_state());
+    open(&mut o, "contoso-inventory-weu", '2');
+    let from = o.effects.len();
+    o.key(KeyCode::Char('f'));
+    let screen = o.screen();
+    assert!(notice(&screen).contains("not link, unlink or fail over"), "{screen}");
+    assert!(!screen.contains("Settings to check"), "{screen}");
+    assert!(demo::effects_since(&o, from).is_empty());
+}

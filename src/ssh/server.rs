@@ -35,7 +35,7 @@ pub struct SshConfig {
     pub host_key: PrivateKey,
     pub authorized_keys: AuthorizedKeys,
     pub demo_password: Option<DemoPassword>,
-    /// Sessions browse and watch, but cannot link or unlink.
+    /// Sessions browse and watch, but cannot link, unlink or fail over.
     pub read_only: bool,
     /// Console sessions at once; more are told to come back later.
     pub max_sessions: usize,

@@ -19,7 +19,7 @@ use super::home::status;
 use super::progress_panel;
 
 /// Why Link and Unlink are off in a read-only session (`georep ssh --read-only`).
-pub const READ_ONLY_NOTICE: &str = "Read-only session: it can browse and watch, not link or unlink.";
+pub const READ_ONLY_NOTICE: &str = "Read-only session: it can browse and watch, not link, unlink or fail over.";
 
 /// The buttons, as commands: a click on one is its key.
 pub const BUTTONS: [(Command, &str, &str); 4] = [
