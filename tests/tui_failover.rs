@@ -164,3 +164,29 @@ fn a_read_only_session_cannot_fail_over() {
     assert!(!screen.contains("Settings to check"), "{screen}");
     assert!(demo::effects_since(&o, from).is_empty());
 }
+
+#[test]
+fn quitting_during_a_failover_says_the_link_back_would_not_be_asked_for() {
+    let mut o = console();
+    open(&mut o, "contoso-inventory-weu", '2');
+    o.key(KeyCode::Char('f'));
+    o.keys(&[KeyCode::Right, KeyCode::Enter]);
+    let op = o
+        .effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::StartFailover { op, .. } => Some(*op),
+            _ => None,
+        })
+        .expect("the failover started");
+    o.send(georep::tui::action::Action::FailoverStep {
+        op,
+        step: georep::client::failover::Step::Unlink,
+        lro: demo::lro(op),
+    });
+    assert!(o.screen().contains("step 1/2"), "{}", o.screen());
+    o.key(KeyCode::Char('q'));
+    let screen = o.screen();
+    assert!(screen.contains("Quit georep"), "{screen}");
+    assert!(screen.contains("quitting stops it after the step now running"), "{screen}");
+}

@@ -27,6 +27,8 @@ pub enum Confirm {
     Quit {
         running: String,
         embedded: bool,
+        /// What runs is a failover, whose second step this console asks for.
+        failover: bool,
     },
 }
 

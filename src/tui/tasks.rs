@@ -143,11 +143,10 @@ impl Effects {
             let pair = failover::prepare(&self.client, &secondary).await?;
             failover::run(&self.client, &pair, options, &mut on_event).await.map(|_| ())
         };
-        let result = tokio::select! {
-            r = run => r,
-            // The console is gone: nobody is watching (the backend goes on with the step it runs).
-            _ = self.tx.closed() => return,
-        };
+        // Run to the end even when the console is gone (an SSH session that ended): stopping between
+        // the two steps would leave the caches unlinked. A console process that exits stops it; its
+        // Quit dialog says so.
+        let result = run.await;
         let _ = self.tx.send(Action::FailoverEnded { op, result });
         self.refresh.notify_one();
     }

@@ -9,6 +9,7 @@ use crate::tui::blades::compatible_caches::CompatibleState;
 use crate::tui::blades::resource_menu::CacheState;
 use crate::tui::command::{self, Command, CommandInfo};
 use crate::tui::confirm::{Confirm, Confirmation};
+use crate::tui::data::OpKind;
 use crate::tui::hits::Target;
 use crate::tui::view::{MenuItem, Open, Outcome};
 
@@ -193,7 +194,8 @@ impl App {
             Some(o) => {
                 let running =
                     format!("{} {} ({} → {})", o.kind.verb(), o.secondary.name, o.primary.name, o.secondary.name);
-                let what = Confirm::Quit { running, embedded: self.embedded };
+                let failover = o.kind == OpKind::Failover;
+                let what = Confirm::Quit { running, embedded: self.embedded, failover };
                 self.dialog = Some(Confirmation::new(what, Effect::Quit));
                 Vec::new()
             }

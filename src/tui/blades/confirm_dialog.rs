@@ -123,12 +123,19 @@ impl ConfirmView<'_> {
             Confirm::Failover { primary, secondary } => {
                 super::failover_dialog::body(self.ctx, primary, secondary, text_width)
             }
-            Confirm::Quit { running, embedded } => {
+            Confirm::Quit { running, embedded, failover } => {
                 let mut l = vec![Line::from(format!("{running} is still running."))];
-                l.push(Line::from(if *embedded {
-                    "• This console runs the demo backend itself: quitting stops it, and the operation with it."
-                } else {
-                    "• The backend goes on with it; georep only stops watching. Open georep again to follow it."
+                l.push(Line::from(match (*embedded, *failover) {
+                    (true, _) => {
+                        "• This console runs the demo backend itself: quitting stops it, and the operation with it."
+                    }
+                    (false, true) => {
+                        "• This console asks for the failover's steps: quitting stops it after the step now running. \
+                         If that is the unlink, both caches are left unlinked and writable; georep link links them again."
+                    }
+                    (false, false) => {
+                        "• The backend goes on with it; georep only stops watching. Open georep again to follow it."
+                    }
                 }));
                 l
             }
