@@ -500,3 +500,17 @@ fn own_reasons_are_the_ones_compatibility_gives_about_that_cache() {
     let failed = own_reasons(Side::Primary, &with_state(primary(), ProvisioningState::Failed), &FromResources);
     assert_eq!(failed.first().map(|r| r.code()), Some("NotRunning"));
 }
+
+#[test]
+fn every_region_of_the_demo_fleet_and_of_the_rules_is_on_the_map() {
+    let fleet = georep::emulator::fleet::load(georep::emulator::fleet::DEMO_FLEET).expect("the demo fleet loads");
+    assert!(!fleet.caches.is_empty());
+    for c in &fleet.caches {
+        let at = georep::geo::coordinates(&c.resource.location);
+        assert!(at.is_some(), "{} ({}) has no coordinates", c.resource.name(), c.resource.location);
+    }
+    for region in georep::geo::known_regions() {
+        assert!(georep::geo::coordinates(region).is_some(), "{region} has no coordinates");
+        assert!(georep::geo::coordinates(&region.replace(' ', "").to_lowercase()).is_some(), "{region}, ARM's name");
+    }
+}

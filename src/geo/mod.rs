@@ -2,15 +2,18 @@
 //!
 //! `compatibility` says whether a cache can be linked as secondary to a primary and, when not, every
 //! reason why. `Topology` is the link state machine shared by the emulator (which enforces it) and by
-//! tests. `regions` knows each region's geography and `cost` estimates the cross-region transfer.
+//! tests. `regions` knows each region's geography,
+//! `coordinates` where it is on the globe, and `cost` estimates the cross-region transfer.
 
 mod compatibility;
+mod coordinates;
 mod cost;
 mod failover;
 mod regions;
 mod topology;
 
 pub use compatibility::*;
+pub use coordinates::*;
 pub use cost::*;
 pub use failover::*;
 pub use regions::*;

@@ -45,6 +45,11 @@ const REGIONS: &[(&str, Geography)] = &[
     ("South Africa North", Geography::MiddleEastAfrica),
 ];
 
+/// Every region georep knows, by display name.
+pub fn known_regions() -> impl Iterator<Item = &'static str> {
+    REGIONS.iter().map(|(name, _)| *name)
+}
+
 /// `"East US"`, `"eastus"` and `"EASTUS"` are one region: compare without spaces or case.
 pub fn same_region(a: &str, b: &str) -> bool {
     normalize(a) == normalize(b)
