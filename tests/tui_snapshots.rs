@@ -171,6 +171,17 @@ fn compatible_caches_with_incompatible() {
 }
 
 #[test]
+fn compatible_caches_region_chosen() {
+    let mut o = console();
+    demo::compatible_of(&mut o, "contoso-prod-eus");
+    // West to east: West US 2, Canada Central, West Europe.
+    o.keys(&[KeyCode::Char(']'), KeyCode::Char(']'), KeyCode::Char(']')]);
+    snap("compatible_caches_region_chosen", &mut o);
+    o.key(KeyCode::Char('i'));
+    snap("compatible_caches_region_chosen_incompatible_shown", &mut o);
+}
+
+#[test]
 fn compatible_caches_empty() {
     // Two shards: no other cache has two shards.
     let mut o = console();

@@ -29,6 +29,9 @@ pub enum Command {
     Unlink,
     Failover,
     ToggleIncompatible,
+    NextRegion,
+    PreviousRegion,
+    AllRegions,
     ContextMenu,
     CopyCommand,
     JumpOverview,
@@ -43,7 +46,7 @@ pub enum Command {
 
 impl Command {
     /// Every command, in the order the help overlay and the default configuration list them.
-    pub const ALL: [Command; 27] = [
+    pub const ALL: [Command; 30] = [
         Command::Up,
         Command::Down,
         Command::Left,
@@ -61,6 +64,9 @@ impl Command {
         Command::Unlink,
         Command::Failover,
         Command::ToggleIncompatible,
+        Command::NextRegion,
+        Command::PreviousRegion,
+        Command::AllRegions,
         Command::ContextMenu,
         Command::CopyCommand,
         Command::JumpOverview,
@@ -93,6 +99,9 @@ impl Command {
             Command::Unlink => "unlink",
             Command::Failover => "failover",
             Command::ToggleIncompatible => "toggle-incompatible",
+            Command::NextRegion => "next-region",
+            Command::PreviousRegion => "previous-region",
+            Command::AllRegions => "all-regions",
             Command::ContextMenu => "context-menu",
             Command::CopyCommand => "copy-command",
             Command::JumpOverview => "jump-overview",
@@ -131,6 +140,9 @@ impl Command {
             Command::Unlink => "Unlink caches",
             Command::Failover => "Failover: the geo-secondary becomes the geo-primary",
             Command::ToggleIncompatible => "show or hide the incompatible caches, with why",
+            Command::NextRegion => "Compatible caches: next region on the map, west to east (filters the list)",
+            Command::PreviousRegion => "Compatible caches: previous region on the map",
+            Command::AllRegions => "Compatible caches: all regions (clears the region filter)",
             Command::ContextMenu => "context menu of the selected row",
             Command::CopyCommand => "copy the equivalent az command (OSC 52 clipboard, works over SSH)",
             Command::JumpOverview => "resource menu: Overview",
@@ -164,6 +176,9 @@ impl Command {
             Command::Unlink => &["u"],
             Command::Failover => &["f"],
             Command::ToggleIncompatible => &["i"],
+            Command::NextRegion => &["]"],
+            Command::PreviousRegion => &["["],
+            Command::AllRegions => &["0"],
             Command::ContextMenu => &["m", ".", "menu"],
             Command::CopyCommand => &["c"],
             Command::JumpOverview => &["1"],

@@ -17,6 +17,8 @@ pub enum Target {
     Row(usize),
     /// Item `n` of the resource menu (`MenuItem::ALL[n]`).
     Menu(usize),
+    /// Region `n` of the Compatible caches region filter (a marker on the map, or its name).
+    Region(usize),
     /// Item `n` of an open context menu.
     ContextItem(usize),
     /// A dialog's confirm (`true`) or cancel button.

@@ -76,7 +76,9 @@ fn crumbs(stack: &[Blade]) -> Vec<(String, usize)> {
 }
 
 /// Hints dropped, in this order, when the bar is too narrow for all of them.
-const GIVE_WAY: [Command; 9] = [
+const GIVE_WAY: [Command; 11] = [
+    Command::AllRegions,
+    Command::NextRegion,
     Command::Notifications,
     Command::Refresh,
     Command::NextPane,

@@ -306,12 +306,12 @@ impl App {
                 self.notifications.open = false;
                 Vec::new()
             }
-            Target::Row(_) | Target::Menu(_) | Target::ContextItem(_) => {
+            Target::Row(_) | Target::Menu(_) | Target::ContextItem(_) | Target::Region(_) => {
                 let read_only = self.read_only;
                 let outcome = match self.stack.last_mut() {
                     None => self.home.on_click(target, &self.data),
                     Some(Blade::Cache(b)) => b.on_click(target, &self.data),
-                    Some(Blade::Compatible(c)) => c.on_click(target, right, read_only),
+                    Some(Blade::Compatible(c)) => c.on_click(target, right, &self.data, read_only),
                     Some(Blade::Details(..)) => Outcome::Ignored,
                 };
                 self.apply(outcome)

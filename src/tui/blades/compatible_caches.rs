@@ -6,7 +6,7 @@ use ratatui::crossterm::event::KeyEvent;
 use ratatui::widgets::TableState;
 
 use crate::arm::ResourceId;
-use crate::geo::{FromResources, Incompatibility, Side, compatibility};
+use crate::geo::{FromResources, Incompatibility, Side, compatibility, same_region};
 use crate::tui::action::Effect;
 use crate::tui::command::{Command, CommandInfo};
 use crate::tui::confirm::{Confirm, Confirmation};
@@ -17,6 +17,7 @@ use crate::tui::view::{Open, Outcome};
 use crate::tui::widgets::list;
 
 use super::context_menu::ContextItem;
+use super::region_filter::RegionFilter;
 
 /// A cache that could be (or is not allowed to be) the secondary.
 #[derive(Clone, Debug, PartialEq)]
@@ -41,6 +42,8 @@ pub struct CompatibleState {
     pub menu: Option<usize>,
     pub filter: String,
     pub editing: bool,
+    /// The region chosen on the map, and the regions of the candidates the other filters let through.
+    pub region: RegionFilter,
     /// Widths of the name and resource group columns: the longest of the rows.
     pub widths: (u16, u16),
 }
@@ -57,6 +60,7 @@ impl CompatibleState {
             menu: None,
             filter: String::new(),
             editing: false,
+            region: RegionFilter::default(),
             widths: (4, 5),
         };
         c.refresh(data);
@@ -85,6 +89,7 @@ impl CompatibleState {
         self.primary_reasons.clear();
         let Some(primary) = data.cache(&self.primary) else {
             self.menu = None;
+            self.region.regions.clear();
             return;
         };
         let needle = self.filter.trim().to_ascii_lowercase();
@@ -101,14 +106,33 @@ impl CompatibleState {
             if self.primary_reasons.is_empty() {
                 self.primary_reasons = own;
             }
-            let row = Candidate { id: id.clone(), reasons };
-            if row.reasons.is_empty() { compatible.push(row) } else { incompatible.push(row) }
+            let row = (Candidate { id: id.clone(), reasons }, c.location.as_str());
+            if row.0.reasons.is_empty() { compatible.push(row) } else { incompatible.push(row) }
         }
-        self.excluded = incompatible.len();
-        self.rows = compatible;
-        if self.show_incompatible {
-            self.rows.extend(incompatible);
+        // The map counts what the list would show in each region; then the chosen region narrows it.
+        let listed = compatible.len() + if self.show_incompatible { incompatible.len() } else { 0 };
+        let groups = self.region.tally(compatible.iter().chain(&incompatible).take(listed).map(|(_, loc)| *loc));
+        let chosen = self.region.chosen_index();
+        let (mut rows, mut excluded) = (Vec::new(), 0);
+        for (k, (row, location)) in compatible.into_iter().chain(incompatible).enumerate() {
+            let admitted = match groups.get(k) {
+                Some(&group) => self.region.admits(group, chosen),
+                // A hidden incompatible cache: "(N hidden)" counts the chosen region's only.
+                None => self.region.chosen.as_deref().is_none_or(|c| same_region(c, location)),
+            };
+            if !admitted {
+                continue;
+            }
+            if !row.reasons.is_empty() {
+                excluded += 1;
+                if !self.show_incompatible {
+                    continue;
+                }
+            }
+            rows.push(row);
         }
+        self.excluded = excluded;
+        self.rows = rows;
         let width_of = |f: &dyn Fn(&Candidate) -> usize| self.rows.iter().map(f).max().unwrap_or(4).clamp(4, 64) as u16;
         self.widths =
             (width_of(&|r| r.id.name.chars().count()), width_of(&|r| r.id.resource_group.chars().count()).max(14));
@@ -151,7 +175,7 @@ impl CompatibleState {
         }
         let none = self.rows.is_empty().then(|| "No cache is listed.".to_string());
         let _ = read_only;
-        vec![
+        let mut out = vec![
             CommandInfo::new(Command::Up, "move").quiet(),
             CommandInfo::new(Command::Down, "move"),
             CommandInfo::new(Command::PageUp, "page up").quiet(),
@@ -162,8 +186,17 @@ impl CompatibleState {
             CommandInfo::new(Command::Enter, "menu").quiet(),
             CommandInfo::new(Command::ToggleIncompatible, "incompatible"),
             CommandInfo::new(Command::Filter, "filter"),
-            CommandInfo::new(Command::Back, "back"),
-        ]
+        ];
+        out.extend(self.region.commands());
+        out.push(CommandInfo::new(Command::Back, "back"));
+        out
+    }
+
+    /// After the region changed: the list again, from its first row.
+    fn region_changed(&mut self, data: &Data) {
+        self.menu = None;
+        self.rebuild(data);
+        self.table.select(Some(0));
     }
 
     /// A key while the filter is being typed; the first match is selected.
@@ -207,6 +240,14 @@ impl CompatibleState {
                 self.refresh(data);
             }
             Command::Filter => self.editing = true,
+            Command::NextRegion | Command::PreviousRegion => {
+                self.region.step(cmd == Command::NextRegion);
+                self.region_changed(data);
+            }
+            Command::AllRegions => {
+                self.region.chosen = None;
+                self.region_changed(data);
+            }
             _ => return Outcome::Ignored,
         }
         Outcome::Consumed
@@ -236,8 +277,13 @@ impl CompatibleState {
         }
     }
 
-    pub fn on_click(&mut self, target: Target, right: bool, read_only: bool) -> Outcome {
+    pub fn on_click(&mut self, target: Target, right: bool, data: &Data, read_only: bool) -> Outcome {
         match target {
+            Target::Region(i) => {
+                self.region.choose(i);
+                self.region_changed(data);
+                Outcome::Consumed
+            }
             Target::Row(i) if i < self.rows.len() => {
                 let again = self.selected() == i && self.menu.is_none();
                 self.table.select(Some(i));

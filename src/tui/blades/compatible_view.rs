@@ -13,6 +13,7 @@ use crate::tui::view::Ctx;
 use crate::tui::widgets::{self, list};
 
 use super::compatible_caches::{Candidate, CompatibleState};
+use super::compatible_map::{MIN_MAP_ROWS, RegionMap};
 use super::context_menu::ContextMenu;
 
 pub struct CompatibleCachesView<'a> {
@@ -138,10 +139,33 @@ impl CompatibleCachesView<'_> {
         area.y + 1 + c.selected().saturating_sub(offset) as u16
     }
 
+    /// The region map above the list (the one-line region filter on a narrow or short blade); returns
+    /// the room left for the list. The map takes at most 12 rows and leaves the list at least 14.
+    fn regions(&self, area: Rect, buf: &mut Buffer, hits: &mut Hits) -> Rect {
+        let map = RegionMap { ctx: self.ctx, state: self.state };
+        let map_h = area.height.saturating_sub(14).min(12);
+        let wide = area.width >= 100 && map_h >= MIN_MAP_ROWS;
+        let [top, _, list] = Layout::vertical([
+            Constraint::Length(if wide { map_h } else { 1 }),
+            Constraint::Length(1),
+            Constraint::Fill(1),
+        ])
+        .areas(area);
+        if wide {
+            map.render_map(top, buf, hits);
+        } else {
+            map.render_strip(top, buf, hits);
+        }
+        list
+    }
+
     fn empty(&self, area: Rect, buf: &mut Buffer) {
         let (t, c) = (self.ctx.theme, self.state);
         let msg = if self.ctx.data.cache(&c.primary).is_none() {
             format!("{} is not listed by the backend any more.", c.primary.name)
+        } else if let Some(region) = c.region.chosen.as_deref().filter(|_| c.filter.is_empty()) {
+            let all = self.ctx.keys.first_key(Command::AllRegions);
+            format!("No cache in {region} can be listed. {all} shows all regions; i shows the incompatible ones too.")
         } else if !c.filter.is_empty() {
             format!("No cache matches \"{}\". Esc clears the filter; i shows the incompatible ones too.", c.filter)
         } else {
@@ -168,7 +192,7 @@ impl StatefulWidget for CompatibleCachesView<'_> {
         let blocked = c.primary_reasons.first().map(|r| format!("✕ {}: {}", c.primary.name, r.message()));
         let blocked_h = if blocked.is_some() { 2 } else { 0 };
         let reasons_h = if c.show_incompatible { 4 } else { 0 };
-        let [intro_area, blocked_area, toggle, _, table, reasons] = Layout::vertical([
+        let [intro_area, blocked_area, toggle, _, rest, reasons] = Layout::vertical([
             Constraint::Length(intro_h),
             Constraint::Length(blocked_h),
             Constraint::Length(1),
@@ -182,6 +206,7 @@ impl StatefulWidget for CompatibleCachesView<'_> {
             Paragraph::new(Span::styled(b, t.bad)).wrap(Wrap { trim: true }).render(blocked_area, buf);
         }
         self.toggle_line(toggle, buf, hits);
+        let table = self.regions(rest, buf, hits);
         if c.rows.is_empty() {
             self.empty(table, buf);
             return;

@@ -3,6 +3,7 @@
 //! knows the app; the app hands each what it draws.
 
 pub mod compatible_caches;
+pub mod compatible_map;
 pub mod compatible_view;
 pub mod confirm_dialog;
 pub mod context_menu;
@@ -15,6 +16,7 @@ pub mod notifications;
 pub mod overview;
 pub mod progress_panel;
 pub mod properties;
+pub mod region_filter;
 pub mod resource_menu;
 
 use crate::arm::ResourceId;

@@ -4,6 +4,7 @@ pub mod dialog;
 pub mod list;
 pub mod progress;
 pub mod scroll_text;
+pub mod world_map;
 pub mod wrap;
 
 use ratatui::style::Style;
