@@ -16,6 +16,7 @@ use crate::tui::view::{Ctx, MenuItem, Open, Outcome, Pane};
 use crate::tui::widgets::{self, progress};
 
 use super::home::status;
+use super::pair_map::PairMap;
 use super::progress_panel;
 
 /// Why Link and Unlink are off in a read-only session (`georep ssh --read-only`).
@@ -378,6 +379,7 @@ impl StatefulWidget for GeoReplicationView<'_> {
         }
         self.table(&ids, table, buf, hits);
         self.urls(&ids, urls, buf);
+        let panel = PairMap { ctx: self.ctx, primary: &ids[0], secondary: &ids[1] }.render_below(panel, buf);
         progress_panel::ProgressPanel { ctx: self.ctx, id: self.id, primary: &ids[0], secondary: &ids[1] }
             .render(panel, buf);
     }

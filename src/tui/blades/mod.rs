@@ -14,6 +14,7 @@ pub mod help;
 pub mod home;
 pub mod notifications;
 pub mod overview;
+pub mod pair_map;
 pub mod progress_panel;
 pub mod properties;
 pub mod region_filter;
