@@ -193,3 +193,28 @@ fn below_100_columns_one_line_filters_with_the_same_keys_and_clicks() {
     assert!(screen.contains("Region: ◂ All regions (4) ▸"), "{screen}");
     assert_eq!(rows(&screen).len(), 4);
 }
+
+/// The selected row's name (the one with the menu button `⋮`).
+fn selected(screen: &str) -> Option<String> {
+    let line = screen.lines().find(|l| l.contains('⋮') && l.contains("-"))?;
+    line.trim_start_matches('│').split_whitespace().next().map(str::to_string)
+}
+
+#[test]
+fn page_down_moves_by_the_rows_on_screen_below_the_map() {
+    let mut o = prod_eus();
+    o.key(KeyCode::Char('i'));
+    let before = names(&o.screen());
+    assert!(before.len() >= 5 && before.len() < 21, "the map leaves part of the 21 rows on screen: {before:?}");
+    o.key(KeyCode::PageDown);
+    let screen = o.screen();
+    // One screenful on: the first row after the ones that were on screen (not a page of a map-less list).
+    let all: Vec<String> = {
+        let mut o = prod_eus();
+        o.key(KeyCode::Char('i'));
+        o.resize(120, 80);
+        names(&o.screen())
+    };
+    assert_eq!(all.len(), 21);
+    assert_eq!(selected(&screen).as_deref(), Some(all[before.len()].as_str()), "{screen}");
+}

@@ -33,6 +33,8 @@ pub struct Hits {
     regions: Vec<(Rect, Target)>,
     /// How far the focused text (Overview, Properties, help, notifications) can scroll at this size.
     scroll_max: Option<u16>,
+    /// How many rows of the focused list are on screen: what PageDown moves by.
+    page: Option<usize>,
 }
 
 impl Hits {
@@ -54,6 +56,14 @@ impl Hits {
 
     pub fn scroll_max(&self) -> Option<u16> {
         self.scroll_max
+    }
+
+    pub fn set_page(&mut self, rows: usize) {
+        self.page = Some(rows);
+    }
+
+    pub fn page(&self) -> Option<usize> {
+        self.page
     }
 
     pub fn is_empty(&self) -> bool {

@@ -114,8 +114,9 @@ impl App {
         self.dialog.is_some() || self.help.is_some() || self.notifications.open
     }
 
+    /// Rows per page: the list's rows on the last frame (a map above it takes some), or a guess.
     fn page(&self) -> usize {
-        (self.size.1 as usize).saturating_sub(9).max(1)
+        self.hits.page().unwrap_or((self.size.1 as usize).saturating_sub(9)).max(1)
     }
 
     /// Runs a command: off commands say why; the focused surface, then the global keys, handle it.

@@ -22,6 +22,7 @@ pub fn render<'a>(
     build: impl FnOnce(Range<usize>) -> Table<'a>,
 ) -> usize {
     let body = area.height.saturating_sub(1) as usize;
+    hits.set_page(body);
     let scrolls = rows > body;
     // A column between the last column and the scrollbar.
     let table_area = if scrolls { Rect { width: area.width.saturating_sub(1), ..area } } else { area };
