@@ -78,9 +78,10 @@ fn crumbs(stack: &[Blade]) -> Vec<(String, usize)> {
 /// Hints dropped, in this order, when the bar is too narrow for all of them.
 const GIVE_WAY: [Command; 11] = [
     Command::AllRegions,
-    Command::NextRegion,
     Command::Notifications,
     Command::Refresh,
+    // The one-line region filter does not say its key; the map's legend does.
+    Command::NextRegion,
     Command::NextPane,
     Command::Enter,
     Command::Down,
