@@ -3,7 +3,8 @@
 //! `cargo bench --bench console` runs:
 //!
 //! - criterion group `frame_10k`: one frame of each blade (Home, Overview, Geo-replication with a link
-//!   in progress, Properties, Compatible caches, the Link dialog) with a fleet of 10,000 caches: `App::draw`
+//!   in progress and its pair map, Properties, Compatible caches with its region map, the same with a
+//!   region chosen, the Link dialog) with a fleet of 10,000 caches: `App::draw`
 //!   into a 120x36 ratatui Buffer, click targets included, as the loop draws (target < 1 ms per frame);
 //! - criterion group `data_10k`: what runs when the data changes rather than per frame: the Compatible
 //!   caches list's `refresh` over the 10,000 caches, Home's filter, and a whole `CachesLoaded`;
@@ -50,12 +51,15 @@ use georep::tui::blades::home::HomeState;
 use georep::tui::data::Data;
 use georep::tui::tasks::PollIntervals;
 use georep::tui::theme::Theme;
+use georep::tui::widgets::world_map::WorldMap;
 use georep::tui::{App, AppOptions, LoopIo};
 use headless::Offline;
 use ratatui::backend::{Backend, ClearType, CrosstermBackend, TestBackend, WindowSize};
 use ratatui::buffer::{Buffer, Cell as BufCell};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::{Position, Rect, Size};
+use ratatui::style::Color;
+use ratatui::widgets::canvas::MapResolution;
 use ratatui::{Terminal, TerminalOptions, Viewport};
 use serde_json::json;
 
@@ -285,6 +289,10 @@ fn blades(fleet: &Fleet) -> Vec<(&'static str, Offline)> {
         o
     };
     out.push(("compatible_caches", compat(fleet)));
+    // The region map with the westernmost region chosen: the list filtered to it.
+    let mut region = compat(fleet);
+    region.key(KeyCode::Char(']'));
+    out.push(("compatible_caches_region", region));
     let mut dialog = compat(fleet);
     dialog.keys(&[KeyCode::Enter, KeyCode::Enter]);
     out.push(("link_dialog", dialog));
@@ -296,6 +304,7 @@ fn blades(fleet: &Fleet) -> Vec<(&'static str, Offline)> {
             "geo_replication_progress" => "40%",
             "properties" => "Properties",
             "compatible_caches" => "Compatible caches",
+            "compatible_caches_region" => "▸●",
             _ => "Link caches",
         };
         assert!(screen.contains(want), "{name} is not on screen:\n{screen}");
@@ -343,6 +352,16 @@ fn criterion_groups(c: &mut Criterion, fleet: &Fleet) {
                 black_box(&buf);
             })
         });
+    }
+    g.finish();
+
+    // The map alone, at the Compatible caches blade's size (63x12), in both resolutions.
+    let mut g = c.benchmark_group("world_map");
+    let map_area = Rect::new(0, 0, 63, 12);
+    let mut buf = Buffer::empty(map_area);
+    for (name, resolution) in [("high", MapResolution::High), ("low", MapResolution::Low)] {
+        let map = || WorldMap { pins: &[], lines: &[], land: Color::DarkGray, line: Color::Blue, resolution };
+        g.bench_function(name, |b| b.iter(|| black_box(map().render_pins(map_area, &mut buf))));
     }
     g.finish();
 

@@ -56,11 +56,10 @@ impl RegionMap<'_> {
         let (t, f) = (self.ctx.theme, &self.state.region);
         let chosen = f.chosen_index();
         let primary = self.primary_region();
-        // The chosen region first, then the primary's: they keep their exact cells when crowded.
+        // The primary's region first, so it keeps its exact cell when crowded; then west to east. The
+        // order does not depend on the choice, so a marker stays where it was clicked.
         let mut order: Vec<usize> = (0..f.regions.len()).collect();
-        order.sort_by_key(|&i| {
-            (chosen != Some(i), !primary.as_deref().is_some_and(|p| same_region(p, &f.regions[i].name)))
-        });
+        order.sort_by_key(|&i| !primary.as_deref().is_some_and(|p| same_region(p, &f.regions[i].name)));
         let mut pins = Vec::with_capacity(order.len() + 1);
         let mut targets = Vec::with_capacity(order.len() + 1);
         for &i in &order {
