@@ -59,7 +59,8 @@ use ratatui::buffer::{Buffer, Cell as BufCell};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::{Position, Rect, Size};
 use ratatui::style::Color;
-use ratatui::widgets::canvas::MapResolution;
+use ratatui::widgets::Widget;
+use ratatui::widgets::canvas::{Canvas, Map, MapResolution};
 use ratatui::{Terminal, TerminalOptions, Viewport};
 use serde_json::json;
 
@@ -355,13 +356,20 @@ fn criterion_groups(c: &mut Criterion, fleet: &Fleet) {
     }
     g.finish();
 
-    // The map alone, at the Compatible caches blade's size (63x12), in both resolutions.
+    // The map alone, at the Compatible caches blade's size (63x12): as the console draws it (the land
+    // plotted once, then copied), and plotted by ratatui's Canvas every time, in both resolutions.
     let mut g = c.benchmark_group("world_map");
     let map_area = Rect::new(0, 0, 63, 12);
     let mut buf = Buffer::empty(map_area);
     for (name, resolution) in [("high", MapResolution::High), ("low", MapResolution::Low)] {
         let map = || WorldMap { pins: &[], lines: &[], land: Color::DarkGray, line: Color::Blue, resolution };
         g.bench_function(name, |b| b.iter(|| black_box(map().render_pins(map_area, &mut buf))));
+        let canvas = Canvas::default()
+            .marker(ratatui::symbols::Marker::Braille)
+            .x_bounds([-180.0, 180.0])
+            .y_bounds([-58.0, 78.0])
+            .paint(|ctx| ctx.draw(&Map { resolution, color: Color::DarkGray }));
+        g.bench_function(format!("{name}_canvas_every_frame"), |b| b.iter(|| (&canvas).render(map_area, &mut buf)));
     }
     g.finish();
 
