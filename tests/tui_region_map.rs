@@ -1,8 +1,8 @@
-//! The Compatible caches blade's region map, driven headless (keys and clicks are actions, the demo
-//! fleet is fed as the poller would): the keys cycle through the candidates' regions west to east and
-//! filter the list, a click on a marker on the map does the same, "All regions" clears, the `/` filter
-//! composes with it, and below 100 columns the one-line region filter works with the same keys and
-//! clicks. What a test checks is read from the screen.
+//! The region maps, driven headless (keys and clicks are actions, the demo fleet is fed as the poller
+//! would). Compatible caches: the keys cycle through the candidates' regions west to east and filter
+//! the list, a click on a marker does the same, "All regions" clears, the `/` filter composes with it,
+//! and below 100 columns the one-line region filter works with the same keys and clicks.
+//! Geo-replication: the pair map puts the primary where the link says. Checks read the screen.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -217,4 +217,43 @@ fn page_down_moves_by_the_rows_on_screen_below_the_map() {
     };
     assert_eq!(all.len(), 21);
     assert_eq!(selected(&screen).as_deref(), Some(all[before.len()].as_str()), "{screen}");
+}
+
+/// The cell of `symbol` on the pair map: the blade's bottom rows, right of the resource menu and left
+/// of the map's caption (which starts with the same symbols).
+fn pair_marker(screen: &str, symbol: char) -> Option<(usize, usize)> {
+    let lines: Vec<&str> = screen.lines().collect();
+    let from = lines.len().saturating_sub(12);
+    lines.iter().enumerate().skip(from).find_map(|(y, l)| {
+        let x = l.chars().enumerate().skip(27).take(50).find(|(_, c)| *c == symbol)?.0;
+        Some((x, y))
+    })
+}
+
+#[test]
+fn the_pair_map_puts_the_primary_where_the_link_says() {
+    // East US primary, West Europe secondary: the primary's ◆ west of the secondary's ●.
+    let mut o = demo::console_on(
+        &demo::with_link_syncing(demo::fleet_state(), &demo::prod_eus(), &demo::dr_weu()),
+        georep::tui::theme::Theme::azure(),
+    );
+    demo::open(&mut o, "contoso-prod-eus", '2');
+    let screen = o.screen();
+    let (p, s) = (pair_marker(&screen, '◆').expect("◆"), pair_marker(&screen, '●').expect("●"));
+    assert!(p.0 < s.0, "◆ (East US) west of ● (West Europe):\n{screen}");
+    assert!(screen.contains("East US · primary") && screen.contains("West Europe · secondary"), "{screen}");
+    // The other way round: West Europe primary.
+    let mut o = demo::console_on(
+        &demo::with_link_syncing(demo::fleet_state(), &demo::dr_weu(), &demo::prod_eus()),
+        georep::tui::theme::Theme::azure(),
+    );
+    demo::open(&mut o, "contoso-dr-weu", '2');
+    let screen = o.screen();
+    let (p, s) = (pair_marker(&screen, '◆').expect("◆"), pair_marker(&screen, '●').expect("●"));
+    assert!(p.0 > s.0, "◆ (West Europe) east of ● (East US):\n{screen}");
+    assert!(screen.contains("West Europe · primary"), "{screen}");
+    // No room at 80x24: no map, the rest of the blade as before.
+    o.resize(80, 24);
+    let screen = o.screen();
+    assert!(pair_marker(&screen, '◆').is_none() && !screen.contains("km apart"), "{screen}");
 }
