@@ -205,7 +205,9 @@ impl GeoReplicationView<'_> {
         let focused = self.ctx.focused && self.active;
         let commands = action_commands(self.ctx.data, self.id, self.ctx.read_only);
         let long: usize = BUTTONS.iter().map(|(_, l, _)| l.chars().count() + 6).sum();
-        let fits_long = long <= row.width as usize;
+        // A read-only session keeps room for saying so after the buttons.
+        let note = if self.ctx.read_only { 20 } else { 0 };
+        let fits_long = long + note <= row.width as usize;
         // Narrow: short labels, one space apart.
         let gap = if fits_long { 2 } else { 1 };
         let mut x = row.x;
