@@ -1,6 +1,7 @@
 //! The official Azure SDK for Python (`azure-mgmt-redis`) drives the emulator: lists caches, gets one,
 //! links two with `linked_server.begin_create(...).result()`, reads both sides with `linked_server.list`
-//! and unlinks with `begin_delete(...).result()`. The flow itself is tests/python/sdk_flow.py; this test
+//! and unlinks with `begin_delete(...).result()`; `azure-mgmt-monitor` reads the demo link's
+//! geo-replication metrics per shard with `metrics.list`. The flow itself is tests/python/sdk_flow.py; this test
 //! makes a venv under target/ (reused when it already has the packages), starts the emulator in-process
 //! on 127.0.0.1:0 and runs the script against it.
 //!
@@ -19,7 +20,8 @@ use georep::emulator::{Config, Emulator};
 
 /// What the venv needs; recorded in the venv so a changed requirement reinstalls.
 /// 14.5.0 speaks api-version 2024-11-01, the emulator's.
-const REQUIREMENTS: &[&str] = &["azure-mgmt-redis==14.5.0"];
+/// azure-mgmt-monitor 7.0.0 reads metrics with api-version 2024-02-01 (the emulator accepts it and 2023-10-01).
+const REQUIREMENTS: &[&str] = &["azure-mgmt-redis==14.5.0", "azure-mgmt-monitor==7.0.0"];
 /// The emulator requires this bearer token, so the test also shows the SDK sends one.
 const TOKEN: &str = "georep-sdk-test";
 /// 50 model seconds per second: Retry-After is 1 s, the link takes ~3 s and the unlink ~2 s.
@@ -106,8 +108,11 @@ fn sdk_python() -> Result<PathBuf, String> {
     let wanted = REQUIREMENTS.join("\n");
     let has_sdk = || {
         fs::read_to_string(&stamp).is_ok_and(|s| s == wanted)
-            && run(Command::new(&python).args(["-c", "import azure.mgmt.redis, azure.core"]), Duration::from_secs(60))
-                .is_ok_and(|o| o.status.success())
+            && run(
+                Command::new(&python).args(["-c", "import azure.mgmt.redis, azure.mgmt.monitor, azure.core"]),
+                Duration::from_secs(60),
+            )
+            .is_ok_and(|o| o.status.success())
     };
     if has_sdk() {
         return Ok(python);
@@ -187,6 +192,9 @@ fn azure_sdk_for_python_drives_the_emulator() {
         "linked_server.begin_delete: InProgress; primary is Unlinking",
         "begin_delete(...).result(): Succeeded",
         "linked_server.list: both empty",
+        "metrics.list(contoso-inventory-weu): interval PT1H, Healthy 1 on shard 0, full syncs started 1",
+        "metrics.list(contoso-inventory-eus): Data Sync Offset on the primary only, now ",
+        "metrics.list(unknown metric): HttpResponseError 400",
         "sdk flow: ok",
     ] {
         assert!(out.stdout.contains(expected), "sdk_flow.py output lacks {expected:?}:\n{}", out.stdout);

@@ -368,6 +368,7 @@ fn live_pair_state(primary_down: bool) -> georep::emulator::store::State {
             offset_lag_bytes: Some(if connected { 0 } else { 1_520 }),
             last_io_seconds: Some(2),
         }),
+        shards: Vec::new(),
     };
     let mut primary = live(40001, 26_098, 36_827_200, !primary_down);
     if primary_down {

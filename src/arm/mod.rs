@@ -7,6 +7,7 @@
 mod cache;
 mod error;
 mod linked_server;
+pub mod metrics;
 mod open_enum;
 mod operation;
 mod page;

@@ -8,6 +8,7 @@ mod credential;
 mod error;
 pub mod failover;
 mod lro;
+mod metrics;
 pub mod names;
 mod transport;
 
@@ -19,6 +20,7 @@ use tokio::time::Instant;
 pub use credential::{ARM_RESOURCE, AzureCli, Credential, DEFAULT_REFRESH_MARGIN, Secret, TOKEN_VARIABLE};
 pub use error::{ClientError, seconds};
 pub use lro::{Follow, Lro, LroStatus};
+pub use metrics::MetricsQuery;
 use names::segment;
 use transport::Deadline;
 

@@ -58,6 +58,26 @@ pub struct LiveLink {
     pub last_io_seconds: Option<u64>,
 }
 
+/// What one shard's last `INFO` says, for the metrics history.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LiveShard {
+    /// `master_repl_offset`: how far this node's replication stream has come.
+    pub repl_offset: Option<u64>,
+    /// `slave_repl_offset` (a replica).
+    pub replica_offset: Option<u64>,
+    /// A replica whose `master_link_status` is `up`.
+    pub link_up: bool,
+    /// `master_last_io_seconds_ago` (a replica).
+    pub last_io_seconds: Option<u64>,
+    /// `master_sync_in_progress:1` (a replica in a full sync).
+    pub sync_in_progress: bool,
+    /// `sync_full`: full syncs this node has served as a primary, since it started.
+    pub full_syncs: Option<u64>,
+    pub used_memory: Option<u64>,
+    /// `total_net_input_bytes`: bytes received since it started.
+    pub input_bytes: Option<u64>,
+}
+
 /// The live figures of one cache.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LiveCache {
@@ -69,6 +89,8 @@ pub struct LiveCache {
     pub dataset_bytes: Option<u64>,
     pub used_memory: Option<u64>,
     pub link: Option<LiveLink>,
+    /// Per shard, in order (empty until every shard has answered once).
+    pub shards: Vec<LiveShard>,
 }
 
 /// Shows `live` in the cache's resource: the real endpoints as host name and ports, the measured

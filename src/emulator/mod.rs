@@ -6,6 +6,7 @@ mod edge;
 mod errors;
 pub mod fleet;
 pub mod live;
+pub mod metrics;
 pub mod operations;
 mod persist;
 pub mod redis;
@@ -114,6 +115,8 @@ pub(crate) struct Inner {
     pub chaos: Option<Arc<Chaos>>,
     /// `http://ADDR` of the address bound, the public URL when `--public-url` is not given.
     bound_url: OnceLock<String>,
+    /// The Azure Monitor metrics history (its own lock: queries never wait for the state's).
+    pub metrics: metrics::Metrics,
 }
 
 /// A handle on the emulator's state; cheap to clone.
@@ -196,6 +199,7 @@ impl Emulator {
             ),
             None => None,
         };
+        let metrics = metrics::Metrics::new(&metrics::sample::observe(&state), config.time_scale, chrono::Utc::now());
         Ok(Emulator {
             inner: Arc::new(Inner {
                 config,
@@ -205,6 +209,7 @@ impl Emulator {
                 requests: std::sync::atomic::AtomicU64::new(0),
                 chaos,
                 bound_url: OnceLock::new(),
+                metrics,
             }),
         })
     }
@@ -233,6 +238,11 @@ impl Emulator {
     pub fn simulated(config: Config) -> Result<Self, EmulatorError> {
         let scale = config.time_scale;
         Self::new(config, Box::new(Simulated { time_scale: scale }))
+    }
+
+    /// Bytes the metrics history takes.
+    pub fn metrics_bytes(&self) -> usize {
+        self.inner.metrics.bytes()
     }
 
     pub fn data_plane_name(&self) -> &'static str {
@@ -305,8 +315,9 @@ impl Emulator {
 
     /// One pass of the operation driver.
     pub fn tick(&self) {
+        let now = chrono::Utc::now();
         let mut state = self.lock();
-        let changes = operations::advance(&mut state, self.inner.data_plane.as_ref(), chrono::Utc::now());
+        let changes = operations::advance(&mut state, self.inner.data_plane.as_ref(), now);
         // After `advance`: an operation that ends in this pass shows with the figures of its end.
         operations::observe(&mut state, self.inner.data_plane.as_ref());
         // Queued for the writer, not waited for: the driver runs on the runtime.
@@ -315,6 +326,9 @@ impl Emulator {
         } else if changes.progress && self.progress_due() {
             self.stage_progress(&state);
         }
+        let seen = metrics::sample::observe(&state);
+        drop(state);
+        self.inner.metrics.record(&seen, now);
     }
 
     /// Listens on `addr` and serves until the returned handle is shut down or dropped.

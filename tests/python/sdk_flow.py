@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""Drives the georep emulator with the official Azure SDK for Python (azure-mgmt-redis).
+"""Drives the georep emulator with the official Azure SDKs for Python (azure-mgmt-redis, azure-mgmt-monitor).
 
     python sdk_flow.py --url http://127.0.0.1:PORT [--token TOKEN]
 
 Lists caches (by subscription and by resource group), gets the primary and the secondary, links
 them with `linked_server.begin_create(...).result()`, checks both sides of the link with
 `linked_server.list`, unlinks with `begin_delete(...).result()` and checks that both lists are empty
-again. Any mismatch is an AssertionError (exit status 1); success prints `sdk flow: ok`.
+again. Then reads the demo link's geo-replication metrics with azure-mgmt-monitor's `metrics.list`
+(one series per shard with `$filter=ShardId eq '*'`), each on the side that emits it, and checks that an
+unknown metric name is an HttpResponseError 400. Any mismatch is an AssertionError (exit status 1); success prints `sdk flow: ok`.
 
 The one concession to the emulator: azure-core refuses to send a bearer token over plain http
 ("Bearer token authentication is not permitted for non-TLS protected (non-https) URLs"). The SDK's
@@ -18,16 +20,20 @@ emulator is started with a token, it checks that the header arrives.
 import argparse
 import sys
 import time
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urlparse
 
 from azure.core.credentials import AccessToken
+from azure.core.exceptions import HttpResponseError
 from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy
+from azure.mgmt.monitor import MonitorManagementClient
 from azure.mgmt.redis import RedisManagementClient
 from azure.mgmt.redis.models import RedisLinkedServerCreateParameters
 
 SUBSCRIPTION = "11111111-2222-3333-4444-555555555555"
 PRIMARY_RG, PRIMARY = "rg-contoso-prod", "contoso-prod-eus"
 SECONDARY_RG, SECONDARY = "rg-contoso-dr", "contoso-dr-wus2"
+INVENTORY_RG, INVENTORY_PRIMARY, INVENTORY_SECONDARY = "rg-contoso-inventory", "contoso-inventory-eus", "contoso-inventory-weu"
 SCOPE = "https://management.azure.com/.default"
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
@@ -88,6 +94,63 @@ def check_link_entries(client, primary, secondary, state):
         f"linked_server.list: {PRIMARY} -> {p.name} ({p.server_role}, {p.provisioning_state}); "
         f"{SECONDARY} -> {s.name} ({s.server_role}, {s.provisioning_state})"
     )
+
+
+def values(series, aggregation):
+    return [getattr(p, aggregation) for p in series.data if getattr(p, aggregation) is not None]
+
+
+def check_metrics(args, credential, redis):
+    """The demo link's metrics through azure-mgmt-monitor: the secondary emits Healthy, the lag and the
+    full-sync events, the primary the Data Sync Offset; the link's creation in the made-up history shows
+    as one full sync."""
+    monitor = MonitorManagementClient(
+        credential,
+        SUBSCRIPTION,
+        base_url=args.url,
+        authentication_policy=LoopbackBearerPolicy(credential, SCOPE),
+        retry_total=2,
+    )
+    end = datetime.now(timezone.utc)
+    timespan = f"{end - timedelta(hours=24):%Y-%m-%dT%H:%M:%SZ}/{end:%Y-%m-%dT%H:%M:%SZ}"
+    secondary = redis.redis.get(INVENTORY_RG, INVENTORY_SECONDARY)
+    primary = redis.redis.get(INVENTORY_RG, INVENTORY_PRIMARY)
+    names = "GeoReplicationHealthy,GeoReplicationConnectivityLag,GeoReplicationFullSyncEventStarted"
+    got = monitor.metrics.list(
+        secondary.id, timespan=timespan, interval="PT1H", metricnames=names,
+        aggregation="average,maximum,total", filter="ShardId eq '*'",
+    )
+    by_name = {m.name.value: m for m in got.value}
+    assert sorted(by_name) == sorted(names.split(",")), sorted(by_name)
+    healthy = by_name["GeoReplicationHealthy"]
+    assert healthy.unit == "Count" and len(healthy.timeseries) == 1, (healthy.unit, healthy.timeseries)
+    shard = healthy.timeseries[0].metadatavalues[0]
+    assert (shard.name.value, shard.value) == ("shardid", "0"), shard
+    assert values(healthy.timeseries[0], "average")[-1] == 1.0, values(healthy.timeseries[0], "average")
+    lag = by_name["GeoReplicationConnectivityLag"]
+    assert lag.unit == "Seconds" and values(lag.timeseries[0], "maximum")[-1] <= 1.0, values(lag.timeseries[0], "maximum")
+    started = sum(values(by_name["GeoReplicationFullSyncEventStarted"].timeseries[0], "total"))
+    assert started == 1, started
+    step(
+        f"metrics.list({INVENTORY_SECONDARY}): interval {got.interval}, "
+        f"Healthy {values(healthy.timeseries[0], 'average')[-1]:.0f} on shard {shard.value}, full syncs started {started:.0f}"
+    )
+    got = monitor.metrics.list(
+        primary.id, timespan=timespan, interval="PT1H",
+        metricnames="GeoReplicationDataSyncOffset,GeoReplicationHealthy", aggregation="maximum", filter="ShardId eq '*'",
+    )
+    by_name = {m.name.value: m for m in got.value}
+    offset = by_name["GeoReplicationDataSyncOffset"]
+    assert offset.unit == "Bytes" and len(offset.timeseries) == 1, offset
+    assert max(values(offset.timeseries[0], "maximum")) >= 900e6, "the initial sync's offset is missing"
+    assert by_name["GeoReplicationHealthy"].timeseries == [], "the primary emits no Healthy"
+    step(f"metrics.list({INVENTORY_PRIMARY}): Data Sync Offset on the primary only, now {values(offset.timeseries[0], 'maximum')[-1]:.0f} B")
+    try:
+        monitor.metrics.list(primary.id, metricnames="GeoReplicationNope")
+        raise AssertionError("an unknown metric name was accepted")
+    except HttpResponseError as e:
+        assert e.status_code == 400 and "GeoReplicationNope" in str(e), (e.status_code, str(e))
+    step("metrics.list(unknown metric): HttpResponseError 400")
 
 
 def main():
@@ -177,6 +240,7 @@ def main():
         assert c.provisioning_state == "Succeeded", f"{name} is {c.provisioning_state!r} after unlinking"
         assert not c.linked_servers, f"{name}.linkedServers = {c.linked_servers}"
     step("linked_server.list: both empty")
+    check_metrics(args, credential, client)
     print("sdk flow: ok", flush=True)
     return 0
 

@@ -2,7 +2,7 @@
 
 use redis::aio::MultiplexedConnection;
 
-/// What one `INFO replication` + `INFO keyspace` + `INFO memory` says.
+/// What one `INFO replication` + `INFO keyspace` + `INFO memory` + `INFO stats` says.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Info {
     /// `role:slave`.
@@ -30,6 +30,10 @@ pub struct Info {
     pub keys: u64,
     pub used_memory: Option<u64>,
     pub used_memory_dataset: Option<u64>,
+    /// `sync_full` (`INFO stats`): full syncs served as a primary.
+    pub sync_full: Option<u64>,
+    /// `total_net_input_bytes` (`INFO stats`).
+    pub net_input_bytes: Option<u64>,
 }
 
 /// Parses the text of one or more `INFO` sections. Unknown and malformed lines are ignored: a field
@@ -57,6 +61,8 @@ pub fn parse(text: &str) -> Info {
             "connected_slaves" => info.connected_replicas = num(v).unwrap_or(0),
             "used_memory" => info.used_memory = num(v),
             "used_memory_dataset" => info.used_memory_dataset = num(v),
+            "sync_full" => info.sync_full = num(v),
+            "total_net_input_bytes" => info.net_input_bytes = num(v),
             db if db.starts_with("db") && db[2..].chars().all(|c| c.is_ascii_digit()) => {
                 let keys = v.split(',').find_map(|kv| kv.strip_prefix("keys=")).and_then(num).unwrap_or(0);
                 info.keys += keys;
@@ -67,19 +73,21 @@ pub fn parse(text: &str) -> Info {
     info
 }
 
-/// Asks a node for the three sections in one round trip (three commands rather than one multi-section
+/// Asks a node for the four sections in one round trip (four commands rather than one multi-section
 /// `INFO`, which Redis 6 does not understand).
 pub async fn fetch(conn: &mut MultiplexedConnection) -> redis::RedisResult<Info> {
-    let (replication, keyspace, memory): (String, String, String) = redis::pipe()
+    let (replication, keyspace, memory, stats): (String, String, String, String) = redis::pipe()
         .cmd("INFO")
         .arg("replication")
         .cmd("INFO")
         .arg("keyspace")
         .cmd("INFO")
         .arg("memory")
+        .cmd("INFO")
+        .arg("stats")
         .query_async(conn)
         .await?;
-    Ok(parse(&format!("{replication}\n{keyspace}\n{memory}")))
+    Ok(parse(&format!("{replication}\n{keyspace}\n{memory}\n{stats}")))
 }
 
 /// Just `INFO replication`: what a running link is polled with.
@@ -97,6 +105,12 @@ mod tests {
         slave_read_repl_offset:0\r\nslave_repl_offset:0\r\nmaster_sync_total_bytes:203973661\r\n\
         master_sync_read_bytes:22800384\r\nmaster_sync_left_bytes:181173277\r\nmaster_sync_perc:11.18\r\n\
         master_sync_last_io_seconds_ago:0\r\nconnected_slaves:0\r\nmaster_repl_offset:0\r\n";
+
+    #[test]
+    fn full_syncs_and_input_bytes_come_from_the_stats_section() {
+        let i = parse("# Stats\r\ntotal_net_input_bytes:123456\r\nsync_full:2\r\nsync_partial_ok:1\r\n");
+        assert_eq!((i.sync_full, i.net_input_bytes), (Some(2), Some(123_456)));
+    }
 
     #[test]
     fn a_replica_in_the_middle_of_a_full_sync() {

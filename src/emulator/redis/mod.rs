@@ -33,7 +33,7 @@ use self::node::Node;
 pub use self::process::{ProcessError, RedisServer};
 use self::setup::{Plan, plan_cache};
 use super::data_plane::{DataPlane, Progress};
-use super::live::{Health, LiveCache, LiveLink};
+use super::live::{Health, LiveCache, LiveLink, LiveShard};
 use super::store::{CacheRecord, Operation, OperationKind, State};
 use crate::arm::{ErrorDetail, OperationState, ResourceId};
 use crate::geo::LinkPhase;
@@ -264,6 +264,7 @@ impl Shared {
             dataset_bytes: sum(&|i| i.used_memory_dataset),
             used_memory: sum(&|i| i.used_memory),
             link,
+            shards: infos.map(|infos| infos.into_iter().map(live_shard).collect()).unwrap_or_default(),
         })
     }
 
@@ -301,6 +302,20 @@ impl Shared {
         {
             tracing::warn!(error = %e, "cannot remove the record of the redis-servers");
         }
+    }
+}
+
+/// One shard's figures for the metrics history, from its last `INFO`.
+fn live_shard(i: &info::Info) -> LiveShard {
+    LiveShard {
+        repl_offset: i.master_repl_offset,
+        replica_offset: i.replica.then_some(i.slave_repl_offset).flatten(),
+        link_up: i.replica && i.link_up,
+        last_io_seconds: i.last_io_seconds,
+        sync_in_progress: i.sync_in_progress,
+        full_syncs: i.sync_full,
+        used_memory: i.used_memory,
+        input_bytes: i.net_input_bytes,
     }
 }
 

@@ -9,9 +9,10 @@
 //!   operation to start, built by the one constructor [`super::store::Operation::begin`]);
 //! - [`commit`]: starts the operation on the data plane, records it, waits for the state file, answers.
 //!
-//! Reads (`GET`) need only the first two and are in [`read`].
+//! Reads (`GET`) need only the first two and are in [`read`]; Azure Monitor's metrics are in [`metrics`].
 
 mod commit;
+mod metrics;
 mod parse;
 mod plan;
 mod read;
@@ -79,6 +80,9 @@ async fn handle(
         match n {
             7 => return only_get(&req).and_then(|_| read::list_caches(emu, &req, sub, Some(rg))),
             8 => return only_get(&req).and_then(|_| read::get_cache(emu, &req, &cache())),
+            11 if req.seg_is(8, "providers") && req.seg_is(9, "Microsoft.Insights") && req.seg_is(10, "metrics") => {
+                return only_get(&req).and_then(|_| metrics::list_metrics(emu, &req, &cache()));
+            }
             9 if req.seg_is(8, "linkedServers") => {
                 return only_get(&req).and_then(|_| read::list_linked_servers(emu, &req, &cache()));
             }

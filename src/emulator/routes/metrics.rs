@@ -1,0 +1,37 @@
+//! `GET {cacheId}/providers/Microsoft.Insights/metrics`: Azure Monitor's `Metrics_List` for a cache,
+//! answered from the emulator's metrics history.
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::Utc;
+
+use crate::arm::ResourceId;
+use crate::arm::metrics::{METRICS_API_VERSION, METRICS_API_VERSION_SDK};
+
+use super::super::Emulator;
+use super::super::errors::ArmError;
+use super::super::metrics::query::{self, Target};
+use super::json;
+use super::parse::Req;
+use super::validate;
+
+pub(super) fn list_metrics(emu: &Emulator, req: &Req, id: &ResourceId) -> Result<Response, ArmError> {
+    match req.query("api-version") {
+        Some(v) if v == METRICS_API_VERSION || v == METRICS_API_VERSION_SDK => {}
+        _ => validate::api_version(req, METRICS_API_VERSION)?,
+    }
+    let now = Utc::now();
+    let q = query::parse(|k| req.query(k), now).map_err(|why| ArmError::bad_request("BadRequest", why))?;
+    let (shown_id, region) = {
+        let state = emu.lock();
+        let record = validate::cache(&state, id)?;
+        let shown = ResourceId::parse(record.resource.id()).map(|i| i.to_string()).unwrap_or_else(|_| id.to_string());
+        (shown, record.resource.location.to_ascii_lowercase().replace(' ', ""))
+    };
+    let metrics = &emu.inner.metrics;
+    let shift = metrics.shift_minutes(now);
+    let key = id.cache_id().key();
+    let target = Target { id: &shown_id, key: &key, region };
+    let body = query::answer(&q, &target, &metrics.lock().history, shift);
+    Ok(json(StatusCode::OK, &body))
+}
