@@ -7,8 +7,8 @@
 //! being built ([`Metrics::record`]). Queries read the rings under the metrics lock only.
 //!
 //! Time: the history runs on model time (`--time-scale` model seconds per real second) and is shown
-//! ending now: the newest minute carries the current real minute's time stamp, the one before it the
-//! minute before, and so on. At time scale 1 that is the real clock.
+//! ending now: the newest complete minute carries the time stamp of the real minute before the current
+//! one, the one before it the minute before, and so on. At time scale 1 that is the real clock.
 
 pub mod backfill;
 pub mod catalog;
@@ -93,12 +93,6 @@ impl Metrics {
     pub fn model_seconds(&self, wall: DateTime<Utc>) -> f64 {
         let real = (wall - self.origin).num_milliseconds() as f64 / 1000.0;
         self.origin.timestamp_millis() as f64 / 1000.0 + real * self.scale
-    }
-
-    /// Whole minutes model time is ahead of real time at `wall`: a minute's time stamp is its model
-    /// time minus this.
-    pub fn shift_minutes(&self, wall: DateTime<Utc>) -> i64 {
-        ((self.model_seconds(wall) - wall.timestamp_millis() as f64 / 1000.0) / 60.0).floor() as i64
     }
 
     /// One look at the caches, at real time `wall`: closes the minute being built when model time has

@@ -28,10 +28,13 @@ pub(super) fn list_metrics(emu: &Emulator, req: &Req, id: &ResourceId) -> Result
         let shown = ResourceId::parse(record.resource.id()).map(|i| i.to_string()).unwrap_or_else(|_| id.to_string());
         (shown, record.resource.location.to_ascii_lowercase().replace(' ', ""))
     };
-    let metrics = &emu.inner.metrics;
-    let shift = metrics.shift_minutes(now);
     let key = id.cache_id().key();
     let target = Target { id: &shown_id, key: &key, region };
-    let body = query::answer(&q, &target, &metrics.lock().history, shift);
+    let recorder = emu.inner.metrics.lock();
+    // The newest complete model minute is shown as the real minute before the current one, so time
+    // stamps move when a new minute is recorded or the real minute turns, never in between.
+    let shift = recorder.history.newest().map_or(0, |n| n + 1 - now.timestamp().div_euclid(60));
+    let body = query::answer(&q, &target, &recorder.history, shift);
+    drop(recorder);
     Ok(json(StatusCode::OK, &body))
 }
