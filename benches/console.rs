@@ -6,6 +6,7 @@
 //!   in progress and its pair map, Properties, Compatible caches with its region map, the same with a
 //!   region chosen, the Link dialog) with a fleet of 10,000 caches: `App::draw`
 //!   into a 120x36 ratatui Buffer, click targets included, as the loop draws (target < 1 ms per frame);
+//!   and Monitoring ▸ Geo-replication dashboard with 24 h of five metrics over 10 shards;
 //! - criterion group `data_10k`: what runs when the data changes rather than per frame: the Compatible
 //!   caches list's `refresh` over the 10,000 caches, Home's filter, and a whole `CachesLoaded`;
 //!
@@ -30,6 +31,10 @@ mod headless;
 /// The counts: bytes per gauge update and idle frames.
 #[path = "console/counts.rs"]
 mod counts;
+
+/// A day of metrics for the Geo-replication dashboard's frame.
+#[path = "console/dashboard.rs"]
+mod dashboard;
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -289,6 +294,11 @@ fn blades(fleet: &Fleet) -> Vec<(&'static str, Offline)> {
         o.keys(&[KeyCode::Enter, KeyCode::Char('2'), KeyCode::Char('a')]);
         o
     };
+    // Monitoring ▸ Geo-replication dashboard of the pair, 24 h of 10 shards.
+    let (mut o, _) = mid_link(fleet);
+    o.keys(&[KeyCode::Char('4'), KeyCode::Char('w'), KeyCode::Char('w')]);
+    o.send(Action::MetricsLoaded(Ok(Box::new(dashboard::health(primary(), secondary())))));
+    out.push(("geo_dashboard_24h_10_shards", o));
     out.push(("compatible_caches", compat(fleet)));
     // The region map with the westernmost region chosen: the list filtered to it.
     let mut region = compat(fleet);
@@ -306,6 +316,7 @@ fn blades(fleet: &Fleet) -> Vec<(&'static str, Offline)> {
             "properties" => "Properties",
             "compatible_caches" => "Compatible caches",
             "compatible_caches_region" => "▸●",
+            "geo_dashboard_24h_10_shards" => "━9",
             _ => "Link caches",
         };
         assert!(screen.contains(want), "{name} is not on screen:\n{screen}");

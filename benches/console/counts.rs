@@ -155,9 +155,10 @@ fn idle(
     Idle { what, stats, frames: std::mem::take(&mut terminal.backend_mut().frames) }
 }
 
-/// A console on the demo emulator's data, fed through actions, showing the Geo-replication blade of
-/// its linked pair (contoso-inventory-eus): a blade can only be opened on data the console has.
-fn demo_geo_app(rt: &tokio::runtime::Runtime, url: &str) -> App {
+/// A console on the demo emulator's data, fed through actions, showing the Geo-replication blade (`2`)
+/// or dashboard (`4`) of its linked pair (contoso-inventory-eus): a blade can only be opened on data the
+/// console has.
+fn demo_geo_app(rt: &tokio::runtime::Runtime, url: &str, jump: char) -> App {
     let client = ArmClient::new(url, None).expect("client");
     let mut o = Offline::new(AppOptions::new("demo backend", Theme::azure()), (WIDTH, HEIGHT));
     let (subs, caches, linked) = rt.block_on(async {
@@ -179,8 +180,8 @@ fn demo_geo_app(rt: &tokio::runtime::Runtime, url: &str) -> App {
     o.send(Action::LinkedServersLoaded(linked));
     o.send(Action::CachesLoaded(caches));
     filter(&mut o, "contoso-inventory-eus");
-    o.keys(&[KeyCode::Enter, KeyCode::Char('2')]);
-    assert!(o.screen().contains("West Europe"), "the linked pair:\n{}", o.screen());
+    o.keys(&[KeyCode::Enter, KeyCode::Char(jump)]);
+    assert!(o.screen().contains("contoso-inventory-weu"), "the linked pair:\n{}", o.screen());
     o.app
 }
 
@@ -232,10 +233,12 @@ pub fn counts(fleet: &Fleet) -> String {
     );
     let url = running.url();
     let home = App::new(AppOptions::new("demo backend", Theme::azure()));
-    let geo = demo_geo_app(&rt, &url);
+    let geo = demo_geo_app(&rt, &url, '2');
+    let dashboard = demo_geo_app(&rt, &url, '4');
     let runs = [
         idle(&rt, &url, "Home", " 22 of 22 ", home, secs),
         idle(&rt, &url, "Geo-replication", "West Europe", geo, secs),
+        idle(&rt, &url, "Geo dashboard", "Data Sync Offset", dashboard, secs),
     ];
     for run in runs {
         let first_loaded = run.frames.iter().position(|(_, loaded)| *loaded);

@@ -87,6 +87,8 @@ pub enum Action {
     },
     /// Another session's operation moved.
     PeerOperation(SharedOp),
+    /// The metrics poller read a pair's health (sent only when a new point arrived), or failed to.
+    MetricsLoaded(Result<Box<crate::tui::health::GeoHealth>, String>),
 }
 
 /// A side effect, carried out by a task (or the loop) that reports back with actions.
@@ -119,5 +121,7 @@ pub enum Effect {
     Copy(String),
     /// Tell the other sessions of this process how an operation of this one goes.
     Share(SharedOp),
+    /// What the metrics poller should read now (`None`: nothing on screen needs metrics).
+    WatchMetrics(Option<crate::tui::health::MetricsWatch>),
     Quit,
 }

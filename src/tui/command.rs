@@ -37,6 +37,9 @@ pub enum Command {
     JumpOverview,
     JumpGeoReplication,
     JumpProperties,
+    JumpDashboard,
+    NextWindow,
+    PreviousWindow,
     Refresh,
     Notifications,
     Dismiss,
@@ -46,7 +49,7 @@ pub enum Command {
 
 impl Command {
     /// Every command, in the order the help overlay and the default configuration list them.
-    pub const ALL: [Command; 30] = [
+    pub const ALL: [Command; 33] = [
         Command::Up,
         Command::Down,
         Command::Left,
@@ -72,6 +75,9 @@ impl Command {
         Command::JumpOverview,
         Command::JumpGeoReplication,
         Command::JumpProperties,
+        Command::JumpDashboard,
+        Command::NextWindow,
+        Command::PreviousWindow,
         Command::Refresh,
         Command::Notifications,
         Command::Dismiss,
@@ -107,6 +113,9 @@ impl Command {
             Command::JumpOverview => "jump-overview",
             Command::JumpGeoReplication => "jump-geo-replication",
             Command::JumpProperties => "jump-properties",
+            Command::JumpDashboard => "jump-dashboard",
+            Command::NextWindow => "next-window",
+            Command::PreviousWindow => "previous-window",
             Command::Refresh => "refresh",
             Command::Notifications => "notifications",
             Command::Dismiss => "dismiss",
@@ -148,6 +157,9 @@ impl Command {
             Command::JumpOverview => "resource menu: Overview",
             Command::JumpGeoReplication => "resource menu: Geo-replication",
             Command::JumpProperties => "resource menu: Properties",
+            Command::JumpDashboard => "resource menu: Geo-replication dashboard (Monitoring)",
+            Command::NextWindow => "dashboard: next time window (30 min, 6 h, 24 h)",
+            Command::PreviousWindow => "dashboard: previous time window",
             Command::Refresh => "refresh now",
             Command::Notifications => "notifications",
             Command::Dismiss => "dismiss the error banner",
@@ -184,6 +196,9 @@ impl Command {
             Command::JumpOverview => &["1"],
             Command::JumpGeoReplication => &["2"],
             Command::JumpProperties => &["3"],
+            Command::JumpDashboard => &["4"],
+            Command::NextWindow => &["w"],
+            Command::PreviousWindow => &["W"],
             Command::Refresh => &["r", "f5"],
             Command::Notifications => &["n"],
             Command::Dismiss => &["x"],

@@ -139,6 +139,10 @@ pub struct Data {
     pub wall: chrono::DateTime<chrono::Utc>,
     /// Operations other sessions of this process follow, newest last.
     pub shared: Vec<crate::tui::action::SharedOp>,
+    /// Geo-replication health of the pairs shown (`health.rs`).
+    pub health: Vec<crate::tui::health::GeoHealth>,
+    /// Why the metrics of the pair shown could not be read, when the last try failed.
+    pub health_error: Option<String>,
 }
 
 impl Data {

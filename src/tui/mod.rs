@@ -12,8 +12,10 @@ pub mod confirm;
 pub mod data;
 pub mod filter;
 pub mod format;
+pub mod health;
 pub mod hits;
 pub mod keys;
+pub mod metrics_poll;
 pub mod screen;
 pub mod status;
 pub mod tasks;
@@ -82,7 +84,9 @@ where
     let refresh = Arc::new(Notify::new());
     // Aborted when the loop ends, and also if it is dropped or unwinds (an SSH session's task).
     let poller = AbortOnDrop(tokio::spawn(tasks::poller(client.clone(), tx.clone(), refresh.clone(), intervals)));
-    let effects = Effects { client, tx, refresh };
+    let (watch, watched) = tokio::sync::watch::channel(app.metrics_watch());
+    let _metrics = AbortOnDrop(tokio::spawn(metrics_poll::poller(client.clone(), tx.clone(), watched, intervals.idle)));
+    let effects = Effects { client, tx, refresh, metrics: watch };
     let start = Instant::now();
     let now = || Now { elapsed: start.elapsed(), wall: chrono::Utc::now() };
     let mut tick = tokio::time::interval(TICK);

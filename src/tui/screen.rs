@@ -12,6 +12,7 @@ use ratatui::widgets::{Paragraph, StatefulWidget, Widget, Wrap};
 use super::blades::Blade;
 use super::blades::compatible_view::CompatibleCachesView;
 use super::blades::confirm_dialog::ConfirmView;
+use super::blades::geo_dashboard::GeoDashboardView;
 use super::blades::geo_replication::GeoReplicationView;
 use super::blades::help::HelpView;
 use super::blades::home::{HomeState, HomeView};
@@ -208,6 +209,10 @@ impl Screen<'_> {
                 view.render(content, buf, hits)
             }
             MenuItem::Properties => PropertiesView { ctx, id: &b.id, scroll: b.scroll }.render(content, buf, hits),
+            MenuItem::GeoDashboard => {
+                let active = b.pane == Pane::Content;
+                GeoDashboardView { ctx: self.ctx, id: &b.id, state: &b.dashboard, active }.render(content, buf, hits)
+            }
         }
     }
 

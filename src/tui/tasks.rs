@@ -42,6 +42,8 @@ pub struct Effects {
     pub client: ArmClient,
     pub tx: UnboundedSender<Action>,
     pub refresh: Arc<Notify>,
+    /// What the metrics poller reads ([`super::metrics_poll`]).
+    pub metrics: tokio::sync::watch::Sender<Option<super::health::MetricsWatch>>,
 }
 
 impl Effects {
@@ -51,6 +53,9 @@ impl Effects {
             // The loop carries these out itself: they touch the terminal, not the backend.
             Effect::Quit | Effect::Copy(_) | Effect::Share(_) => {}
             Effect::Refresh => self.refresh.notify_one(),
+            Effect::WatchMetrics(watch) => {
+                self.metrics.send_replace(watch);
+            }
             Effect::StartLink { op, primary, secondary, secondary_location } => {
                 tokio::spawn(async move {
                     let action = match this.client.create_link(&primary, &secondary, &secondary_location).await {

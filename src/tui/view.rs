@@ -56,16 +56,28 @@ pub enum MenuItem {
     Overview,
     GeoReplication,
     Properties,
+    /// Monitoring: the portal's "Geo-replication dashboard" workbook.
+    GeoDashboard,
 }
 
 impl MenuItem {
-    pub const ALL: [MenuItem; 3] = [MenuItem::Overview, MenuItem::GeoReplication, MenuItem::Properties];
+    pub const ALL: [MenuItem; 4] =
+        [MenuItem::Overview, MenuItem::GeoReplication, MenuItem::Properties, MenuItem::GeoDashboard];
 
     pub fn label(self) -> &'static str {
         match self {
             MenuItem::Overview => "Overview",
             MenuItem::GeoReplication => "Geo-replication",
             MenuItem::Properties => "Properties",
+            MenuItem::GeoDashboard => "Geo-replication dashboard",
+        }
+    }
+
+    /// The label where the menu is too narrow for [`MenuItem::label`].
+    pub fn short_label(self) -> &'static str {
+        match self {
+            MenuItem::GeoDashboard => "Geo-rep dashboard",
+            other => other.label(),
         }
     }
 
@@ -73,6 +85,7 @@ impl MenuItem {
         match self {
             MenuItem::Overview => "GENERAL",
             MenuItem::GeoReplication | MenuItem::Properties => "SETTINGS",
+            MenuItem::GeoDashboard => "MONITORING",
         }
     }
 

@@ -167,6 +167,8 @@ pub struct Console {
     runner: Effects,
     rx: UnboundedReceiver<Action>,
     poller: JoinHandle<()>,
+    /// The metrics poller (reads what the screen shows of Azure Monitor).
+    metrics_poller: JoinHandle<()>,
     start: Instant,
     pub size: (u16, u16),
     /// What the console put on the clipboard.
@@ -182,11 +184,15 @@ impl Console {
         let (tx, rx) = mpsc::unbounded_channel();
         let refresh = Arc::new(Notify::new());
         let poller = tokio::spawn(tasks::poller(client.clone(), tx.clone(), refresh.clone(), intervals));
+        let (metrics, watched) = tokio::sync::watch::channel(None);
+        let metrics_poller =
+            tokio::spawn(georep::tui::metrics_poll::poller(client.clone(), tx.clone(), watched, intervals.idle));
         let mut c = Console {
             app: App::new(options),
-            runner: Effects { client, tx, refresh },
+            runner: Effects { client, tx, refresh, metrics },
             rx,
             poller,
+            metrics_poller,
             start: Instant::now(),
             size: (120, 36),
             copied: Vec::new(),
@@ -287,5 +293,6 @@ impl Console {
 impl Drop for Console {
     fn drop(&mut self) {
         self.poller.abort();
+        self.metrics_poller.abort();
     }
 }

@@ -3,6 +3,7 @@
 //! results); the fields are private, and drawing reads them through [`App::draw`].
 
 mod input;
+mod metrics;
 mod ops;
 
 use std::time::Duration;
@@ -88,6 +89,8 @@ pub struct App {
     wall: DateTime<Utc>,
     /// What this console's operations did since the last update, for the other sessions.
     to_share: Vec<super::action::SharedOp>,
+    /// The pair whose metrics the poller reads (`metrics.rs`).
+    watching: Option<super::health::MetricsWatch>,
 }
 
 impl App {
@@ -117,6 +120,7 @@ impl App {
             next_op: 1,
             wall: DateTime::<Utc>::UNIX_EPOCH,
             to_share: Vec::new(),
+            watching: None,
         }
     }
 
@@ -184,6 +188,7 @@ impl App {
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
         let mut fx = self.handle(action);
         fx.extend(self.to_share.drain(..).map(Effect::Share));
+        fx.extend(self.watch_metrics());
         fx
     }
 
@@ -234,6 +239,7 @@ impl App {
                 self.data.observe(op);
                 self.dirty = true;
             }
+            Action::MetricsLoaded(result) => self.metrics_loaded(result),
         }
         Vec::new()
     }

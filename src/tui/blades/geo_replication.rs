@@ -353,7 +353,8 @@ impl StatefulWidget for GeoReplicationView<'_> {
             [p, s] if url_rows_stacked(self.ctx.data, self.id, p, s, inner.width) => 6,
             _ => 3,
         };
-        let [buttons, _, table, _, urls, _, panel] = Layout::vertical([
+        // Under the table, the health line (Healthy / lag / offset, `health_line.rs`).
+        let [buttons, _, table, health, urls, _, panel] = Layout::vertical([
             Constraint::Length(1),
             Constraint::Length(1),
             Constraint::Length(3),
@@ -380,6 +381,7 @@ impl StatefulWidget for GeoReplicationView<'_> {
             return;
         }
         self.table(&ids, table, buf, hits);
+        super::health_line::HealthLine { ctx: self.ctx, id: self.id }.render(health, buf);
         self.urls(&ids, urls, buf);
         let panel = PairMap { ctx: self.ctx, primary: &ids[0], secondary: &ids[1] }.render_below(panel, buf);
         progress_panel::ProgressPanel { ctx: self.ctx, id: self.id, primary: &ids[0], secondary: &ids[1] }

@@ -13,6 +13,7 @@ use crate::tui::hits::{Hits, Target};
 use crate::tui::view::{Ctx, MenuItem, Outcome, Pane};
 use crate::tui::widgets;
 
+use super::geo_dashboard::{self, DashboardState};
 use super::geo_replication::{self, GeoState};
 
 /// An open cache: its resource menu and the selected item's blade.
@@ -22,13 +23,21 @@ pub struct CacheState {
     pub item: MenuItem,
     pub pane: Pane,
     pub geo: GeoState,
+    pub dashboard: DashboardState,
     /// How far Overview or Properties is scrolled (they scroll when the terminal is short).
     pub scroll: u16,
 }
 
 impl CacheState {
     pub fn new(id: ResourceId, item: MenuItem) -> Self {
-        CacheState { id, item, pane: Pane::Menu, geo: GeoState::default(), scroll: 0 }
+        CacheState {
+            id,
+            item,
+            pane: Pane::Menu,
+            geo: GeoState::default(),
+            dashboard: DashboardState::default(),
+            scroll: 0,
+        }
     }
 
     /// Shows `item`, with the keyboard in its blade.
@@ -46,6 +55,7 @@ impl CacheState {
         match (self.pane, self.item) {
             (Pane::Menu, _) => out.push(CommandInfo::new(Command::Enter, "open")),
             (Pane::Content, MenuItem::GeoReplication) => out.extend(geo_replication::nav_commands(&self.geo)),
+            (Pane::Content, MenuItem::GeoDashboard) => out.extend(geo_dashboard::commands()),
             (Pane::Content, _) => out.extend([
                 CommandInfo::new(Command::PageUp, "scroll a page up").quiet(),
                 CommandInfo::new(Command::PageDown, "scroll a page down").quiet(),
@@ -61,6 +71,7 @@ impl CacheState {
             CommandInfo::new(Command::JumpOverview, "Overview").quiet(),
             CommandInfo::new(Command::JumpGeoReplication, "Geo-replication").quiet(),
             CommandInfo::new(Command::JumpProperties, "Properties").quiet(),
+            CommandInfo::new(Command::JumpDashboard, "Geo-replication dashboard").quiet(),
             CommandInfo::new(Command::Back, "back"),
         ]);
         out
@@ -77,6 +88,11 @@ impl CacheState {
             Command::JumpOverview => self.show(MenuItem::Overview),
             Command::JumpGeoReplication => self.show(MenuItem::GeoReplication),
             Command::JumpProperties => self.show(MenuItem::Properties),
+            Command::JumpDashboard => self.show(MenuItem::GeoDashboard),
+            Command::NextWindow | Command::PreviousWindow => {
+                self.show(MenuItem::GeoDashboard);
+                return geo_dashboard::on_command(&mut self.dashboard, &mut self.pane, cmd);
+            }
             Command::AddLink | Command::Unlink | Command::Failover | Command::Refresh => {
                 self.show(MenuItem::GeoReplication);
                 return geo_replication::press(&self.id, &mut self.geo, cmd, data);
@@ -84,6 +100,9 @@ impl CacheState {
             _ if self.pane == Pane::Menu => return self.menu_command(cmd),
             _ if self.item == MenuItem::GeoReplication => {
                 return geo_replication::on_command(&self.id, &mut self.geo, &mut self.pane, cmd, data);
+            }
+            _ if self.item == MenuItem::GeoDashboard => {
+                return geo_dashboard::on_command(&mut self.dashboard, &mut self.pane, cmd);
             }
             _ => return self.scroll_command(cmd, scroll_max, view.height.saturating_sub(2).max(1)),
         }
@@ -187,7 +206,15 @@ impl StatefulWidget for ResourceMenuView<'_> {
                 (true, false) => t.selected_unfocused,
                 _ => t.value,
             };
-            let label = format!(" {marker} {}", item.label());
+            let full = format!(" {marker} {}", item.label());
+            let label = if full.chars().count() <= inner.width as usize {
+                full
+            } else {
+                format!(
+                    " {marker} {}",
+                    widgets::ellipsize(item.short_label(), (inner.width as usize).saturating_sub(3))
+                )
+            };
             // The jump key, where there is room for it after a space.
             let room = (inner.width as usize).saturating_sub(label.chars().count());
             let jump = if room >= 3 { format!("{} ", n + 1) } else { String::new() };

@@ -1,0 +1,59 @@
+//! The app's side of the metrics: what the screen needs read (told to the metrics poller as an
+//! effect when it changes) and the poller's answers folded into the data.
+
+use super::super::action::Effect;
+use super::super::blades::Blade;
+use super::super::health::{GeoHealth, MetricsWatch, Window};
+use super::super::view::MenuItem;
+use super::App;
+
+impl App {
+    /// What the console knows of the backend (read-only: for the blades of other features and tests).
+    pub fn data(&self) -> &super::super::data::Data {
+        &self.data
+    }
+
+    /// What the metrics poller was last told to read (a loop started on an app already showing a
+    /// dashboard starts its poller on it).
+    pub fn metrics_watch(&self) -> Option<MetricsWatch> {
+        self.watching.clone()
+    }
+
+    /// The linked pair whose metrics are on screen: the Geo-replication dashboard (its window) or the
+    /// Geo-replication blade (30 minutes, for its health line) of a linked cache.
+    pub(super) fn metrics_wanted(&self) -> Option<MetricsWatch> {
+        let Some(Blade::Cache(b)) = self.stack.last() else { return None };
+        let window = match b.item {
+            MenuItem::GeoDashboard => b.dashboard.window,
+            MenuItem::GeoReplication => Window::Minutes30,
+            MenuItem::Overview | MenuItem::Properties => return None,
+        };
+        let (primary, secondary) = self.data.link(&b.id)?.pair(&b.id);
+        Some(MetricsWatch { primary, secondary, window })
+    }
+
+    /// An effect for the metrics poller when what the screen needs changed.
+    pub(super) fn watch_metrics(&mut self) -> Option<Effect> {
+        let wanted = self.metrics_wanted();
+        if wanted == self.watching {
+            return None;
+        }
+        if wanted.is_none() {
+            self.data.health_error = None;
+        }
+        self.watching = wanted.clone();
+        Some(Effect::WatchMetrics(wanted))
+    }
+
+    /// The poller read the pair's health (a new point arrived), or could not.
+    pub(super) fn metrics_loaded(&mut self, result: Result<Box<GeoHealth>, String>) {
+        match result {
+            Ok(health) => {
+                self.data.health_error = None;
+                self.data.set_health(*health);
+            }
+            Err(why) => self.data.health_error = Some(why),
+        }
+        self.dirty = true;
+    }
+}
