@@ -109,7 +109,12 @@ async fn a_failover_through_the_console_swaps_the_roles_and_the_urls() {
         url_line(&before, "Current Geo Primary Cache"),
         "Current Geo Primary Cache contoso-inventory-eus.redis.cache.windows.net"
     );
+    // The dialog shows the Data Sync Offset the Geo-replication blade read from Azure Monitor metrics.
+    c.wait_for("the health line", BOUND, |s| s.contains("Health") && s.contains("offset")).await;
     c.key(KeyCode::Char('f'));
+    let dialog = c.screen();
+    let offset = dialog.lines().find(|l| l.contains("Data Sync Offset")).unwrap_or_default().to_string();
+    assert!(offset.contains(" B ✓"), "the offset is the metric's:\n{dialog}");
     c.keys(&[KeyCode::Right, KeyCode::Enter]);
 
     // The documented sequence, as the blade shows it.

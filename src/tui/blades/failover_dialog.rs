@@ -12,8 +12,14 @@ use crate::tui::view::Ctx;
 use super::confirm_dialog::pair_line;
 
 /// How far the geo-secondary trails, in bytes, as the backend last said: the Data Sync Offset metric
-/// the emulator's live replication figures.
+/// (Azure Monitor, read for the Geo-replication blade), else the emulator's live replication figures.
 pub fn sync_offset(data: &Data, primary: &ResourceId, secondary: &ResourceId) -> Option<f64> {
+    // The metric, read on this primary (not on the pair as it was before a failover).
+    let metric =
+        data.geo_health(primary).filter(|h| h.watch.primary == primary.cache_id()).and_then(|h| h.offset_bytes);
+    if let Some(bytes) = metric {
+        return Some(bytes);
+    }
     [primary, secondary]
         .into_iter()
         .filter_map(|id| data.cache(id)?.properties.data_plane.as_ref()?.replication_offset_lag_bytes)
