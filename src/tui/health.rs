@@ -80,6 +80,8 @@ impl Unit {
     pub fn format(self, v: f64) -> String {
         match self {
             Unit::Count => format!("{}", (v * 100.0).round() / 100.0),
+            // Under 10 s with a tenth, so that an axis from 0 to 1 s does not read 0, 1, 1.
+            Unit::Seconds if v.abs() < 10.0 && v.fract() != 0.0 => format!("{v:.1} s"),
             Unit::Seconds => format!("{v:.0} s"),
             Unit::Bytes => bytes(v),
         }

@@ -221,8 +221,9 @@ pub fn lines(ctx: Ctx<'_>, id: &ResourceId, width: u16) -> Option<Vec<Line<'stat
     for (l, v) in geo {
         let long_label = l.chars().count() + 2 > LABEL;
         let line = pair(t, l, v.clone(), 16);
-        // A label longer than the column, whose value does not fit beside it: on a line of its own.
-        if long_label && line.spans.iter().map(|s| s.content.chars().count()).sum::<usize>() > width {
+        // A label longer than the column (the URLs'): on a line of its own, its value under it in the
+        // column, so that every value starts in one column.
+        if long_label {
             lines.push(Line::from(Span::styled(format!(" {l}"), t.label)));
             lines.extend(wrap(&pair(t, "", v, 16), width, LABEL));
         } else {
