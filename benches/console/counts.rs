@@ -141,7 +141,13 @@ fn idle(
     let mut clipboard = |_: &str| {};
     let stats = rt
         .block_on(async {
-            let io = LoopIo { client, intervals: PollIntervals::default(), clipboard: &mut clipboard, peers: None };
+            let io = LoopIo {
+                client,
+                intervals: PollIntervals::default(),
+                clipboard: &mut clipboard,
+                peers: None,
+                feed: None,
+            };
             georep::tui::event_loop(
                 &mut terminal,
                 &mut app,

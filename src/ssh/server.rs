@@ -71,6 +71,9 @@ pub struct Shared {
     pub read_only: bool,
     pub idle: Option<Duration>,
     pub intervals: PollIntervals,
+    /// The one poller every session follows: the backend sees the reads of one console, whatever the
+    /// number of sessions, and none while there is no session.
+    pub feed: crate::tui::feed::Feed,
     pub max_sessions: usize,
     /// One permit per running console session.
     pub sessions: Arc<Semaphore>,
@@ -102,6 +105,8 @@ pub struct SshServer {
     stop: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
     shared: Arc<Shared>,
+    /// The sessions' poller: stops with the server.
+    _poller: crate::tui::feed::FeedTask,
 }
 
 impl SshServer {
@@ -117,7 +122,9 @@ impl SshServer {
         if config.demo_password.is_some() {
             methods.push(MethodKind::Password);
         }
+        let (feed, poller) = crate::tui::feed::Feed::start(client.clone(), config.poll);
         let shared = Arc::new(Shared {
+            feed,
             client,
             label,
             look: config.look.clone(),
@@ -157,7 +164,7 @@ impl SshServer {
             ..Default::default()
         });
         let task = tokio::spawn(accept_loop(listener, russh_config, shared.clone()));
-        Ok(SshServer { addr, stop: stop_tx, task: Some(task), shared })
+        Ok(SshServer { addr, stop: stop_tx, task: Some(task), shared, _poller: poller })
     }
 
     pub fn local_addr(&self) -> SocketAddr {

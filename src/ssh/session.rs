@@ -233,7 +233,13 @@ async fn console(
         &mut app,
         events,
         stopping,
-        tui::LoopIo { client, intervals: shared.intervals, clipboard: &mut clipboard, peers },
+        tui::LoopIo {
+            client,
+            intervals: shared.intervals,
+            clipboard: &mut clipboard,
+            peers,
+            feed: Some(shared.feed.clone()),
+        },
     )
     .await;
     let end = match result {

@@ -10,6 +10,7 @@ pub mod blades;
 pub mod command;
 pub mod confirm;
 pub mod data;
+pub mod feed;
 pub mod filter;
 pub mod format;
 pub mod health;
@@ -26,13 +27,11 @@ pub mod widgets;
 use std::io;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::{Stream, StreamExt};
 use ratatui::Terminal;
 use ratatui::crossterm::event::{Event, EventStream};
-use tokio::sync::Notify;
 use tokio::sync::mpsc;
 
 pub use action::{Action, Effect, Now};
@@ -79,11 +78,19 @@ where
     E: Stream<Item = io::Result<Event>> + Unpin,
     B::Error: std::error::Error + Send + Sync + 'static,
 {
-    let LoopIo { client, intervals, clipboard, peers } = io;
+    let LoopIo { client, intervals, clipboard, peers, feed } = io;
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let refresh = Arc::new(Notify::new());
+    // The process's poller (one for every `georep ssh` session), or this console's own.
+    let (feed, _own_poller) = match feed {
+        Some(feed) => (feed, None),
+        None => {
+            let (feed, task) = feed::Feed::start(client.clone(), intervals);
+            (feed, Some(task))
+        }
+    };
+    let refresh = feed.refresh.clone();
     // Aborted when the loop ends, and also if it is dropped or unwinds (an SSH session's task).
-    let poller = AbortOnDrop(tokio::spawn(tasks::poller(client.clone(), tx.clone(), refresh.clone(), intervals)));
+    let poller = AbortOnDrop(tokio::spawn(feed.follow(tx.clone())));
     let (watch, watched) = tokio::sync::watch::channel(app.metrics_watch());
     let _metrics = AbortOnDrop(tokio::spawn(metrics_poll::poller(client.clone(), tx.clone(), watched, intervals.idle)));
     let effects = Effects { client, tx, refresh, metrics: watch };
@@ -190,6 +197,8 @@ pub struct LoopIo<'a> {
     pub intervals: PollIntervals,
     pub clipboard: &'a mut (dyn FnMut(&str) + Send),
     pub peers: Option<Peers>,
+    /// The process's poller, shared with other consoles (`georep ssh`); `None`: one of its own.
+    pub feed: Option<feed::Feed>,
 }
 
 /// A task that is aborted when this is dropped.
@@ -259,7 +268,7 @@ pub async fn run(options: Options) -> ExitCode {
         &mut app,
         EventStream::new(),
         stop,
-        LoopIo { client, intervals, clipboard: &mut clipboard, peers: None },
+        LoopIo { client, intervals, clipboard: &mut clipboard, peers: None, feed: None },
     )
     .await;
     let _ = ratatui::crossterm::execute!(io::stdout(), ratatui::crossterm::event::DisableMouseCapture);

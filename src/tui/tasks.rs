@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::sync::mpsc::UnboundedSender;
 
-use crate::arm::{LinkedServer, ProvisioningState, RedisResource, ResourceId, Subscription};
+use crate::arm::{LinkedServer, RedisResource, ResourceId, Subscription};
 use crate::client::failover::{self, Event};
 use crate::client::{ArmClient, ClientError, Follow, LroStatus};
 use futures::StreamExt;
@@ -158,7 +158,7 @@ impl Effects {
 }
 
 /// Everything the console shows, fetched in one pass.
-async fn fetch(
+pub(super) async fn fetch(
     client: &ArmClient,
 ) -> Result<(Vec<Subscription>, Vec<RedisResource>, HashMap<ResourceId, Vec<LinkedServer>>), ClientError> {
     let subs = client.subscriptions_in_scope().await?;
@@ -185,63 +185,4 @@ async fn fetch(
         }
     }
     Ok((subs, caches, linked))
-}
-
-/// Polls the backend and sends an action only when something changed.
-pub async fn poller(client: ArmClient, tx: UnboundedSender<Action>, refresh: Arc<Notify>, intervals: PollIntervals) {
-    let mut last_subs = None;
-    let mut last_caches = None;
-    let mut last_linked = None;
-    let mut failed = false;
-    loop {
-        let mut busy = false;
-        match fetch(&client).await {
-            Ok((subs, caches, linked)) => {
-                busy = caches.iter().any(|c| {
-                    matches!(
-                        c.properties.provisioning_state,
-                        Some(ProvisioningState::Linking | ProvisioningState::Unlinking)
-                    )
-                });
-                if std::mem::take(&mut failed) && tx.send(Action::BackendRecovered).is_err() {
-                    return;
-                }
-                if last_subs.as_ref() != Some(&subs) {
-                    last_subs = Some(subs.clone());
-                    if tx.send(Action::SubscriptionsLoaded(subs)).is_err() {
-                        return;
-                    }
-                }
-                // Linked servers first, so the caches arrive with their links known.
-                if last_linked.as_ref() != Some(&linked) {
-                    last_linked = Some(linked.clone());
-                    if tx.send(Action::LinkedServersLoaded(linked)).is_err() {
-                        return;
-                    }
-                }
-                if last_caches.as_ref() != Some(&caches) {
-                    last_caches = Some(caches.clone());
-                    if tx.send(Action::CachesLoaded(caches)).is_err() {
-                        return;
-                    }
-                }
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "poll failed");
-                // Every failure is sent: the banner counts down to the next try.
-                failed = true;
-                if tx.send(Action::PollFailed { error: e, retry_in: intervals.busy }).is_err() {
-                    return;
-                }
-            }
-        }
-        let wait = if busy || failed { intervals.busy } else { intervals.idle };
-        tokio::select! {
-            _ = tokio::time::sleep(wait) => {}
-            _ = refresh.notified() => {}
-        }
-        if tx.is_closed() {
-            return;
-        }
-    }
 }

@@ -6,19 +6,18 @@
 
 #![allow(dead_code)]
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
 use georep::client::ArmClient;
 use georep::tui::action::{Action, Effect, Now};
 use georep::tui::hits::Hits;
-use georep::tui::tasks::{self, Effects, PollIntervals};
+use georep::tui::tasks::{Effects, PollIntervals};
 use georep::tui::{App, AppOptions};
 use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::Rect;
-use tokio::sync::Notify;
+
 use tokio::sync::mpsc::{self, UnboundedReceiver};
 use tokio::task::JoinHandle;
 
@@ -182,8 +181,14 @@ impl Console {
     pub fn start(mut options: AppOptions, client: ArmClient, intervals: PollIntervals) -> Self {
         options.tz = chrono::FixedOffset::east_opt(0).expect("UTC");
         let (tx, rx) = mpsc::unbounded_channel();
-        let refresh = Arc::new(Notify::new());
-        let poller = tokio::spawn(tasks::poller(client.clone(), tx.clone(), refresh.clone(), intervals));
+        let (feed, feed_task) = georep::tui::feed::Feed::start(client.clone(), intervals);
+        let refresh = feed.refresh.clone();
+        let follow = feed.follow(tx.clone());
+        let poller = tokio::spawn(async move {
+            // The poller lives as long as this console follows it.
+            let _task = feed_task;
+            follow.await
+        });
         let (metrics, watched) = tokio::sync::watch::channel(None);
         let metrics_poller =
             tokio::spawn(georep::tui::metrics_poll::poller(client.clone(), tx.clone(), watched, intervals.idle));
