@@ -20,7 +20,7 @@ use super::tasks::{PollIntervals, fetch};
 
 /// One successful read. Each part is shared, and kept (the same `Arc`) while it does not change, so
 /// a follower tells what changed without comparing the values.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Fetched {
     pub subscriptions: Arc<Vec<Subscription>>,
     pub caches: Arc<Vec<RedisResource>>,
@@ -120,11 +120,7 @@ async fn poll(
             }
             Err(e) => {
                 tracing::warn!(error = %e, "poll failed");
-                let fetched = last.fetched.as_ref().map(|f| Fetched {
-                    subscriptions: f.subscriptions.clone(),
-                    caches: f.caches.clone(),
-                    linked: f.linked.clone(),
-                });
+                let fetched = last.fetched.clone();
                 (Polled { fetched, failure: Some((e, intervals.busy)) }, intervals.busy)
             }
         };
@@ -143,11 +139,7 @@ fn same<T>(a: Option<&Arc<T>>, b: &Arc<T>) -> bool {
 /// Turns what the poller publishes into one console's actions: what changed since this console last
 /// saw it, every failure (its banner counts down to the next try), and the recovery after them.
 async fn follow(mut rx: watch::Receiver<Arc<Polled>>, tx: UnboundedSender<Action>) {
-    let mut seen: Option<(
-        Arc<Vec<Subscription>>,
-        Arc<Vec<RedisResource>>,
-        Arc<HashMap<ResourceId, Vec<LinkedServer>>>,
-    )> = None;
+    let mut seen: Option<Fetched> = None;
     let mut failed = false;
     loop {
         let polled = rx.borrow_and_update().clone();
@@ -161,17 +153,17 @@ async fn follow(mut rx: watch::Receiver<Arc<Polled>>, tx: UnboundedSender<Action
                 if std::mem::take(&mut failed) {
                     actions.push(Action::BackendRecovered);
                 }
-                if !same(seen.as_ref().map(|s| &s.0), &f.subscriptions) {
+                if !same(seen.as_ref().map(|s| &s.subscriptions), &f.subscriptions) {
                     actions.push(Action::SubscriptionsLoaded((*f.subscriptions).clone()));
                 }
                 // Linked servers first, so the caches arrive with their links known.
-                if !same(seen.as_ref().map(|s| &s.2), &f.linked) {
+                if !same(seen.as_ref().map(|s| &s.linked), &f.linked) {
                     actions.push(Action::LinkedServersLoaded((*f.linked).clone()));
                 }
-                if !same(seen.as_ref().map(|s| &s.1), &f.caches) {
+                if !same(seen.as_ref().map(|s| &s.caches), &f.caches) {
                     actions.push(Action::CachesLoaded((*f.caches).clone()));
                 }
-                seen = Some((f.subscriptions.clone(), f.caches.clone(), f.linked.clone()));
+                seen = Some(f.clone());
             }
             (None, None) => {}
         }
