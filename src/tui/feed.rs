@@ -45,6 +45,8 @@ pub struct Feed {
     pub refresh: Arc<Notify>,
     /// The poller waits for a follower.
     parked: Arc<AtomicBool>,
+    /// The metrics the consoles read, shared likewise.
+    pub metrics: Arc<super::metrics_poll::MetricsCache>,
 }
 
 /// The poller's task: stops when dropped.
@@ -63,7 +65,7 @@ impl Feed {
         let refresh = Arc::new(Notify::new());
         let parked = Arc::new(AtomicBool::new(false));
         let task = tokio::spawn(poll(client, tx.clone(), refresh.clone(), parked.clone(), intervals));
-        (Feed { tx, refresh, parked }, FeedTask(task))
+        (Feed { tx, refresh, parked, metrics: Arc::default() }, FeedTask(task))
     }
 
     /// Follows the poller for one console, sending its actions to `tx`, until the console is gone.

@@ -92,7 +92,8 @@ where
     // Aborted when the loop ends, and also if it is dropped or unwinds (an SSH session's task).
     let poller = AbortOnDrop(tokio::spawn(feed.follow(tx.clone())));
     let (watch, watched) = tokio::sync::watch::channel(app.metrics_watch());
-    let _metrics = AbortOnDrop(tokio::spawn(metrics_poll::poller(client.clone(), tx.clone(), watched, intervals.idle)));
+    let metrics = metrics_poll::poller(client.clone(), tx.clone(), watched, intervals.idle, feed.metrics.clone());
+    let _metrics = AbortOnDrop(tokio::spawn(metrics));
     let effects = Effects { client, tx, refresh, metrics: watch };
     let start = Instant::now();
     let now = || Now { elapsed: start.elapsed(), wall: chrono::Utc::now() };

@@ -190,8 +190,13 @@ impl Console {
             follow.await
         });
         let (metrics, watched) = tokio::sync::watch::channel(None);
-        let metrics_poller =
-            tokio::spawn(georep::tui::metrics_poll::poller(client.clone(), tx.clone(), watched, intervals.idle));
+        let metrics_poller = tokio::spawn(georep::tui::metrics_poll::poller(
+            client.clone(),
+            tx.clone(),
+            watched,
+            intervals.idle,
+            feed.metrics.clone(),
+        ));
         let mut c = Console {
             app: App::new(options),
             runner: Effects { client, tx, refresh, metrics },
