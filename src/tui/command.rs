@@ -25,6 +25,7 @@ pub enum Command {
     NextPane,
     PreviousPane,
     Filter,
+    Subscription,
     AddLink,
     Unlink,
     Failover,
@@ -49,7 +50,7 @@ pub enum Command {
 
 impl Command {
     /// Every command, in the order the help overlay and the default configuration list them.
-    pub const ALL: [Command; 33] = [
+    pub const ALL: [Command; 34] = [
         Command::Up,
         Command::Down,
         Command::Left,
@@ -63,6 +64,7 @@ impl Command {
         Command::NextPane,
         Command::PreviousPane,
         Command::Filter,
+        Command::Subscription,
         Command::AddLink,
         Command::Unlink,
         Command::Failover,
@@ -101,6 +103,7 @@ impl Command {
             Command::NextPane => "next-pane",
             Command::PreviousPane => "previous-pane",
             Command::Filter => "filter",
+            Command::Subscription => "subscription",
             Command::AddLink => "add-link",
             Command::Unlink => "unlink",
             Command::Failover => "failover",
@@ -145,6 +148,7 @@ impl Command {
             Command::NextPane => "next pane (resource menu / blade)",
             Command::PreviousPane => "previous pane",
             Command::Filter => "filter the list (matches any column)",
+            Command::Subscription => "Home: one subscription, the next, then all again",
             Command::AddLink => "Add cache replication link",
             Command::Unlink => "Unlink caches",
             Command::Failover => "Failover: the geo-secondary becomes the geo-primary",
@@ -184,6 +188,7 @@ impl Command {
             Command::NextPane => &["tab"],
             Command::PreviousPane => &["backtab"],
             Command::Filter => &["/"],
+            Command::Subscription => &["s"],
             Command::AddLink => &["a", "+"],
             Command::Unlink => &["u"],
             Command::Failover => &["f"],

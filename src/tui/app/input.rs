@@ -54,7 +54,7 @@ fn commands_of(app: &App, with_help: bool) -> (String, Vec<CommandInfo>, Vec<Com
         return ("Notifications".into(), app.notifications.commands(), Vec::new());
     }
     let (title, cmds) = match app.stack.last() {
-        None => ("Azure Cache for Redis".to_string(), app.home.commands()),
+        None => ("Azure Cache for Redis".to_string(), app.home.commands(&app.data)),
         Some(Blade::Cache(b)) => (b.item.label().to_string(), b.commands(&app.data, app.read_only)),
         Some(Blade::Compatible(c)) => ("Compatible caches".to_string(), c.commands(app.read_only)),
         Some(Blade::Details(..)) => (

@@ -24,6 +24,8 @@ pub struct HomeState {
     visible: Vec<usize>,
     /// Widths of the name and subscription columns: the longest of the rows that pass.
     widths: (u16, u16),
+    /// The one subscription shown (the portal's subscription filter); `None`: all of them.
+    subscription: Option<String>,
 }
 
 impl HomeState {
@@ -47,13 +49,30 @@ impl HomeState {
 
     fn apply_filter(&mut self, data: &Data) {
         let needle = self.filter.trim().to_ascii_lowercase();
+        let scope = self.subscription.as_deref();
         self.visible = (0..data.caches.len())
+            .filter(|i| scope.is_none_or(|s| data.ids[*i].subscription.eq_ignore_ascii_case(s)))
             .filter(|i| needle.is_empty() || data.search.get(*i).is_some_and(|s| s.contains(&needle)))
             .collect();
         let width_of = |f: &dyn Fn(usize) -> usize| self.visible.iter().map(|i| f(*i)).max().unwrap_or(4).max(4);
         let name = width_of(&|i| data.caches[i].name().chars().count());
         let sub = width_of(&|i| data.subscription_name(&data.ids[i].subscription).chars().count());
         self.widths = (name.min(64) as u16, sub.min(40) as u16);
+    }
+
+    /// The next subscription of the scope: all, then each listed one by name, then all again. A chosen
+    /// one that is no longer listed counts as all.
+    fn next_subscription(&mut self, data: &Data) {
+        let mut subs: Vec<&crate::arm::Subscription> = data.subscriptions.iter().collect();
+        subs.sort_by_cached_key(|s| s.display_name.to_ascii_lowercase());
+        let at = self
+            .subscription
+            .as_ref()
+            .and_then(|c| subs.iter().position(|s| s.subscription_id.eq_ignore_ascii_case(c)));
+        self.subscription = match at {
+            None => subs.first().map(|s| s.subscription_id.clone()),
+            Some(i) => subs.get(i + 1).map(|s| s.subscription_id.clone()),
+        };
     }
 
     fn clamp(&mut self) {
@@ -81,7 +100,7 @@ impl HomeState {
         }
     }
 
-    pub fn commands(&self) -> Vec<CommandInfo> {
+    pub fn commands(&self, data: &Data) -> Vec<CommandInfo> {
         if self.editing {
             return filter::commands();
         }
@@ -96,6 +115,11 @@ impl HomeState {
                 .off((self.visible.is_empty()).then(|| "No cache is listed.".into())),
             CommandInfo::new(Command::Filter, "filter"),
         ];
+        let one = data.subscriptions.len() < 2 && self.subscription.is_none();
+        out.push(
+            CommandInfo::new(Command::Subscription, "subscription")
+                .off(one.then(|| "Only one subscription is listed: there is nothing to choose.".into())),
+        );
         if !self.filter.is_empty() {
             out.push(CommandInfo::new(Command::Back, "clear filter"));
         }
@@ -109,6 +133,11 @@ impl HomeState {
         }
         match cmd {
             Command::Filter => self.editing = true,
+            Command::Subscription => {
+                self.next_subscription(data);
+                self.apply_filter(data);
+                self.table.select(Some(0));
+            }
             Command::Back if !self.filter.is_empty() => {
                 self.filter.clear();
                 self.apply_filter(data);
@@ -160,6 +189,25 @@ impl HomeView<'_> {
                 Span::styled("   (/ to change, Esc to clear)", t.muted),
             ])
         }
+    }
+
+    /// The subscription filter, like the portal's pill: `Subscription: All (3)` or the one chosen.
+    fn scope_line(&self) -> Option<Line<'static>> {
+        let (t, data, s) = (self.ctx.theme, self.ctx.data, self.state);
+        let n = data.subscriptions.len();
+        if n < 2 && s.subscription.is_none() {
+            return None;
+        }
+        let key = self.ctx.keys.first_key(Command::Subscription);
+        let chosen = match &s.subscription {
+            Some(id) => data.subscription_name(id).to_string(),
+            None => format!("All ({n})"),
+        };
+        Some(Line::from(vec![
+            Span::styled(" Subscription: ", t.label),
+            Span::styled(format!("[ {chosen} ▾ ]"), t.button),
+            Span::styled(format!("  {key} next"), t.muted),
+        ]))
     }
 
     fn row(&self, pos: usize, i: usize, wide: bool) -> Row<'static> {
@@ -241,16 +289,22 @@ impl StatefulWidget for HomeView<'_> {
         let block = widgets::pane(t, &title, self.ctx.focused);
         let inner = block.inner(area);
         block.render(area, buf);
-        let [filter_area, _, table_area] =
+        let [filter_area, scope_area, table_area] =
             Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Fill(1)]).areas(inner);
         Paragraph::new(self.filter_line()).render(filter_area, buf);
         hits.push(filter_area, Target::Command(Command::Filter));
+        if let Some(line) = self.scope_line() {
+            Paragraph::new(line).render(scope_area, buf);
+            hits.push(scope_area, Target::Command(Command::Subscription));
+        }
         let table_area = table_area.inner(Margin { horizontal: 1, vertical: 0 });
         if !data.loaded {
             Paragraph::new(Span::styled("Loading caches…", t.muted)).render(table_area, buf);
         } else if s.visible.is_empty() {
             let why = if data.caches.is_empty() {
                 "No caches in the subscriptions this console can see.".to_string()
+            } else if s.filter.trim().is_empty() {
+                "No caches in this subscription.".to_string()
             } else {
                 format!("No cache matches \"{}\" in any column.", s.filter)
             };
