@@ -11,6 +11,7 @@ pub mod metrics;
 mod open_enum;
 mod operation;
 mod page;
+mod resource_graph;
 mod resource_id;
 mod subscription;
 
@@ -19,6 +20,7 @@ pub use error::*;
 pub use linked_server::*;
 pub use operation::*;
 pub use page::*;
+pub use resource_graph::*;
 pub use resource_id::*;
 pub use subscription::*;
 

@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod operations;
 mod persist;
 pub mod redis;
+mod resource_graph;
 mod routes;
 pub mod server;
 pub mod store;

@@ -103,6 +103,15 @@ async fn handle(
             _ => {}
         }
     }
+    if n == 3 && req.seg_is(0, "providers") && req.seg_is(1, "Microsoft.ResourceGraph") && req.seg_is(2, "resources") {
+        if req.method != Method::POST {
+            return Err(method_not_allowed(&req, "POST"));
+        }
+        return match super::edge::read_body(body).await {
+            Ok(bytes) => read::resource_graph(emu, &req, &bytes),
+            Err(too_large) => Ok(super::edge::closing(too_large)),
+        };
+    }
     Err(ArmError::new(
         StatusCode::NOT_FOUND,
         "NotFound",

@@ -4,12 +4,15 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use uuid::Uuid;
 
-use crate::arm::{API_VERSION, Page, ResourceId, SUBSCRIPTIONS_API_VERSION};
+use crate::arm::{
+    API_VERSION, Page, QueryRequest, RESOURCE_GRAPH_API_VERSION, RESOURCE_GRAPH_SDK_API_VERSION, ResourceId,
+    SUBSCRIPTIONS_API_VERSION,
+};
 
 use super::super::Emulator;
 use super::super::errors::ArmError;
 use super::parse::Req;
-use super::validate::{self, api_version};
+use super::validate::{self, api_version, api_versions};
 use super::{json, shown};
 
 /// What to escape in a path segment of a URL the emulator hands out (`nextLink`).
@@ -101,4 +104,15 @@ pub(super) fn get_operation(emu: &Emulator, req: &Req, sub: &str, op_id: &str) -
         body.end_time = None;
     }
     Ok(json(StatusCode::OK, &body))
+}
+
+/// `POST /providers/Microsoft.ResourceGraph/resources`: a query over the caches (see
+/// [`super::super::resource_graph`]).
+pub(super) fn resource_graph(emu: &Emulator, req: &Req, body: &[u8]) -> Result<Response, ArmError> {
+    api_versions(req, &[RESOURCE_GRAPH_API_VERSION, RESOURCE_GRAPH_SDK_API_VERSION])?;
+    let request: QueryRequest = serde_json::from_slice(body).map_err(ArmError::invalid_content)?;
+    let state = emu.lock();
+    let answer = super::super::resource_graph::answer(&state, &request)?;
+    drop(state);
+    Ok(json(StatusCode::OK, &answer))
 }

@@ -11,17 +11,24 @@ use super::super::store::{CacheRecord, State};
 use super::parse::Req;
 
 pub(super) fn api_version(req: &Req, want: &str) -> Result<(), ArmError> {
+    api_versions(req, &[want])
+}
+
+/// The request's api-version is one of `wants` (the first is the one named when there is only one).
+pub(super) fn api_versions(req: &Req, wants: &[&str]) -> Result<(), ArmError> {
+    let supported = match wants {
+        [one] => format!("The supported version is '{one}'."),
+        many => format!("The supported versions are '{}'.", many.join("', '")),
+    };
     match req.query("api-version") {
-        Some(v) if v == want => Ok(()),
+        Some(v) if wants.contains(&v) => Ok(()),
         Some(v) => Err(ArmError::bad_request(
             "InvalidApiVersionParameter",
-            format!("The api-version '{v}' is invalid. The supported version is '{want}'."),
+            format!("The api-version '{v}' is invalid. {supported}"),
         )),
         None => Err(ArmError::bad_request(
             "InvalidApiVersionParameter",
-            format!(
-                "The api-version query parameter (?api-version=) is required for all requests. The supported version is '{want}'."
-            ),
+            format!("The api-version query parameter (?api-version=) is required for all requests. {supported}"),
         )),
     }
 }
