@@ -26,6 +26,10 @@ pub(crate) struct ServeArgs {
     /// Fleet file (default: the embedded assets/demo-fleet.json).
     #[arg(long)]
     fleet: Option<PathBuf>,
+    /// Generate a fleet instead: CACHES:SUBSCRIPTIONS[:SEED], e.g. 10000:100 (the same fleet for the
+    /// same spec: tiers, sizes, shards, versions, persistence, regions, links, a few caches busy).
+    #[arg(long, value_name = "CACHES:SUBSCRIPTIONS[:SEED]", conflicts_with = "fleet")]
+    synthetic_fleet: Option<emulator::synthetic::SyntheticSpec>,
     /// Caches per page of a list (nextLink beyond).
     #[arg(long, default_value_t = 100)]
     page_size: usize,
@@ -56,9 +60,10 @@ pub(crate) struct ServeArgs {
 }
 
 pub(crate) async fn serve(args: ServeArgs) -> ExitCode {
-    let fleet = match read_fleet(&args.fleet) {
-        Ok(f) => f,
-        Err(e) => {
+    let fleet = match (args.synthetic_fleet, read_fleet(&args.fleet)) {
+        (Some(spec), _) => emulator::synthetic::generate(spec),
+        (None, Ok(f)) => f,
+        (None, Err(e)) => {
             eprintln!("georep serve: {e}");
             return ExitCode::from(2);
         }

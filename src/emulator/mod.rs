@@ -14,6 +14,7 @@ mod resource_graph;
 mod routes;
 pub mod server;
 pub mod store;
+pub mod synthetic;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -73,3 +73,8 @@ pub fn region_display_name(region: &str) -> String {
 pub fn geography(region: &str) -> Option<Geography> {
     REGIONS.iter().find(|(name, _)| same_region(name, region)).map(|(_, g)| *g)
 }
+
+/// Every region georep knows: display name and geography.
+pub fn regions_with_geography() -> impl Iterator<Item = (&'static str, Geography)> {
+    REGIONS.iter().copied()
+}
