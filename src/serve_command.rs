@@ -43,6 +43,17 @@ pub(crate) struct ServeArgs {
     /// Azure-AsyncOperation, nextLink) [default: http:// and the --listen address].
     #[arg(long, value_name = "URL")]
     public_url: Option<String>,
+    /// ARM's read limits: a bucket of READS per subscription (and one for the tenant), refilled at
+    /// PER_SECOND; reads past it get 429 with Retry-After. Every read says what is left in
+    /// x-ms-ratelimit-remaining-subscription-reads (or -tenant-reads).
+    #[arg(long, value_name = "READS:PER_SECOND", default_value = "250:25")]
+    read_limit: emulator::ReadLimit,
+    /// Do not limit reads (tests and benchmarks that hammer the emulator).
+    #[arg(long)]
+    no_read_limit: bool,
+    /// Append a line per request to FILE: time, method, path, status, duration, subscription.
+    #[arg(long, value_name = "FILE")]
+    access_log: Option<PathBuf>,
     /// Inject faults into answers, e.g. `5xx=0.05,429=0.05,drop=0.01,latency=0-800ms,seed=7`.
     #[arg(long, value_name = "SPEC")]
     chaos: Option<emulator::ChaosSpec>,
@@ -93,6 +104,9 @@ pub(crate) async fn serve(args: ServeArgs) -> ExitCode {
             max_connections: args.max_connections.map(|n| n as usize),
         },
         chaos: args.chaos,
+        read_limit: (!args.no_read_limit).then_some(args.read_limit),
+        access_log: args.access_log,
+        resource_graph: true,
     };
     let choice = args.data_plane.choice();
     let running = match Emulator::open(config, &choice).await {

@@ -1,12 +1,12 @@
 //! What every request meets before the routes, in this order: the limits the emulator sets on the
 //! request's head (URI length, header count and size), the token, injected faults (`--chaos`), throttling
-//! (`--throttle-every`), then the body, read whole within `--body-timeout` and up to [`MAX_BODY`] bytes.
+//! (`--throttle-every`), ARM's read limits (`--read-limit`, [`super::read_limit`]), then the body, read whole within `--body-timeout` and up to [`MAX_BODY`] bytes.
 //! Every refusal here is an ARM error (`{"error":{"code","message"}}`) with a request id, as from the
 //! routes. Authentication comes first: a request without the token gets 401, never 429 or a fault.
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
@@ -14,6 +14,7 @@ use futures::StreamExt;
 use super::Emulator;
 use super::chaos::{self, Decision, Fault};
 use super::errors::ArmError;
+use super::read_limit::{self, Verdict};
 use super::routes::MAX_BODY;
 
 /// Longest request target (path and query) the emulator accepts: ARM ids are a few hundred bytes.
@@ -30,8 +31,16 @@ const DRAIN_LIMIT: usize = 8 * 1024 * 1024;
 
 /// The middleware (`axum::middleware::from_fn_with_state`).
 pub(crate) async fn edge(State(emu): State<Emulator>, req: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let seen = emu.inner.access_log.as_ref().map(|_| (req.method().clone(), req.uri().path().to_string()));
     let mut resp = match admit(&emu, req).await {
-        Ok(req) => next.run(req).await,
+        Ok((req, remaining)) => {
+            let mut resp = next.run(req).await;
+            if let Some((name, left)) = remaining {
+                resp.headers_mut().insert(name, HeaderValue::from(left));
+            }
+            resp
+        }
         Err(refused) => refused,
     };
     if !resp.headers().contains_key("x-ms-request-id")
@@ -40,10 +49,16 @@ pub(crate) async fn edge(State(emu): State<Emulator>, req: Request, next: Next) 
         resp.headers_mut().insert("x-ms-request-id", v.clone());
         resp.headers_mut().insert("x-ms-correlation-request-id", v);
     }
+    if let (Some(log), Some((method, path))) = (&emu.inner.access_log, seen) {
+        log.record(method.as_str(), &path, resp.status().as_u16(), started.elapsed(), read_limit::scope_of(&path));
+    }
     resp
 }
 
-async fn admit(emu: &Emulator, req: Request) -> Result<Request, Response> {
+/// A read's remaining-reads header and value, to add to its answer.
+type Remaining = Option<(&'static str, u32)>;
+
+async fn admit(emu: &Emulator, req: Request) -> Result<(Request, Remaining), Response> {
     check_head(&req).map_err(closing)?;
     emu.check_token(req.headers()).map_err(IntoResponse::into_response)?;
     if let Some(chaos) = &emu.inner.chaos
@@ -66,6 +81,7 @@ async fn admit(emu: &Emulator, req: Request) -> Result<Request, Response> {
     if throttled {
         return Err(too_many_requests().into_response());
     }
+    let remaining = take_read(emu, &req)?;
     let (parts, body) = req.into_parts();
     let bytes = match tokio::time::timeout(emu.inner.config.limits.body_timeout, read_body(body)).await {
         Ok(Ok(bytes)) => bytes,
@@ -79,7 +95,39 @@ async fn admit(emu: &Emulator, req: Request) -> Result<Request, Response> {
             )));
         }
     };
-    Ok(Request::from_parts(parts, Body::from(bytes)))
+    Ok((Request::from_parts(parts, Body::from(bytes)), remaining))
+}
+
+/// With `--read-limit`: takes a read (a GET, or a Resource Graph query) from its scope's bucket.
+fn take_read(emu: &Emulator, req: &Request) -> Result<Remaining, Response> {
+    let Some(limiter) = &emu.inner.read_limiter else { return Ok(None) };
+    let path = req.uri().path();
+    let graph = path.trim_end_matches('/').eq_ignore_ascii_case(crate::arm::RESOURCE_GRAPH_PATH);
+    let read = req.method() == Method::GET || req.method() == Method::HEAD || (req.method() == Method::POST && graph);
+    if !read {
+        return Ok(None);
+    }
+    let scope = read_limit::scope_of(path);
+    let header = if scope.is_some() { read_limit::SUBSCRIPTION_READS_HEADER } else { read_limit::TENANT_READS_HEADER };
+    match limiter.take(scope.unwrap_or(""), std::time::Instant::now()) {
+        Verdict::Allowed(left) => Ok(Some((header, left))),
+        Verdict::Throttled(seconds) => {
+            let (code, whose) = match scope {
+                Some(sub) => ("SubscriptionRequestsThrottled", format!("subscription '{sub}'")),
+                None => ("TenantRequestsThrottled", "the tenant".to_string()),
+            };
+            let message = format!(
+                "Number of read requests for {whose} exceeded the limit of {} (refilled at {} a second). Retry after {seconds} seconds.",
+                limiter.limit().reads,
+                limiter.limit().per_second
+            );
+            let mut resp = ArmError::new(StatusCode::TOO_MANY_REQUESTS, code, message)
+                .with_retry_after(seconds)
+                .into_response();
+            resp.headers_mut().insert(header, HeaderValue::from(0u32));
+            Err(resp)
+        }
+    }
 }
 
 /// An error answer after which the connection is closed (the rest of the request is not read).

@@ -1,5 +1,6 @@
 //! `georep serve`: an ARM-compatible emulator of `Microsoft.Cache/redis` and its linked servers.
 
+mod access_log;
 pub mod chaos;
 pub mod data_plane;
 mod edge;
@@ -9,6 +10,7 @@ pub mod live;
 pub mod metrics;
 pub mod operations;
 mod persist;
+pub mod read_limit;
 pub mod redis;
 mod resource_graph;
 mod routes;
@@ -27,7 +29,9 @@ use tokio::sync::watch;
 
 pub use chaos::{Chaos, ChaosSpec};
 pub use data_plane::{DataPlane, DataPlaneChoice, Simulated};
+use access_log::AccessLog;
 pub use errors::ArmError;
+pub use read_limit::{ReadLimit, ReadLimiter};
 pub use redis::{RedisDataPlane, RedisOptions};
 pub use server::Limits;
 use store::{State, StateFileError};
@@ -62,6 +66,13 @@ pub struct Config {
     pub limits: Limits,
     /// Faults to inject into answers (`--chaos`).
     pub chaos: Option<ChaosSpec>,
+    /// ARM's read limits per subscription (`--read-limit`); `None`: reads are not limited.
+    pub read_limit: Option<ReadLimit>,
+    /// A line per request appended to this file (`--access-log`).
+    pub access_log: Option<PathBuf>,
+    /// Serve Azure Resource Graph's `resources` query; without it the route is not found (as for a
+    /// credential Resource Graph refuses), so that clients' fallback can be tried.
+    pub resource_graph: bool,
 }
 
 impl Default for Config {
@@ -77,6 +88,9 @@ impl Default for Config {
             throttle_every: None,
             limits: Limits::default(),
             chaos: None,
+            read_limit: None,
+            access_log: None,
+            resource_graph: true,
         }
     }
 }
@@ -103,6 +117,8 @@ pub enum EmulatorError {
     TimeScale(f64),
     #[error("data plane: {0}")]
     DataPlane(String),
+    #[error("cannot open the access log {path}: {source}")]
+    AccessLog { path: PathBuf, source: std::io::Error },
 }
 
 pub(crate) struct Inner {
@@ -119,6 +135,10 @@ pub(crate) struct Inner {
     bound_url: OnceLock<String>,
     /// The Azure Monitor metrics history (its own lock: queries never wait for the state's).
     pub metrics: metrics::Metrics,
+    /// ARM's read limits, when modelled.
+    pub read_limiter: Option<ReadLimiter>,
+    /// `--access-log`.
+    pub access_log: Option<AccessLog>,
 }
 
 /// A handle on the emulator's state; cheap to clone.
@@ -182,6 +202,13 @@ impl Emulator {
             config.public_url = Some(check_public_url(url)?);
         }
         let chaos = config.chaos.clone().map(|spec| Arc::new(Chaos::new(spec)));
+        let access_log = match &config.access_log {
+            Some(path) => Some(
+                AccessLog::open(path).map_err(|source| EmulatorError::AccessLog { path: path.clone(), source })?,
+            ),
+            None => None,
+        };
+        let read_limiter = config.read_limit.map(ReadLimiter::new);
         let state = match &config.state_file {
             Some(path) => match store::remove_stale_temps(path).and_then(|()| store::read_state(path))? {
                 Some(state) => state,
@@ -212,6 +239,8 @@ impl Emulator {
                 chaos,
                 bound_url: OnceLock::new(),
                 metrics,
+                read_limiter,
+                access_log,
             }),
         })
     }

@@ -118,7 +118,7 @@ impl Soak {
             .arg(self.dir.join("state.json"))
             .arg("--log")
             .arg(self.log())
-            .args(["--chaos", &format!("{CHAOS},seed={seed}"), "--header-timeout", "10s"])
+            .args(["--chaos", &format!("{CHAOS},seed={seed}"), "--header-timeout", "10s", "--no-read-limit"])
             .env("GEOREP_LOG", "info")
             .env_remove("GEOREP_SERVE_TOKEN")
             .stdin(Stdio::null())
