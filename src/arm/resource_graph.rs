@@ -99,11 +99,9 @@ impl QueryData {
     pub fn into_objects(self) -> Vec<Map<String, Value>> {
         match self {
             QueryData::Objects(rows) => rows,
-            QueryData::Table(t) => t
-                .rows
-                .into_iter()
-                .map(|row| t.columns.iter().map(|c| c.name.clone()).zip(row).collect())
-                .collect(),
+            QueryData::Table(t) => {
+                t.rows.into_iter().map(|row| t.columns.iter().map(|c| c.name.clone()).zip(row).collect()).collect()
+            }
         }
     }
 }

@@ -105,7 +105,11 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], "earlier");
         assert!(lines[1].ends_with(" GET /subscriptions/s1/x 200 1.50ms sub=s1"), "{}", lines[1]);
-        assert!(lines[2].ends_with(" POST /providers/Microsoft.ResourceGraph/resources 429 0.00ms sub=-"), "{}", lines[2]);
+        assert!(
+            lines[2].ends_with(" POST /providers/Microsoft.ResourceGraph/resources 429 0.00ms sub=-"),
+            "{}",
+            lines[2]
+        );
         assert!(chrono::DateTime::parse_from_rfc3339(lines[1].split(' ').next().unwrap()).is_ok());
     }
 }

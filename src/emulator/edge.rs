@@ -81,7 +81,11 @@ async fn admit(emu: &Emulator, req: Request) -> Result<(Request, Remaining), Res
     if throttled {
         return Err(too_many_requests().into_response());
     }
-    let remaining = take_read(emu, &req)?;
+    let remaining = take_read(emu, &req).map_err(|(refused, header)| {
+        let mut resp = refused.into_response();
+        resp.headers_mut().insert(header, HeaderValue::from(0u32));
+        resp
+    })?;
     let (parts, body) = req.into_parts();
     let bytes = match tokio::time::timeout(emu.inner.config.limits.body_timeout, read_body(body)).await {
         Ok(Ok(bytes)) => bytes,
@@ -99,7 +103,8 @@ async fn admit(emu: &Emulator, req: Request) -> Result<(Request, Remaining), Res
 }
 
 /// With `--read-limit`: takes a read (a GET, or a Resource Graph query) from its scope's bucket.
-fn take_read(emu: &Emulator, req: &Request) -> Result<Remaining, Response> {
+/// A refusal names the header that says no read is left.
+fn take_read(emu: &Emulator, req: &Request) -> Result<Remaining, (ArmError, &'static str)> {
     let Some(limiter) = &emu.inner.read_limiter else { return Ok(None) };
     let path = req.uri().path();
     let graph = path.trim_end_matches('/').eq_ignore_ascii_case(crate::arm::RESOURCE_GRAPH_PATH);
@@ -121,11 +126,7 @@ fn take_read(emu: &Emulator, req: &Request) -> Result<Remaining, Response> {
                 limiter.limit().reads,
                 limiter.limit().per_second
             );
-            let mut resp = ArmError::new(StatusCode::TOO_MANY_REQUESTS, code, message)
-                .with_retry_after(seconds)
-                .into_response();
-            resp.headers_mut().insert(header, HeaderValue::from(0u32));
-            Err(resp)
+            Err((ArmError::new(StatusCode::TOO_MANY_REQUESTS, code, message).with_retry_after(seconds), header))
         }
     }
 }

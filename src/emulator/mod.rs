@@ -27,9 +27,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use access_log::AccessLog;
 pub use chaos::{Chaos, ChaosSpec};
 pub use data_plane::{DataPlane, DataPlaneChoice, Simulated};
-use access_log::AccessLog;
 pub use errors::ArmError;
 pub use read_limit::{ReadLimit, ReadLimiter};
 pub use redis::{RedisDataPlane, RedisOptions};
@@ -203,9 +203,9 @@ impl Emulator {
         }
         let chaos = config.chaos.clone().map(|spec| Arc::new(Chaos::new(spec)));
         let access_log = match &config.access_log {
-            Some(path) => Some(
-                AccessLog::open(path).map_err(|source| EmulatorError::AccessLog { path: path.clone(), source })?,
-            ),
+            Some(path) => {
+                Some(AccessLog::open(path).map_err(|source| EmulatorError::AccessLog { path: path.clone(), source })?)
+            }
             None => None,
         };
         let read_limiter = config.read_limit.map(ReadLimiter::new);

@@ -72,8 +72,24 @@ impl Rng {
 }
 
 const APPS: &[&str] = &[
-    "storefront", "checkout", "catalog", "sessions", "inventory", "search", "payments", "ledger", "profile",
-    "telemetry", "gateway", "recs", "orders", "shipping", "auth", "chat", "leaderboard", "pricing",
+    "storefront",
+    "checkout",
+    "catalog",
+    "sessions",
+    "inventory",
+    "search",
+    "payments",
+    "ledger",
+    "profile",
+    "telemetry",
+    "gateway",
+    "recs",
+    "orders",
+    "shipping",
+    "auth",
+    "chat",
+    "leaderboard",
+    "pricing",
 ];
 const ENVS: &[&str] = &["prod", "prod", "prod", "staging", "dev", "test"];
 const ORGS: &[&str] = &["Contoso", "Fabrikam", "Northwind", "Tailspin", "Woodgrove", "Adventure Works", "Litware"];
@@ -230,7 +246,11 @@ mod tests {
         assert!(loaded.links.len() > 100, "{} links", loaded.links.len());
         let tiers = |t: &str| loaded.caches.iter().filter(|c| c.resource.properties.sku.name.as_str() == t).count();
         assert!(tiers("Premium") > tiers("Standard") && tiers("Standard") > tiers("Basic") && tiers("Basic") > 0);
-        let busy = loaded.caches.iter().filter(|c| c.resource.properties.provisioning_state.as_ref().is_some_and(|s| s.as_str() != "Succeeded")).count();
+        let busy = loaded
+            .caches
+            .iter()
+            .filter(|c| c.resource.properties.provisioning_state.as_ref().is_some_and(|s| s.as_str() != "Succeeded"))
+            .count();
         assert!(busy > 0, "some caches are mid-operation");
         // Every link passes the emulator's own compatibility rules.
         let state = State::from_fleet(loaded).unwrap();

@@ -136,7 +136,8 @@ fn lex(stage: &str) -> Result<Vec<Tok>, String> {
             }
             c if c.is_ascii_alphanumeric() || c == '_' || c == '.' => {
                 let mut w = String::new();
-                while let Some(&ch) = chars.peek().filter(|ch| ch.is_ascii_alphanumeric() || **ch == '_' || **ch == '.') {
+                while let Some(&ch) = chars.peek().filter(|ch| ch.is_ascii_alphanumeric() || **ch == '_' || **ch == '.')
+                {
                     w.push(ch);
                     chars.next();
                 }
@@ -181,7 +182,8 @@ pub fn parse(query: &str) -> Result<Query, String> {
     if !table.eq_ignore_ascii_case("resources") {
         return Err(format!("the query must start with the table 'Resources', not '{table}'"));
     }
-    let mut q = Query { kind: String::new(), subscriptions: None, location: None, columns: Vec::new(), name_ascending: None };
+    let mut q =
+        Query { kind: String::new(), subscriptions: None, location: None, columns: Vec::new(), name_ascending: None };
     let mut rank = 0;
     for stage in &stages[1..] {
         let toks = lex(stage)?;
@@ -190,7 +192,9 @@ pub fn parse(query: &str) -> Result<Query, String> {
                 q.kind = t.to_ascii_lowercase();
                 1
             }
-            [w, c, i, Tok::Op("("), rest @ ..] if word(w, "where") && word(c, "subscriptionId") && word(i, "in") && rank == 1 => {
+            [w, c, i, Tok::Op("("), rest @ ..]
+                if word(w, "where") && word(c, "subscriptionId") && word(i, "in") && rank == 1 =>
+            {
                 q.subscriptions = Some(string_list(rest, stage)?);
                 2
             }
@@ -258,7 +262,7 @@ fn columns(toks: &[Tok], stage: &str) -> Result<Vec<Column>, String> {
             _ => return Err(format!("'{stage}': expected column names separated by commas")),
         }
     }
-    if out.is_empty() || toks.len() % 2 == 0 {
+    if out.is_empty() || toks.len().is_multiple_of(2) {
         return Err(format!("'{stage}': expected column names separated by commas"));
     }
     Ok(out)
@@ -283,7 +287,10 @@ mod tests {
 
         let q = parse("resources|where type=~'microsoft.cache/redis'|order by name").unwrap();
         assert_eq!((q.columns.len(), q.name_ascending), (10, Some(false)));
-        assert_eq!(parse("Resources | where type =~ 'x' | where location =~ 'eastus'").unwrap().location.unwrap(), "eastus");
+        assert_eq!(
+            parse("Resources | where type =~ 'x' | where location =~ 'eastus'").unwrap().location.unwrap(),
+            "eastus"
+        );
     }
 
     #[test]

@@ -105,7 +105,10 @@ async fn handle(
     }
     if emu.inner.config.resource_graph
         && n == 3
-        && req.seg_is(0, "providers") && req.seg_is(1, "Microsoft.ResourceGraph") && req.seg_is(2, "resources") {
+        && req.seg_is(0, "providers")
+        && req.seg_is(1, "Microsoft.ResourceGraph")
+        && req.seg_is(2, "resources")
+    {
         if req.method != Method::POST {
             return Err(method_not_allowed(&req, "POST"));
         }
