@@ -577,9 +577,13 @@ async fn links_list_on_azure_prints_the_recorded_bodies() {
     assert_eq!(seen[0].2.as_deref(), Some("Bearer recorded-t0ken"));
     assert!(!run.stdout.contains("recorded-t0ken") && !run.stderr.contains("recorded-t0ken"));
 
-    // Several subscriptions seen and none chosen: on Azure, ask.
+    // Several subscriptions seen and none chosen: on Azure, a command about one cache asks which...
     let serve = cli_support::Serve::start(TIME_SCALE, &["--token", "t"]);
-    let run = georep(&["caches", "list", "--azure", "--endpoint", &serve.url], &[("AZURE_ACCESS_TOKEN", "t")]).await;
+    let run = georep(
+        &["links", "list", "--azure", "--endpoint", &serve.url, "-n", "contoso-prod-eus", "-g", "rg-contoso-prod"],
+        &[("AZURE_ACCESS_TOKEN", "t")],
+    )
+    .await;
     run.code(2);
     assert!(
         run.stderr.contains("the token sees 2 subscriptions: pass --subscription ID or set AZURE_SUBSCRIPTION_ID"),
@@ -587,12 +591,18 @@ async fn links_list_on_azure_prints_the_recorded_bodies() {
         run.stderr
     );
     assert!(run.stderr.contains("Contoso Production"), "{}", run.stderr);
+    // ... while `caches list` lists every subscription the token sees (issue 12, through Resource Graph).
+    let all =
+        georep(&["caches", "list", "--azure", "--endpoint", &serve.url, "-o", "json"], &[("AZURE_ACCESS_TOKEN", "t")])
+            .await;
+    let all = all.ok().json().as_array().map_or(0, Vec::len);
     let run = georep(
         &["caches", "list", "--azure", "--endpoint", &serve.url, "-o", "json"],
         &[("AZURE_ACCESS_TOKEN", "t"), ("AZURE_SUBSCRIPTION_ID", SUB)],
     )
     .await;
-    assert!(run.ok().json().as_array().is_some_and(|a| a.len() > 10));
+    let one = run.ok().json().as_array().map_or(0, Vec::len);
+    assert!(one > 10 && all > one, "{one} caches in one subscription, {all} in all");
 }
 
 // ------------------------------------------------------------------------------------ token sources

@@ -21,6 +21,8 @@ pub struct Session {
     /// `--timeout` (or its default), and whether it was given (then it bounds waits for operations too).
     timeout: Duration,
     timeout_given: bool,
+    /// `--subscription`, each given.
+    given: Vec<String>,
     /// The embedded demo emulator, kept running while the session lives.
     _demo: Option<Embedded>,
 }
@@ -33,9 +35,16 @@ impl Session {
         endpoint: Option<&str>,
         poll_interval: Option<Duration>,
     ) -> Result<Self, Failure> {
-        super::args::subscription(common.subscription.as_deref())?;
+        let subscriptions = common.subscriptions();
+        for s in &subscriptions {
+            super::args::subscription(Some(s))?;
+        }
         let endpoint = endpoint.map(str::trim).filter(|e| !e.is_empty());
-        let subscription = common.subscription.clone().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        // One subscription scopes the client; several are searched in turn ([`Self::subscriptions`]).
+        let subscription = match subscriptions.as_slice() {
+            [one] => Some(one.clone()),
+            _ => None,
+        };
         let target = match (common.demo, common.azure, endpoint) {
             (true, true, _) | (true, _, Some(_)) => {
                 return Err(Failure::usage("--demo starts its own backend: leave out --endpoint and --azure"));
@@ -61,6 +70,7 @@ impl Session {
             azure: common.azure,
             timeout: common.timeout(),
             timeout_given: common.timeout.is_some(),
+            given: subscriptions,
             _demo: demo,
         })
     }
@@ -89,11 +99,11 @@ impl Session {
         }
     }
 
-    /// The subscriptions to look for caches in: `--subscription`, else every one listed (on Azure only
+    /// The subscriptions to look for caches in: `--subscription` (each given), else every one listed (on Azure only
     /// when there is just one: with several, which one is meant must be said).
     pub async fn subscriptions(&self) -> Result<Vec<String>, Failure> {
-        if let Some(s) = self.client.subscription() {
-            return Ok(vec![s.to_string()]);
+        if !self.given.is_empty() {
+            return Ok(self.given.clone());
         }
         let subs =
             self.client.list_subscriptions().await.map_err(|e| Failure::client("cannot list the subscriptions", e))?;
@@ -121,6 +131,17 @@ impl Session {
                 listed.join(", ")
             )));
         }
+        Ok(subs.into_iter().map(|s| s.subscription_id).collect())
+    }
+
+    /// `--subscription` (each given), else every subscription listed, on Azure too: for the commands
+    /// that go through all of them at once (`caches list`).
+    pub async fn all_subscriptions(&self) -> Result<Vec<String>, Failure> {
+        if !self.given.is_empty() {
+            return Ok(self.given.clone());
+        }
+        let subs =
+            self.client.list_subscriptions().await.map_err(|e| Failure::client("cannot list the subscriptions", e))?;
         Ok(subs.into_iter().map(|s| s.subscription_id).collect())
     }
 

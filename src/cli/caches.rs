@@ -1,4 +1,4 @@
-//! `georep caches list [--resource-group RG]`.
+//! `georep caches list [--resource-group RG] [--subscription ID]... [--no-resource-graph]`.
 
 use clap::{Args, Subcommand};
 
@@ -18,6 +18,10 @@ pub struct CachesListArgs {
     /// Only this resource group.
     #[arg(long, short = 'g', value_name = "RG")]
     pub resource_group: Option<String>,
+    /// List each subscription with ARM's own lists instead of one Azure Resource Graph query (the
+    /// lists are also used when Resource Graph refuses, with 403 or 404).
+    #[arg(long)]
+    pub no_resource_graph: bool,
     #[command(flatten)]
     pub common: Common,
 }
@@ -28,15 +32,20 @@ pub async fn list(args: CachesListArgs, endpoint: Option<&str>) -> Result<(), Fa
         check::resource_group("--resource-group", rg)?;
     }
     let session = Session::open(&args.common, endpoint, None).await?;
+    let Some(rg) = rg else {
+        // Every subscription in scope: one Resource Graph query, as the portal lists caches.
+        let subs = session.all_subscriptions().await?;
+        let (caches, source) = session
+            .client
+            .caches_in(&subs, !args.no_resource_graph)
+            .await
+            .map_err(|e| Failure::client("cannot list the caches", e))?;
+        tracing::debug!(?source, caches = caches.len(), subscriptions = subs.len(), "caches listed");
+        return output::emit(args.common.output, &caches, || table(&caches));
+    };
     let subs = session.subscriptions().await?;
     let client = &session.client;
-    let lists = futures::future::join_all(subs.iter().map(|s| async move {
-        match rg {
-            Some(rg) => client.list_caches_in_group(s, rg).await,
-            None => client.list_caches(s).await,
-        }
-    }))
-    .await;
+    let lists = futures::future::join_all(subs.iter().map(|s| client.list_caches_in_group(s, rg))).await;
     let mut caches = Vec::new();
     let mut first_error = None;
     let mut found_group = false;

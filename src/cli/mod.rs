@@ -61,10 +61,11 @@ pub struct Common {
     /// AZURE_ACCESS_TOKEN, else `az account get-access-token`.
     #[arg(long)]
     pub azure: bool,
-    /// Subscription of the caches. Needed on Azure when the token sees several; on an emulator every
-    /// listed subscription is searched when it is not given.
+    /// Subscription of the caches (repeatable: look in each). Needed on Azure when the token sees
+    /// several, except for `caches list`, which then lists them all; on an emulator every listed
+    /// subscription is searched when it is not given.
     #[arg(long, env = "AZURE_SUBSCRIPTION_ID", value_name = "ID")]
-    pub subscription: Option<String>,
+    pub subscription: Vec<String>,
     /// Bearer token for --endpoint (as `georep serve --token`).
     #[arg(long, env = "GEOREP_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
@@ -89,6 +90,17 @@ pub struct Common {
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 
 impl Common {
+    /// The subscriptions given, trimmed, without blanks or repeats.
+    pub fn subscriptions(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for s in self.subscription.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+            if !out.iter().any(|o| o.eq_ignore_ascii_case(s)) {
+                out.push(s.to_string());
+            }
+        }
+        out
+    }
+
     /// The bound on the command (`--timeout`, else [`DEFAULT_TIMEOUT`]).
     pub fn timeout(&self) -> Duration {
         self.timeout.unwrap_or(DEFAULT_TIMEOUT)

@@ -7,9 +7,11 @@
 mod credential;
 mod error;
 pub mod failover;
+mod graph;
 mod lro;
 mod metrics;
 pub mod names;
+mod pacing;
 mod transport;
 
 use std::time::Duration;
@@ -19,9 +21,11 @@ use tokio::time::Instant;
 
 pub use credential::{ARM_RESOURCE, AzureCli, Credential, DEFAULT_REFRESH_MARGIN, Secret, TOKEN_VARIABLE};
 pub use error::{ClientError, seconds};
+pub use graph::{CACHES_QUERY, CacheSource};
 pub use lro::{Follow, Lro, LroStatus};
 pub use metrics::MetricsQuery;
 use names::segment;
+pub use pacing::{LOW_READS, REFILL_INTERVAL};
 use transport::Deadline;
 
 /// Azure Resource Manager.
@@ -61,6 +65,8 @@ pub struct ArmClient {
     poll_interval: Duration,
     subscription: Option<String>,
     deadline: Option<Deadline>,
+    /// Spaces reads out when ARM says few are left (shared by clones).
+    pacer: pacing::Pacer,
 }
 
 impl std::fmt::Debug for ArmClient {
@@ -133,6 +139,7 @@ impl ArmClient {
             poll_interval: DEFAULT_POLL_INTERVAL,
             subscription: None,
             deadline: None,
+            pacer: pacing::Pacer::default(),
         })
     }
 

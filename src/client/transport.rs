@@ -1,5 +1,5 @@
 //! Sending requests: the token only to the endpoint's origin, retries with backoff (honouring
-//! `Retry-After`), a new token after a 401, every attempt bounded by the client's deadline, and paths
+//! `Retry-After`), reads spaced out as ARM's remaining-reads count falls ([`super::pacing`]), a new token after a 401, every attempt bounded by the client's deadline, and paths
 //! built from encoded segments.
 
 use std::time::Duration;
@@ -112,6 +112,9 @@ impl ArmClient {
             attempt += 1;
             let last = attempt >= self.retry.attempts;
             let wait = self.retry.backoff * 2u32.saturating_pow(attempt - 1);
+            if idempotent {
+                self.pacer.wait(url).await;
+            }
             let bound = self.attempt_bound(url)?;
             let mut rb = self.request(method.clone(), url).await?.timeout(bound);
             for (name, value) in headers {
@@ -120,7 +123,11 @@ impl ArmClient {
             if let Some(body) = body {
                 rb = rb.json(body);
             }
-            match rb.send().await {
+            let sent = rb.send().await;
+            if let Ok(resp) = &sent {
+                self.pacer.observe(url, resp.headers());
+            }
+            match sent {
                 Ok(resp) if resp.status().is_success() => return Ok(resp),
                 Ok(resp) => {
                     let status = resp.status();

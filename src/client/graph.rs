@@ -1,0 +1,127 @@
+//! Every cache across subscriptions through Azure Resource Graph (one query, 1,000 rows a page, paged
+//! with `$skipToken`), as the portal's browse lists are served; the per-subscription ARM lists when
+//! Resource Graph refuses (403, 404) or is not to be used.
+
+use reqwest::Method;
+use serde_json::{Map, Value};
+
+use crate::arm::{
+    CACHE_TYPE, QueryRequest, QueryRequestOptions, QueryResponse, RESOURCE_GRAPH_API_VERSION, RESOURCE_GRAPH_MAX_TOP,
+    RESOURCE_GRAPH_PATH, RedisResource, ResultFormat,
+};
+
+use super::{ArmClient, ClientError};
+
+/// The query georep sends: every cache, with the columns a cache's `GET` body has.
+pub const CACHES_QUERY: &str =
+    "Resources | where type =~ 'microsoft.cache/redis' | project id, name, location, tags, zones, properties";
+
+/// Pages of one query at most (10 million rows).
+const MAX_PAGES: usize = 10_000;
+
+/// Where a list of caches came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CacheSource {
+    /// One Resource Graph query.
+    ResourceGraph,
+    /// A list per subscription (Resource Graph refused, or not asked).
+    PerSubscription,
+}
+
+impl ArmClient {
+    /// Every cache in `subscriptions`, through Resource Graph, paging 1,000 at a time.
+    pub async fn query_caches(&self, subscriptions: &[String]) -> Result<Vec<RedisResource>, ClientError> {
+        let url = self.url(RESOURCE_GRAPH_PATH, RESOURCE_GRAPH_API_VERSION);
+        let mut out = Vec::new();
+        let mut skip_token = None;
+        for _ in 0..MAX_PAGES {
+            let request = QueryRequest {
+                subscriptions: subscriptions.to_vec(),
+                query: CACHES_QUERY.into(),
+                options: Some(QueryRequestOptions {
+                    top: Some(i64::from(RESOURCE_GRAPH_MAX_TOP)),
+                    skip_token: skip_token.take(),
+                    result_format: Some(ResultFormat::ObjectArray),
+                    ..Default::default()
+                }),
+                extra: Map::new(),
+            };
+            let body = serde_json::to_value(&request).map_err(|e| ClientError::Decode(e.to_string()))?;
+            // A query changes nothing: retried as a GET is.
+            let resp = self.send(Method::POST, &url, Some(&body), true).await?;
+            let page: QueryResponse = self.decode(resp).await?;
+            for row in page.data.into_objects() {
+                out.push(cache_from_row(row)?);
+            }
+            match page.skip_token.filter(|t| !t.is_empty()) {
+                Some(t) => skip_token = Some(t),
+                None => return Ok(out),
+            }
+        }
+        Err(ClientError::Decode(format!("the Resource Graph query did not end after {MAX_PAGES} pages")))
+    }
+
+    /// Every cache in `subscriptions`: through Resource Graph when `use_graph` and it answers, else
+    /// (refused with 403 or 404, or not asked) a list per subscription, all at once.
+    pub async fn caches_in(
+        &self,
+        subscriptions: &[String],
+        use_graph: bool,
+    ) -> Result<(Vec<RedisResource>, CacheSource), ClientError> {
+        if use_graph {
+            match self.query_caches(subscriptions).await {
+                Ok(caches) => return Ok((caches, CacheSource::ResourceGraph)),
+                Err(e) if matches!(e.status(), Some(403 | 404)) => {
+                    tracing::info!(error = %e, "Resource Graph refused the query: listing each subscription");
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let lists = futures::future::join_all(subscriptions.iter().map(|s| self.list_caches(s))).await;
+        let mut out = Vec::new();
+        for list in lists {
+            out.extend(list?);
+        }
+        Ok((out, CacheSource::PerSubscription))
+    }
+}
+
+/// A row of [`CACHES_QUERY`] as the cache's ARM body: Resource Graph's own columns dropped, `type`
+/// spelled as ARM does.
+fn cache_from_row(mut row: Map<String, Value>) -> Result<RedisResource, ClientError> {
+    for column in ["resourceGroup", "subscriptionId", "sku", "type"] {
+        row.remove(column);
+    }
+    for column in ["tags", "zones"] {
+        if row.get(column).is_some_and(Value::is_null) {
+            row.remove(column);
+        }
+    }
+    row.insert("type".into(), Value::String(CACHE_TYPE.into()));
+    let id = row.get("id").and_then(Value::as_str).unwrap_or("?").to_string();
+    serde_json::from_value(Value::Object(row))
+        .map_err(|e| ClientError::Decode(format!("Resource Graph returned a cache '{id}' georep cannot read: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_row_reads_as_the_cache_body() {
+        let row = serde_json::json!({
+            "id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Cache/Redis/c",
+            "name": "c", "type": "microsoft.cache/redis", "location": "East US", "tags": null, "zones": null,
+            "resourceGroup": "g", "subscriptionId": "s",
+            "properties": {"sku": {"name": "Premium", "family": "P", "capacity": 1}, "provisioningState": "Succeeded"}
+        });
+        let Value::Object(row) = row else { unreachable!() };
+        let cache = cache_from_row(row).unwrap();
+        assert_eq!(cache.kind.as_deref(), Some(CACHE_TYPE));
+        assert_eq!((cache.tags, cache.zones), (None, None));
+        assert!(cache.extra.is_empty(), "{:?}", cache.extra);
+        let mut bad = Map::new();
+        bad.insert("id".into(), Value::String("x".into()));
+        assert!(cache_from_row(bad).unwrap_err().to_string().contains("'x'"));
+    }
+}
