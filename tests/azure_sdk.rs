@@ -1,9 +1,10 @@
-//! The official Azure SDK for Python (`azure-mgmt-redis`) drives the emulator: lists caches, gets one,
+//! The official Azure SDK for Python drives the emulator. `azure-mgmt-redis`: lists caches, gets one,
 //! links two with `linked_server.begin_create(...).result()`, reads both sides with `linked_server.list`
 //! and unlinks with `begin_delete(...).result()`; `azure-mgmt-monitor` reads the demo link's
 //! geo-replication metrics per shard with `metrics.list`. The flow itself is tests/python/sdk_flow.py; this test
 //! makes a venv under target/ (reused when it already has the packages), starts the emulator in-process
-//! on 127.0.0.1:0 and runs the script against it.
+//! on 127.0.0.1:0 and runs the script against it. `azure-mgmt-resourcegraph` pages through Resource
+//! Graph over a synthetic fleet of 2,500 caches (tests/python/sdk_graph.py).
 //!
 //! Without python3, venv or pip (or PyPI) the test prints why and passes as skipped, unless
 //! `GEOREP_REQUIRE_PYTHON=1` (as .ci/run sets), when it fails.
@@ -21,7 +22,9 @@ use georep::emulator::{Config, Emulator};
 /// What the venv needs; recorded in the venv so a changed requirement reinstalls.
 /// 14.5.0 speaks api-version 2024-11-01, the emulator's.
 /// azure-mgmt-monitor 7.0.0 reads metrics with api-version 2024-02-01 (the emulator accepts it and 2023-10-01).
-const REQUIREMENTS: &[&str] = &["azure-mgmt-redis==14.5.0", "azure-mgmt-monitor==7.0.0"];
+/// azure-mgmt-resourcegraph 8.x sends 2021-03-01 (the emulator accepts it and 2024-04-01).
+const REQUIREMENTS: &[&str] =
+    &["azure-mgmt-redis==14.5.0", "azure-mgmt-monitor==7.0.0", "azure-mgmt-resourcegraph==8.0.1"];
 /// The emulator requires this bearer token, so the test also shows the SDK sends one.
 const TOKEN: &str = "georep-sdk-test";
 /// 50 model seconds per second: Retry-After is 1 s, the link takes ~3 s and the unlink ~2 s.
@@ -109,7 +112,8 @@ fn sdk_python() -> Result<PathBuf, String> {
     let has_sdk = || {
         fs::read_to_string(&stamp).is_ok_and(|s| s == wanted)
             && run(
-                Command::new(&python).args(["-c", "import azure.mgmt.redis, azure.mgmt.monitor, azure.core"]),
+                Command::new(&python)
+                    .args(["-c", "import azure.mgmt.redis, azure.mgmt.monitor, azure.mgmt.resourcegraph, azure.core"]),
                 Duration::from_secs(60),
             )
             .is_ok_and(|o| o.status.success())
@@ -146,7 +150,7 @@ fn sdk_python() -> Result<PathBuf, String> {
     eprintln!("azure_sdk: pip install took {:.1}s", started.elapsed().as_secs_f64());
     fs::write(&stamp, &wanted).map_err(|e| format!("cannot write {}: {e}", stamp.display()))?;
     if !has_sdk() {
-        return Err("the venv still cannot import azure.mgmt.redis after pip install".to_string());
+        return Err("the venv still cannot import the SDK packages after pip install".to_string());
     }
     Ok(python)
 }
@@ -198,5 +202,43 @@ fn azure_sdk_for_python_drives_the_emulator() {
         "sdk flow: ok",
     ] {
         assert!(out.stdout.contains(expected), "sdk_flow.py output lacks {expected:?}:\n{}", out.stdout);
+    }
+}
+
+#[test]
+fn azure_sdk_for_python_pages_through_resource_graph() {
+    use georep::emulator::synthetic::{SyntheticSpec, generate};
+
+    let python = match sdk_python() {
+        Ok(p) => p,
+        Err(why) => return unavailable(why),
+    };
+    let fleet = generate(SyntheticSpec { caches: 2_500, subscriptions: 25, seed: 12 });
+    let subs: Vec<String> = serde_json::from_str::<serde_json::Value>(&fleet).expect("fleet")["subscriptions"]
+        .as_array()
+        .expect("subscriptions")
+        .iter()
+        .map(|s| s["subscriptionId"].as_str().expect("id").to_string())
+        .collect();
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("tokio runtime");
+    let config = Config { fleet, token: Some(TOKEN.to_string()), ..Default::default() };
+    let running = rt
+        .block_on(async { Emulator::simulated(config).expect("emulator").bind("127.0.0.1:0".parse().unwrap()).await })
+        .expect("bind the emulator");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/sdk_graph.py");
+    let result = run(
+        Command::new(&python)
+            .arg(&script)
+            .args(["--url", &running.url(), "--token", TOKEN, "--subscriptions", &subs.join(","), "--expect", "2500"])
+            .env("PYTHONUNBUFFERED", "1")
+            .env("PYTHONDONTWRITEBYTECODE", "1"),
+        FLOW_TIMEOUT,
+    );
+    rt.block_on(running.shutdown());
+    let out = result.unwrap_or_else(|e| panic!("{e}"));
+    println!("--- sdk_graph.py stdout\n{}\n--- stderr\n{}", out.stdout, out.stderr);
+    assert!(out.status.success(), "sdk_graph.py failed with {}:\n{}\n{}", out.status, out.stdout, out.stderr);
+    for expected in ["api-version 2021-03-01", "resources: 2500 caches in 3 pages, each once", "sdk graph: ok"] {
+        assert!(out.stdout.contains(expected), "sdk_graph.py output lacks {expected:?}:\n{}", out.stdout);
     }
 }
