@@ -133,3 +133,19 @@ async fn reads_past_the_bucket_get_429_and_the_client_slows_down_before() {
     assert!(took > Duration::from_millis(800), "80 reads from a bucket of 40 at 25/s take time: {took:?}");
     run.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_fleet_and_limit_specs_are_usage_errors() {
+    for (args, says) in [
+        (&["--synthetic-fleet", "10:20"][..], "20 subscriptions"),
+        (&["--synthetic-fleet", "lots"][..], "CACHES:SUBSCRIPTIONS"),
+        (&["--synthetic-fleet", "10:2", "--fleet", "x.json"][..], "cannot be used with"),
+        (&["--read-limit", "0:25"][..], "must be positive"),
+    ] {
+        let mut argv = vec!["serve", "--listen", "127.0.0.1:0"];
+        argv.extend_from_slice(args);
+        let run = georep(&argv, &[]).await;
+        run.code(2);
+        assert!(run.stderr.contains(says), "{args:?}: {}", run.stderr);
+    }
+}
