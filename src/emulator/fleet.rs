@@ -218,15 +218,19 @@ pub fn load(text: &str) -> Result<Fleet, FleetError> {
             live: None,
         });
     }
+    // By name, lower-cased, for the links (a scan per link is quadratic in a synthetic fleet).
+    let mut by_name: std::collections::HashMap<String, Vec<&CacheRecord>> = std::collections::HashMap::new();
+    if !file.links.is_empty() {
+        for c in &caches {
+            by_name.entry(c.resource.name().to_ascii_lowercase()).or_default().push(c);
+        }
+    }
     let mut links = Vec::new();
     for l in &file.links {
-        let find = |name: &str| {
-            let found: Vec<_> = caches.iter().filter(|c| c.resource.name().eq_ignore_ascii_case(name)).collect();
-            match found.as_slice() {
-                [one] => ResourceId::parse(one.resource.id()).map_err(|e| e.to_string()),
-                [] => Err(format!("there is no cache named '{name}'")),
-                _ => Err(format!("more than one cache is named '{name}'")),
-            }
+        let find = |name: &str| match by_name.get(&name.to_ascii_lowercase()).map(Vec::as_slice).unwrap_or_default() {
+            [one] => ResourceId::parse(one.resource.id()).map_err(|e| e.to_string()),
+            [] => Err(format!("there is no cache named '{name}'")),
+            _ => Err(format!("more than one cache is named '{name}'")),
         };
         let bad = |why| FleetError::Link { primary: l.primary.clone(), secondary: l.secondary.clone(), why };
         links.push((find(&l.primary).map_err(bad)?, find(&l.secondary).map_err(bad)?));
@@ -255,5 +259,21 @@ mod tests {
         assert!(err.contains("subscription 'x'"), "{err}");
         let err = load("{").err().unwrap().to_string();
         assert!(err.contains("not valid"), "{err}");
+        let two = |second: &str, link_to: &str| {
+            let cache = |rg: &str, name: &str| {
+                format!(
+                    r#"{{"subscription":"s","resourceGroup":"{rg}","name":"{name}","location":"East US","tier":"Premium","capacity":1}}"#
+                )
+            };
+            format!(
+                r#"{{"subscriptions":[{{"subscriptionId":"s","displayName":"S"}}],"caches":[{},{}],"links":[{{"primary":"N","secondary":"{link_to}"}}]}}"#,
+                cache("g1", "n"),
+                cache("g2", second)
+            )
+        };
+        let err = load(&two("n", "x")).err().unwrap().to_string();
+        assert!(err.contains("more than one cache is named 'N'"), "{err}");
+        let err = load(&two("x", "m")).err().unwrap().to_string();
+        assert!(err.contains("there is no cache named 'm'"), "{err}");
     }
 }
