@@ -51,6 +51,13 @@ pub enum Verdict {
     Throttled(u32),
 }
 
+/// Buckets kept at most: subscription ids come from request paths, and a client could send any number
+/// of them. Past this, full buckets (indistinguishable from new ones) are forgotten, and if that is not
+/// enough, further unknown scopes share one bucket.
+pub const MAX_SCOPES: usize = 10_000;
+/// The bucket scopes share past [`MAX_SCOPES`].
+const OVERFLOW: &str = "\u{0}overflow";
+
 /// The buckets, by scope (a subscription id lower-cased, or `""` for the tenant).
 pub struct ReadLimiter {
     limit: ReadLimit,
@@ -70,7 +77,15 @@ impl ReadLimiter {
     pub fn take(&self, scope: &str, now: Instant) -> Verdict {
         let cap = f64::from(self.limit.reads);
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        let (tokens, last) = buckets.entry(scope.to_ascii_lowercase()).or_insert((cap, now));
+        let mut key = scope.to_ascii_lowercase();
+        if buckets.len() >= MAX_SCOPES && !buckets.contains_key(&key) {
+            let rate = self.limit.per_second;
+            buckets.retain(|_, (t, last)| *t + now.saturating_duration_since(*last).as_secs_f64() * rate < cap);
+            if buckets.len() >= MAX_SCOPES {
+                key = OVERFLOW.to_string();
+            }
+        }
+        let (tokens, last) = buckets.entry(key).or_insert((cap, now));
         let elapsed = now.saturating_duration_since(*last).as_secs_f64();
         *tokens = (*tokens + elapsed * self.limit.per_second).min(cap);
         *last = now.max(*last);
@@ -110,6 +125,20 @@ mod tests {
         assert_eq!(limiter.take("SUB2", t0), Verdict::Allowed(4));
         assert_eq!(limiter.take("sub", t0 + Duration::from_millis(600)), Verdict::Allowed(0));
         assert_eq!(limiter.take("Sub", t0 + Duration::from_secs(100)), Verdict::Allowed(4), "never above the bucket");
+    }
+
+    #[test]
+    fn scopes_made_up_by_a_client_cannot_grow_the_buckets_without_bound() {
+        let limiter = ReadLimiter::new(ReadLimit { reads: 2, per_second: 1.0 });
+        let t0 = Instant::now();
+        for i in 0..MAX_SCOPES + 50 {
+            limiter.take(&format!("made-up-{i}"), t0);
+        }
+        let len = || limiter.buckets.lock().unwrap().len();
+        assert!(len() <= MAX_SCOPES + 1, "{}", len());
+        // Once their buckets are full again, old scopes make room for new ones.
+        limiter.take("new", t0 + Duration::from_secs(10));
+        assert_eq!(len(), 1);
     }
 
     #[test]
