@@ -149,3 +149,42 @@ async fn bad_fleet_and_limit_specs_are_usage_errors() {
         assert!(run.stderr.contains(says), "{args:?}: {}", run.stderr);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn links_a_synthetic_fleet_starts_with_in_progress_finish() {
+    use georep::emulator::synthetic::{SyntheticSpec, generate};
+    // A small fleet (its metrics history is built at start) with a link being made: the first seed
+    // that gives one.
+    let fleet = (1..200)
+        .map(|seed| generate(SyntheticSpec { caches: 300, subscriptions: 3, seed }))
+        .find(|text| !georep::emulator::fleet::load(text).unwrap().linking.is_empty())
+        .expect("a seed with a link in progress");
+    let emu =
+        georep::emulator::Emulator::simulated(Config { fleet, time_scale: 5_000.0, ..Config::default() }).unwrap();
+    // Before it runs: both caches of each such link are Linking.
+    let state = emu.snapshot();
+    let linking: Vec<_> = state.operations.iter().map(|o| o.primary.clone()).collect();
+    assert!(!linking.is_empty(), "the fleet starts with links being made");
+    for op in &state.operations {
+        for id in [&op.primary, &op.secondary] {
+            let shown = state.render(state.cache(id).unwrap());
+            assert_eq!(shown.properties.provisioning_state.unwrap().as_str(), "Linking");
+        }
+    }
+    let run = emu.bind(support::emulator::loopback()).await.unwrap();
+    let client = ArmClient::new(&run.url(), None).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    for id in &linking {
+        loop {
+            let cache = client.get_cache(id).await.unwrap();
+            let state = cache.properties.provisioning_state.as_ref().map(|s| s.as_str().to_string());
+            if state.as_deref() == Some("Succeeded") {
+                assert_eq!(cache.properties.linked_servers.as_ref().map(Vec::len), Some(1));
+                break;
+            }
+            assert!(Instant::now() < deadline, "{} is still {state:?}", id.name);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    run.shutdown().await;
+}

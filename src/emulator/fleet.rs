@@ -33,6 +33,9 @@ pub struct FleetLink {
     /// Cache names (unique in the fleet).
     pub primary: String,
     pub secondary: String,
+    /// The link is still being made at start (an operation in progress), rather than in sync.
+    #[serde(default)]
+    pub in_progress: bool,
 }
 
 /// A parsed fleet.
@@ -41,6 +44,8 @@ pub struct Fleet {
     pub caches: Vec<CacheRecord>,
     /// (primary, secondary)
     pub links: Vec<(ResourceId, ResourceId)>,
+    /// (primary, secondary) of the links still being made at start.
+    pub linking: Vec<(ResourceId, ResourceId)>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -225,7 +230,7 @@ pub fn load(text: &str) -> Result<Fleet, FleetError> {
             by_name.entry(c.resource.name().to_ascii_lowercase()).or_default().push(c);
         }
     }
-    let mut links = Vec::new();
+    let (mut links, mut linking) = (Vec::new(), Vec::new());
     for l in &file.links {
         let find = |name: &str| match by_name.get(&name.to_ascii_lowercase()).map(Vec::as_slice).unwrap_or_default() {
             [one] => ResourceId::parse(one.resource.id()).map_err(|e| e.to_string()),
@@ -233,9 +238,10 @@ pub fn load(text: &str) -> Result<Fleet, FleetError> {
             _ => Err(format!("more than one cache is named '{name}'")),
         };
         let bad = |why| FleetError::Link { primary: l.primary.clone(), secondary: l.secondary.clone(), why };
-        links.push((find(&l.primary).map_err(bad)?, find(&l.secondary).map_err(bad)?));
+        let pair = (find(&l.primary).map_err(bad)?, find(&l.secondary).map_err(bad)?);
+        if l.in_progress { linking.push(pair) } else { links.push(pair) }
     }
-    Ok(Fleet { subscriptions, caches, links })
+    Ok(Fleet { subscriptions, caches, links, linking })
 }
 
 #[cfg(test)]

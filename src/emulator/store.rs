@@ -165,7 +165,30 @@ impl State {
                 c.dataset = data;
             }
         }
+        for (p, s) in fleet.linking {
+            state.start_link(&p, &s)?;
+        }
         Ok(state)
+    }
+
+    /// A link being made from now, with its operation in progress, as a link request starts one: for
+    /// fleets with links that are not in sync yet at start.
+    fn start_link(&mut self, p: &ResourceId, s: &ResourceId) -> Result<(), FleetError> {
+        let bad = |why: String| FleetError::Link { primary: p.name.clone(), secondary: s.name.clone(), why };
+        let (Some(pr), Some(sr)) = (self.cache(p).cloned(), self.cache(s).cloned()) else {
+            return Err(bad("no such cache".into()));
+        };
+        let (primary, secondary) = (self.render(&pr), self.render(&sr));
+        self.topology.begin_link(&primary, &secondary).map_err(|e| bad(e.to_string()))?;
+        self.push_operation(Operation::begin(
+            OperationKind::Link,
+            &p.subscription,
+            (p, &primary.location),
+            (s, &secondary.location),
+            pr.dataset.bytes,
+            sr.dataset,
+        ));
+        Ok(())
     }
 
     pub fn cache(&self, id: &ResourceId) -> Option<&CacheRecord> {

@@ -2,8 +2,8 @@
 //! for the same spec on every machine. Realistic in proportions: mostly Premium (some clustered, some
 //! with persistence, some zone-redundant), some Standard and Basic, Redis 6 and a few 4, every known
 //! region; about one Premium cache in six is the primary of an existing link to a compatible
-//! secondary in another region of its geography, and a few caches are in the middle of an update or a
-//! scale. The result is a fleet file's text, loaded as any other (see [`super::fleet`]).
+//! secondary in another region of its geography (a few of those links still being made at start, their
+//! operation in progress), and a few caches are in the middle of an update or a scale. The result is a fleet file's text, loaded as any other (see [`super::fleet`]).
 
 use std::str::FromStr;
 
@@ -131,7 +131,9 @@ pub fn generate(spec: SyntheticSpec) -> String {
         let pair = linkable && caches.len() + 2 <= spec.caches && rng.chance(20);
         if pair {
             let secondary = secondary_of(&mut rng, &primary, n + 1, &regions);
-            links.push(json!({ "primary": primary.name, "secondary": secondary.name }));
+            // A few links are still being made at start.
+            let in_progress = rng.chance(3);
+            links.push(json!({ "primary": primary.name, "secondary": secondary.name, "inProgress": in_progress }));
             caches.push(primary.json);
             caches.push(secondary.json);
         } else {
@@ -252,8 +254,23 @@ mod tests {
             .filter(|c| c.resource.properties.provisioning_state.as_ref().is_some_and(|s| s.as_str() != "Succeeded"))
             .count();
         assert!(busy > 0, "some caches are mid-operation");
-        // Every link passes the emulator's own compatibility rules.
+        // Every link passes the emulator's own compatibility rules; a few are being made, each with
+        // its operation in progress.
+        assert!(
+            !loaded.linking.is_empty() && loaded.linking.len() < loaded.links.len() / 10,
+            "{}",
+            loaded.linking.len()
+        );
+        let linking = loaded.linking.len();
         let state = State::from_fleet(loaded).unwrap();
         assert_eq!(state.caches.len(), 2_000);
+        assert_eq!(state.operations.len(), linking);
+        assert!(state.operations.iter().all(|o| o.status == crate::arm::OperationState::InProgress));
+        let busy = state
+            .caches
+            .values()
+            .filter(|c| state.render(c).properties.provisioning_state.as_ref().is_some_and(|s| s.as_str() == "Linking"))
+            .count();
+        assert_eq!(busy, 2 * linking);
     }
 }
