@@ -357,7 +357,10 @@ impl Emulator {
         } else if changes.progress && self.progress_due() {
             self.stage_progress(&state);
         }
-        let seen = metrics::sample::observe(&state);
+        // The caches the history keeps, and any linked one (a new link gets rings now).
+        let tracked = self.inner.metrics.tracked();
+        let metrics = &self.inner.metrics;
+        let seen = metrics::sample::observe_where(&state, |key, linked| metrics.watches(&tracked, key, linked));
         drop(state);
         self.inner.metrics.record(&seen, now);
     }

@@ -270,7 +270,10 @@ mod tests {
     fn units_read_as_the_portal_shows_them() {
         assert_eq!(Unit::Bytes.format(14.0), "14 B");
         assert_eq!(Unit::Bytes.format(1_234_567.0), "1.2 MB");
-        assert_eq!(Unit::Seconds.format(2.4), "2 s");
+        assert_eq!(Unit::Seconds.format(2.4), "2.4 s");
+        assert_eq!(Unit::Seconds.format(0.5), "0.5 s");
+        assert_eq!(Unit::Seconds.format(12.4), "12 s");
+        assert_eq!(Unit::Seconds.format(1.0), "1 s");
         assert_eq!(Unit::Count.format(1.0), "1");
         assert_eq!(Window::Hours24.next(), Window::Minutes30);
         assert_eq!(Window::Minutes30.previous(), Window::Hours24);

@@ -43,6 +43,27 @@ impl History {
         self.newest
     }
 
+    /// Whether the cache `key` has rings (it is linked, or was asked for).
+    pub fn has(&self, key: &str) -> bool {
+        self.caches.contains_key(key)
+    }
+
+    /// The caches that have rings.
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.caches.keys()
+    }
+
+    /// Takes the rings of `other` for the caches this history has none for (a cache linked, or first
+    /// asked for, after start-up: its past made up by the model).
+    pub fn adopt(&mut self, other: History) {
+        for (key, rings) in other.caches {
+            self.caches.entry(key).or_insert(rings);
+        }
+        if self.newest.is_none() {
+            self.newest = other.newest;
+        }
+    }
+
     /// Shards of the cache `key` (0 when it has no rings).
     pub fn shards(&self, key: &str) -> usize {
         self.caches.get(key).map_or(0, Vec::len)

@@ -41,13 +41,22 @@ pub struct Observed {
 
 /// Every cache, read from the state (no I/O, a few small copies).
 pub fn observe(state: &State) -> Vec<Observed> {
+    observe_where(state, |_, _| true)
+}
+
+/// The caches `keep(key, linked)` wants, read from the state. The links are indexed once, so this is
+/// linear in the caches and links, whatever the fleet's size.
+pub fn observe_where(state: &State, keep: impl Fn(&str, bool) -> bool) -> Vec<Observed> {
+    let links: HashMap<String, &crate::geo::Link> =
+        state.topology.links().iter().flat_map(|l| [(l.primary.key(), l), (l.secondary.key(), l)]).collect();
     state
         .caches
         .iter()
+        .filter(|(key, _)| keep(key, links.contains_key(key.as_str())))
         .map(|(key, record)| {
             let id = ResourceId::parse(record.resource.id()).ok();
             let link = id.as_ref().and_then(|id| {
-                let link = state.topology.link_of(id)?;
+                let link = *links.get(key.as_str())?;
                 let primary = &link.primary == id;
                 let peer = if primary { &link.secondary } else { &link.primary };
                 let sync = state

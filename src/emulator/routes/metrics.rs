@@ -22,13 +22,20 @@ pub(super) fn list_metrics(emu: &Emulator, req: &Req, id: &ResourceId) -> Result
     }
     let now = Utc::now();
     let q = query::parse(|k| req.query(k), now).map_err(|why| ArmError::bad_request("BadRequest", why))?;
-    let (shown_id, region) = {
+    let key = id.cache_id().key();
+    let (shown_id, region, observed) = {
         let state = emu.lock();
         let record = validate::cache(&state, id)?;
         let shown = ResourceId::parse(record.resource.id()).map(|i| i.to_string()).unwrap_or_else(|_| id.to_string());
-        (shown, record.resource.location.to_ascii_lowercase().replace(' ', ""))
+        let mut observed = super::super::metrics::sample::observe_where(&state, |k, _| k == key);
+        // Its peer too: a link's made-up past needs both sides.
+        if let Some(peer) = observed.first().and_then(|c| c.link.as_ref()).map(|l| l.peer.clone()) {
+            observed.extend(super::super::metrics::sample::observe_where(&state, |k, _| k == peer));
+        }
+        (shown, record.resource.location.to_ascii_lowercase().replace(' ', ""), observed)
     };
-    let key = id.cache_id().key();
+    // A cache first asked for gets its rings (its past made up by the model), and is kept from now on.
+    emu.inner.metrics.track(&observed);
     let target = Target { id: &shown_id, key: &key, region };
     let recorder = emu.inner.metrics.lock();
     // The newest complete model minute is shown as the real minute before the current one, so time
