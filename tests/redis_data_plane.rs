@@ -159,19 +159,6 @@ fn kill9(pid: u32) {
     assert!(ok, "kill -9 {pid}");
 }
 
-/// Waits until `check` holds, or fails with `what`.
-async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + WAIT;
-    while !check().await {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 /// A process that is gone and reaped leaves no /proc entry (a zombie would).
 fn process_gone(pid: u32) -> bool {
     !PathBuf::from(format!("/proc/{pid}")).exists()
@@ -228,7 +215,7 @@ async fn a_link_replicates_real_data_and_the_unlinked_secondary_keeps_it() {
     }
     set.query_async::<()>(&mut pc).await.unwrap();
     let keys: Vec<String> = (0..1_000).map(|n| format!("after-link:{n}")).collect();
-    eventually("the new keys on the secondary", || {
+    support::wait::eventually("the new keys on the secondary", WAIT, || {
         let mut sc = sc.clone();
         let keys = keys.clone();
         async move {
@@ -237,7 +224,7 @@ async fn a_link_replicates_real_data_and_the_unlinked_secondary_keeps_it() {
         }
     })
     .await;
-    eventually("the API to count the new keys", || async {
+    support::wait::eventually("the API to count the new keys", WAIT, || async {
         api.data_plane("redis-weu").await["datasetKeys"] == 51_000
     })
     .await;
@@ -333,11 +320,11 @@ async fn a_primary_killed_after_the_link_disconnects_it_and_unlink_still_works()
     assert_eq!(done["status"], "Succeeded", "{done}");
 
     kill9(pid(&mut pc).await);
-    eventually("the primary to show Failed", || async {
+    support::wait::eventually("the primary to show Failed", WAIT, || async {
         api.cache("redis-eus").await["properties"]["provisioningState"] == "Failed"
     })
     .await;
-    eventually("the link to show Disconnected", || async {
+    support::wait::eventually("the link to show Disconnected", WAIT, || async {
         api.data_plane("redis-weu").await["replicationLink"] == "Disconnected"
     })
     .await;

@@ -176,19 +176,6 @@ async fn failover_under_writes_loses_no_acknowledged_write_and_needs_no_full_res
     running.shutdown().await;
 }
 
-/// Polls `check` (bounded by [`WAIT`]) until it holds.
-async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + WAIT;
-    while !check().await {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_secondary_that_cannot_catch_up_abandons_the_failover_and_changes_nothing() {
     if !have_redis() {
@@ -237,7 +224,7 @@ async fn an_old_primary_with_no_link_back_is_detached_after_the_grace() {
     let mut op = connect(&old_primary).await;
     let role = info_field(&mut op, "replication", "role").await;
     assert_eq!(role.as_deref(), Some("slave"), "re-pointed at the new primary, waiting for the link back");
-    eventually("the old primary to be detached", || {
+    support::wait::eventually("the old primary to be detached", WAIT, || {
         let endpoint = old_primary.clone();
         async move { info_field(&mut connect(&endpoint).await, "replication", "role").await.as_deref() == Some("master") }
     })

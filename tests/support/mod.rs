@@ -6,3 +6,4 @@ pub mod demo;
 pub mod emulator;
 pub mod headless;
 pub mod tmux;
+pub mod wait;
