@@ -32,7 +32,6 @@ use georep::client::ArmClient;
 use georep::emulator::{Config, DEMO_TIME_SCALE, Emulator, Running};
 use georep::ssh::auth::AuthorizedKeys;
 use georep::ssh::{SshConfig, SshServer, host_key};
-use georep::tui::tasks::PollIntervals;
 use russh::keys::PrivateKey;
 use ssh_client::{BOUND, Term as Session};
 
@@ -108,17 +107,7 @@ async fn setup() -> Setup {
     let key = host_key::generate().unwrap();
     let keys = dir.path().join("authorized_keys");
     std::fs::write(&keys, key.public_key().to_openssh().expect("openssh")).expect("authorized_keys");
-    let config = SshConfig {
-        look: Default::default(),
-        host_key: host_key::generate().unwrap(),
-        authorized_keys: AuthorizedKeys::new(Some(keys)),
-        demo_password: None,
-        read_only: false,
-        max_sessions: 32,
-        idle_timeout: None,
-        poll: PollIntervals::default(),
-        limits: georep::ssh::Limits::default(),
-    };
+    let config = SshConfig::new(host_key::generate().unwrap(), AuthorizedKeys::new(Some(keys)));
     let client = ArmClient::new(&emu.url(), None).expect("client");
     let server =
         SshServer::start("127.0.0.1:0".parse().unwrap(), config, client, "demo backend".into()).await.expect("listen");

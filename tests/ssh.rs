@@ -58,15 +58,8 @@ async fn backend() -> Backend {
 impl Backend {
     fn config(&self) -> SshConfig {
         SshConfig {
-            look: Default::default(),
-            host_key: host_key::generate().unwrap(),
-            authorized_keys: AuthorizedKeys::new(Some(self.authorized_keys.clone())),
-            demo_password: None,
-            read_only: false,
-            max_sessions: 32,
-            idle_timeout: None,
             poll: INTERVALS,
-            limits: georep::ssh::Limits::default(),
+            ..SshConfig::new(host_key::generate().unwrap(), AuthorizedKeys::new(Some(self.authorized_keys.clone())))
         }
     }
 

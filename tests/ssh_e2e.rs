@@ -28,7 +28,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use georep::ssh::host_key;
+use georep::ssh::{SshConfig, host_key};
 
 const WIDTH: u16 = 120;
 const HEIGHT: u16 = 36;
@@ -229,16 +229,10 @@ async fn openssh_may_retry_a_wrong_password() {
         .bind("127.0.0.1:0".parse().unwrap())
         .await
         .expect("bind");
-    let config = georep::ssh::SshConfig {
-        look: Default::default(),
-        host_key: host_key::generate().unwrap(),
-        authorized_keys: AuthorizedKeys::new(None),
+    let config = SshConfig {
         demo_password: Some(DemoPassword::new("open sesame".into())),
-        read_only: false,
         max_sessions: 2,
-        idle_timeout: None,
-        poll: georep::tui::tasks::PollIntervals::default(),
-        limits: georep::ssh::Limits::default(),
+        ..SshConfig::new(host_key::generate().unwrap(), AuthorizedKeys::new(None))
     };
     let client = georep::client::ArmClient::new(&emu.url(), None).expect("client");
     let server = georep::ssh::SshServer::start("127.0.0.1:0".parse().unwrap(), config, client, "demo".into())

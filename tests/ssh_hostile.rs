@@ -56,15 +56,12 @@ async fn backend() -> Backend {
 impl Backend {
     fn config(&self) -> SshConfig {
         SshConfig {
-            look: Default::default(),
-            host_key: host_key::generate().unwrap(),
-            authorized_keys: AuthorizedKeys::new(Some(self.dir.path().join("authorized_keys"))),
-            demo_password: None,
-            read_only: false,
             max_sessions: 8,
-            idle_timeout: None,
             poll: INTERVALS,
-            limits: Limits::default(),
+            ..SshConfig::new(
+                host_key::generate().unwrap(),
+                AuthorizedKeys::new(Some(self.dir.path().join("authorized_keys"))),
+            )
         }
     }
 

@@ -52,17 +52,8 @@ async fn reads_per_second(sessions: usize) -> (f64, usize) {
     let key = host_key::generate().unwrap();
     let keys = dir.path().join("authorized_keys");
     std::fs::write(&keys, format!("{}\n", key.public_key().to_openssh().unwrap())).unwrap();
-    let config = SshConfig {
-        look: Default::default(),
-        host_key: host_key::generate().unwrap(),
-        authorized_keys: AuthorizedKeys::new(Some(keys)),
-        demo_password: None,
-        read_only: false,
-        max_sessions: 32,
-        idle_timeout: None,
-        poll: INTERVALS,
-        limits: georep::ssh::Limits::default(),
-    };
+    let config =
+        SshConfig { poll: INTERVALS, ..SshConfig::new(host_key::generate().unwrap(), AuthorizedKeys::new(Some(keys))) };
     let client = ArmClient::new(&emu.url(), None).unwrap();
     let server = SshServer::start("127.0.0.1:0".parse().unwrap(), config, client, "demo".into()).await.unwrap();
 

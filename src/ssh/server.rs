@@ -41,12 +41,30 @@ pub struct SshConfig {
     pub max_sessions: usize,
     /// A session with no input for this long is closed. `None`: never.
     pub idle_timeout: Option<Duration>,
-    /// How often each session's poller asks the backend.
+    /// How often the sessions' one poller asks the backend.
     pub poll: PollIntervals,
     /// Deadlines and caps against clients that hold on to the server.
     pub limits: Limits,
     /// The sessions' theme and keys (the configuration file's).
     pub look: Look,
+}
+
+impl SshConfig {
+    /// A server of `host_key` that lets in the keys of `authorized_keys`: no password, not read-only,
+    /// 32 sessions, never idle-closed, the default poll intervals, limits and look.
+    pub fn new(host_key: PrivateKey, authorized_keys: AuthorizedKeys) -> Self {
+        SshConfig {
+            host_key,
+            authorized_keys,
+            demo_password: None,
+            read_only: false,
+            max_sessions: 32,
+            idle_timeout: None,
+            poll: PollIntervals::default(),
+            limits: Limits::default(),
+            look: Look::default(),
+        }
+    }
 }
 
 /// How the console looks and which keys it takes, in every session.

@@ -319,7 +319,6 @@ mod tests {
     use crate::ssh::auth::AuthorizedKeys;
     use crate::ssh::ssh_client::Term;
     use crate::ssh::{SshConfig, SshServer, host_key};
-    use crate::tui::tasks::PollIntervals;
 
     const BOUND: Duration = Duration::from_secs(20);
 
@@ -344,15 +343,8 @@ mod tests {
         let keys = dir.path().join("authorized_keys");
         std::fs::write(&keys, key.public_key().to_openssh().expect("openssh")).expect("written");
         let config = SshConfig {
-            look: Default::default(),
-            host_key: host_key::generate().unwrap(),
-            authorized_keys: AuthorizedKeys::new(Some(keys)),
-            demo_password: None,
-            read_only: false,
             max_sessions: 4,
-            idle_timeout: None,
-            poll: PollIntervals::default(),
-            limits: crate::ssh::Limits::default(),
+            ..SshConfig::new(host_key::generate().unwrap(), AuthorizedKeys::new(Some(keys)))
         };
         let client = ArmClient::new(&emu.url(), None).expect("client");
         let server =
