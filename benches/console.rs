@@ -42,6 +42,7 @@ use std::fmt::Write as _;
 use std::hint::black_box;
 use std::io;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{BatchSize, Criterion};
@@ -54,6 +55,7 @@ use georep::tui::action::{Action, Effect};
 use georep::tui::blades::compatible_caches::CompatibleState;
 use georep::tui::blades::home::HomeState;
 use georep::tui::data::Data;
+use georep::tui::snapshot::Snapshot;
 use georep::tui::tasks::PollIntervals;
 use georep::tui::theme::Theme;
 use georep::tui::widgets::world_map::WorldMap;
@@ -346,6 +348,16 @@ fn data(state: &State) -> Data {
     data
 }
 
+/// `caches` with `n` of them changed (spread over the list), as a poll in which a few caches moved.
+fn touched(caches: &[RedisResource], n: usize) -> Vec<RedisResource> {
+    let mut out = caches.to_vec();
+    let step = out.len() / n.max(1);
+    for c in out.iter_mut().step_by(step.max(1)).take(n) {
+        c.tags.get_or_insert_with(Default::default).insert("touched".into(), "1".into());
+    }
+    out
+}
+
 fn criterion_groups(c: &mut Criterion, fleet: &Fleet) {
     let area = Rect::new(0, 0, WIDTH, HEIGHT);
     let mut apps = blades(fleet);
@@ -398,8 +410,40 @@ fn criterion_groups(c: &mut Criterion, fleet: &Fleet) {
         home.edit(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE), &data);
     }
     g.bench_function("home_refilter", |b| b.iter(|| home.refilter(black_box(&data))));
-    let (caches, _) = resources(&fleet.linking);
+    let (caches, linked) = resources(&fleet.linking);
+    let subs = fleet.linking.subscriptions.clone();
+    // The poller's side (once per poll for the whole process, off every console's input path).
+    let first = Snapshot::build(subs.clone(), caches.clone(), linked.clone(), None);
+    g.bench_function("snapshot_build", |b| {
+        b.iter_batched(
+            || caches.clone(),
+            |caches| Snapshot::build(subs.clone(), caches, linked.clone(), Some(&first)),
+            BatchSize::LargeInput,
+        )
+    });
     let (_, mut o) = apps.into_iter().find(|(n, _)| *n == "compatible_caches").expect("compatible");
+    // A poll in which 5 of the 10,000 caches changed, folded in turn with the one before it.
+    let a = Arc::new(Snapshot::build(subs.clone(), caches.clone(), linked.clone(), None));
+    let b5 = Arc::new(Snapshot::build(subs.clone(), touched(&caches, 5), linked.clone(), Some(&a)));
+    let polls = [a, b5];
+    let mut k = 0usize;
+    g.bench_function("poll_folded_with_compatible_open", |b| {
+        b.iter(|| {
+            k += 1;
+            o.app.update(Action::Polled(polls[k % 2].clone()))
+        })
+    });
+    // The worst poll: every cache new to the console (a first load, or the fleet's order changed).
+    let fresh = [
+        Arc::new(Snapshot::build(subs.clone(), caches.clone(), linked.clone(), None)),
+        Arc::new(Snapshot::build(subs.clone(), caches.clone(), linked.clone(), None)),
+    ];
+    g.bench_function("poll_folded_every_cache_new_with_compatible_open", |b| {
+        b.iter(|| {
+            k += 1;
+            o.app.update(Action::Polled(fresh[k % 2].clone()))
+        })
+    });
     g.bench_function("caches_loaded_with_compatible_open", |b| {
         b.iter_batched(|| caches.clone(), |caches| o.app.update(Action::CachesLoaded(caches)), BatchSize::LargeInput)
     });

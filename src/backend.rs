@@ -5,6 +5,7 @@
 
 use crate::client::{ArmClient, ClientError};
 use crate::emulator::{self, Emulator, Running};
+use crate::tui::poll::Scope;
 use crate::tui::tasks::PollIntervals;
 
 /// The console's backend flags (`georep` and `georep ssh`).
@@ -15,7 +16,10 @@ pub struct BackendOptions {
     /// Real Azure: `endpoint` defaults to management.azure.com, the token comes from
     /// `AZURE_ACCESS_TOKEN` or `az`, and only `subscription` is listed.
     pub azure: bool,
-    pub subscription: Option<String>,
+    /// `--subscription`, each given: the console shows these (every one listed when empty).
+    pub subscriptions: Vec<String>,
+    /// `--no-resource-graph`: list each subscription instead of one Resource Graph query.
+    pub no_resource_graph: bool,
     /// The embedded emulator's time scale, fleet and data plane.
     pub time_scale: f64,
     pub fleet: String,
@@ -47,16 +51,16 @@ impl Target {
 }
 
 impl BackendOptions {
-    /// The console's rule: `--azure` (which needs the subscription to show), else `--endpoint`, else
-    /// the embedded emulator.
+    /// The console's rule: `--azure`, else `--endpoint`, else the embedded emulator.
     pub fn target(&self) -> Result<Target, BackendError> {
+        for s in self.scope().subscriptions {
+            if let Some(problem) = crate::client::names::subscription_problem(&s) {
+                return Err(BackendError::Usage(format!("--subscription '{s}': {problem}")));
+            }
+        }
         if self.azure {
-            let Some(subscription) = self.subscription.clone().filter(|s| !s.trim().is_empty()) else {
-                return Err(BackendError::Usage(
-                    "--azure needs --subscription ID (or AZURE_SUBSCRIPTION_ID): the subscription to show".into(),
-                ));
-            };
-            return Ok(Target::Azure { endpoint: self.endpoint.clone(), subscription: Some(subscription) });
+            // The console lists every subscription in scope itself ([`Self::scope`]).
+            return Ok(Target::Azure { endpoint: self.endpoint.clone(), subscription: None });
         }
         if let Some(url) = &self.endpoint {
             return Ok(Target::Endpoint { url: url.clone(), token: self.token.clone() });
@@ -66,6 +70,20 @@ impl BackendOptions {
             fleet: self.fleet.clone(),
             data_plane: self.data_plane.clone(),
         })
+    }
+}
+
+impl BackendOptions {
+    /// What the console shows: the subscriptions given (all when none), through Resource Graph unless
+    /// refused.
+    pub fn scope(&self) -> Scope {
+        let mut subscriptions: Vec<String> = Vec::new();
+        for s in self.subscriptions.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+            if !subscriptions.iter().any(|k| k.eq_ignore_ascii_case(s)) {
+                subscriptions.push(s.to_string());
+            }
+        }
+        Scope { subscriptions, resource_graph: !self.no_resource_graph }
     }
 }
 

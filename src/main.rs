@@ -52,12 +52,15 @@ struct BackendArgs {
     #[arg(long)]
     fleet: Option<PathBuf>,
     /// Real Azure: https://management.azure.com (or --endpoint), token from AZURE_ACCESS_TOKEN or
-    /// `az account get-access-token`; needs --subscription.
+    /// `az account get-access-token`; shows every subscription the token sees unless --subscription.
     #[arg(long)]
     azure: bool,
-    /// With --azure: the subscription to show.
+    /// A subscription to show (repeatable); every one listed when not given.
     #[arg(long, env = "AZURE_SUBSCRIPTION_ID", value_name = "ID")]
-    subscription: Option<String>,
+    subscription: Vec<String>,
+    /// List each subscription's caches instead of one Azure Resource Graph query.
+    #[arg(long)]
+    no_resource_graph: bool,
     #[command(flatten)]
     data_plane: DataPlaneArgs,
 }
@@ -68,7 +71,8 @@ impl BackendArgs {
             endpoint,
             token: self.token.clone(),
             azure: self.azure,
-            subscription: self.subscription.clone(),
+            subscriptions: self.subscription.clone(),
+            no_resource_graph: self.no_resource_graph,
             time_scale: self.time_scale,
             fleet: read_fleet(&self.fleet)?,
             data_plane: self.data_plane.choice(),
@@ -313,6 +317,7 @@ async fn console(
 ) -> ExitCode {
     let backend =
         georep::backend::connect(&options, |what| eprintln!("georep: {what}"), georep::signals::stop_requested()).await;
+    let scope = options.scope();
     let georep::backend::Backend { label, client, intervals, embedded } = match backend {
         Ok(b) => b,
         Err(e) => {
@@ -324,7 +329,8 @@ async fn console(
     let intervals = config.poll_intervals(intervals);
     let theme = config.theme(georep::config::no_color());
     let keys = config.keymap();
-    let options = georep::tui::Options { label, client, intervals, embedded: embedded.is_some(), log, theme, keys };
+    let options =
+        georep::tui::Options { label, client, intervals, scope, embedded: embedded.is_some(), log, theme, keys };
     let code = georep::tui::run(options).await;
     if let Some(embedded) = embedded {
         // Stops the embedded emulator's data plane too: the real one's redis-servers are reaped here.

@@ -146,7 +146,7 @@ fn idle(
                 intervals: PollIntervals::default(),
                 clipboard: &mut clipboard,
                 peers: None,
-                feed: None,
+                feed: georep::tui::FeedChoice::Own(Default::default()),
             };
             georep::tui::event_loop(
                 &mut terminal,
@@ -199,7 +199,7 @@ pub fn counts(fleet: &Fleet) -> String {
     let free = free_primary(&fleet.linking);
     let list = CompatibleState::new(free.clone(), &data);
     let groups: std::collections::HashSet<_> =
-        data.ids.iter().map(|id| (id.subscription.clone(), id.resource_group.clone())).collect();
+        data.ids().iter().map(|id| (id.subscription.clone(), id.resource_group.clone())).collect();
     let _ = writeln!(
         report,
         "Fleet: {CACHES} caches in {} resource groups; Compatible caches of {}: {} compatible, {} excluded",

@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::arm::{LinkState, ProvisioningState, RedisResource, ReplicationRole, ResourceId};
@@ -137,9 +139,34 @@ pub struct LinkEntry {
 }
 
 /// Every link, and the only way to change them.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(from = "Links")]
 pub struct Topology {
     links: Vec<Link>,
+    /// Each linked cache's link, by position in `links`: a fleet of 10,000 caches is rendered without
+    /// searching its links for every cache.
+    #[serde(skip)]
+    by_cache: HashMap<ResourceId, usize>,
+}
+
+/// What is saved of a topology: its links (the index is made again when read).
+#[derive(Deserialize)]
+struct Links {
+    links: Vec<Link>,
+}
+
+impl From<Links> for Topology {
+    fn from(saved: Links) -> Self {
+        let mut t = Topology { links: saved.links, by_cache: HashMap::new() };
+        t.reindex();
+        t
+    }
+}
+
+impl PartialEq for Topology {
+    fn eq(&self, other: &Self) -> bool {
+        self.links == other.links
+    }
 }
 
 impl Topology {
@@ -147,8 +174,24 @@ impl Topology {
         &self.links
     }
 
+    fn reindex(&mut self) {
+        self.by_cache.clear();
+        for (i, l) in self.links.iter().enumerate() {
+            self.by_cache.insert(l.primary.clone(), i);
+            self.by_cache.insert(l.secondary.clone(), i);
+        }
+    }
+
+    fn position(&self, cache: &ResourceId) -> Option<usize> {
+        let key = match &cache.linked_server {
+            None => self.by_cache.get(cache),
+            Some(_) => self.by_cache.get(&cache.cache_id()),
+        };
+        key.copied().filter(|&i| self.links.get(i).is_some_and(|l| l.involves(cache)))
+    }
+
     pub fn link_of(&self, cache: &ResourceId) -> Option<&Link> {
-        self.links.iter().find(|l| l.involves(cache))
+        self.position(cache).and_then(|i| self.links.get(i))
     }
 
     /// The link between `a` and `b`, in either direction.
@@ -163,8 +206,8 @@ impl Topology {
 
     /// The cache's linked-server entries (zero or one: a cache is in at most one link).
     pub fn entries(&self, cache: &ResourceId) -> Vec<LinkEntry> {
-        self.links
-            .iter()
+        self.link_of(cache)
+            .into_iter()
             .filter_map(|l| {
                 let (peer, loc, role) = l.peer_of(cache)?;
                 Some(LinkEntry {
@@ -189,6 +232,8 @@ impl Topology {
         let (Ok(p), Ok(s)) = (ResourceId::parse(primary.id()), ResourceId::parse(secondary.id())) else {
             return Err(TransitionError::NoSuchLink);
         };
+        self.by_cache.insert(p.clone(), self.links.len());
+        self.by_cache.insert(s.clone(), self.links.len());
         self.links.push(Link {
             primary: p,
             secondary: s,
@@ -203,7 +248,7 @@ impl Topology {
     /// Applies `event` to the link that `cache` is in. Returns the link as it is after the event
     /// (`None` when the event removed it).
     pub fn apply(&mut self, cache: &ResourceId, event: LinkEvent) -> Result<Option<Link>, TransitionError> {
-        let i = self.links.iter().position(|l| l.involves(cache)).ok_or(TransitionError::NoSuchLink)?;
+        let i = self.position(cache).ok_or(TransitionError::NoSuchLink)?;
         let from = self.links[i].phase;
         let to = match (from, event) {
             (LinkPhase::Creating, LinkEvent::SyncStarted) => Some(LinkPhase::Syncing),
@@ -225,6 +270,7 @@ impl Topology {
             }
             None => {
                 self.links.remove(i);
+                self.reindex();
                 Ok(None)
             }
         }

@@ -143,6 +143,7 @@ pub async fn run(options: Options) -> ExitCode {
         max_sessions: options.max_sessions,
         idle_timeout: (!options.idle_timeout.is_zero()).then_some(options.idle_timeout),
         poll: options.config.poll_intervals(intervals),
+        scope: options.backend.scope(),
         limits: Limits::default(),
         look: Look { theme: options.config.theme(false), keys: options.config.keymap() },
     };

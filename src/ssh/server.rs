@@ -43,6 +43,8 @@ pub struct SshConfig {
     pub idle_timeout: Option<Duration>,
     /// How often the sessions' one poller asks the backend.
     pub poll: PollIntervals,
+    /// Which subscriptions' caches it reads, and how.
+    pub scope: crate::tui::poll::Scope,
     /// Deadlines and caps against clients that hold on to the server.
     pub limits: Limits,
     /// The sessions' theme and keys (the configuration file's).
@@ -61,6 +63,7 @@ impl SshConfig {
             max_sessions: 32,
             idle_timeout: None,
             poll: PollIntervals::default(),
+            scope: crate::tui::poll::Scope::default(),
             limits: Limits::default(),
             look: Look::default(),
         }
@@ -140,7 +143,7 @@ impl SshServer {
         if config.demo_password.is_some() {
             methods.push(MethodKind::Password);
         }
-        let (feed, poller) = crate::tui::feed::Feed::start(client.clone(), config.poll);
+        let (feed, poller) = crate::tui::feed::Feed::start(client.clone(), config.poll, config.scope.clone());
         let shared = Arc::new(Shared {
             feed,
             client,

@@ -238,7 +238,7 @@ async fn console(
             intervals: shared.intervals,
             clipboard: &mut clipboard,
             peers,
-            feed: Some(shared.feed.clone()),
+            feed: tui::FeedChoice::Shared(shared.feed.clone()),
         },
     )
     .await;

@@ -43,6 +43,9 @@ pub enum Action {
     Tick(Now),
     /// A frame was drawn: where its clickable regions are.
     FrameDrawn(Hits),
+    /// A poll, ready to show (what the process's poller read: [`crate::tui::feed`]).
+    Polled(std::sync::Arc<crate::tui::snapshot::Snapshot>),
+    /// One part of the backend's state alone (the parts a poll reads together come as `Polled`).
     SubscriptionsLoaded(Vec<Subscription>),
     CachesLoaded(Vec<RedisResource>),
     /// Linked-server entries of every linked cache.
@@ -123,5 +126,7 @@ pub enum Effect {
     Share(SharedOp),
     /// What the metrics poller should read now (`None`: nothing on screen needs metrics).
     WatchMetrics(Option<crate::tui::health::MetricsWatch>),
+    /// The caches on screen, whose links the poller reads every poll (the others' now and then).
+    WatchLinks(Vec<ResourceId>),
     Quit,
 }

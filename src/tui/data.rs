@@ -1,18 +1,23 @@
 //! What the console knows about the backend: caches, their links, and the operations it follows.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
-use crate::arm::{LinkState, LinkedServer, OperationState, RedisResource, ReplicationRole, ResourceId, Subscription};
+use crate::arm::{LinkState, LinkedServer, OperationState, RedisResource, ResourceId, Subscription};
 use crate::client::Lro;
 use crate::client::failover::Step;
-use crate::geo::{FromResources, LinkPhase, World};
+use crate::geo::LinkPhase;
+
+use super::snapshot::Snapshot;
 
 /// The role a cache plays in geo-replication.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
     Primary,
     Secondary,
+    /// The cache lists a link whose details were not read yet.
+    Linked,
     NotLinked,
 }
 
@@ -21,6 +26,7 @@ impl Role {
         match self {
             Role::Primary => "Primary",
             Role::Secondary => "Secondary",
+            Role::Linked => "Linked",
             Role::NotLinked => "Not linked",
         }
     }
@@ -120,15 +126,8 @@ pub struct Progress {
 
 #[derive(Clone, Debug, Default)]
 pub struct Data {
-    pub subscriptions: Vec<Subscription>,
-    /// Sorted by name.
-    pub caches: Vec<RedisResource>,
-    /// Parsed ids of `caches`, same order.
-    pub ids: Vec<ResourceId>,
-    /// What each cache's row says, lower-cased, for the filters (made once per change, not per key).
-    pub search: Vec<String>,
-    index: HashMap<ResourceId, usize>,
-    pub linked: HashMap<ResourceId, Vec<LinkedServer>>,
+    /// What the backend said, shared with the poller and the other consoles of the process.
+    snap: Arc<Snapshot>,
     pub ops: Vec<TrackedOp>,
     /// Console clock when each cache was first seen with an operation in flight that this console did
     /// not start (cleared when it settles).
@@ -146,84 +145,85 @@ pub struct Data {
 }
 
 impl Data {
-    pub fn set_caches(&mut self, mut caches: Vec<RedisResource>) {
-        caches.sort_by_cached_key(|c| c.name().to_ascii_lowercase());
-        caches.retain(|c| ResourceId::parse(c.id()).is_ok());
-        self.ids = caches.iter().filter_map(|c| ResourceId::parse(c.id()).ok()).collect();
-        self.index = self.ids.iter().enumerate().map(|(i, id)| (id.clone(), i)).collect();
-        self.caches = caches;
+    /// What the backend said last.
+    pub fn snapshot(&self) -> &Arc<Snapshot> {
+        &self.snap
+    }
+
+    pub fn subscriptions(&self) -> &[Subscription] {
+        &self.snap.subscriptions
+    }
+
+    /// Sorted by name.
+    pub fn caches(&self) -> &[RedisResource] {
+        &self.snap.caches
+    }
+
+    /// Parsed ids of [`Self::caches`], same order.
+    pub fn ids(&self) -> &[ResourceId] {
+        &self.snap.ids
+    }
+
+    /// What each cache's row says, lower-cased, for the filters (made once per poll, not per key).
+    pub fn search(&self) -> &[String] {
+        &self.snap.search
+    }
+
+    pub fn linked(&self) -> &HashMap<ResourceId, Vec<LinkedServer>> {
+        &self.snap.linked
+    }
+
+    /// Takes a poll's snapshot: one pointer, and the clocks of operations seen on the backend.
+    pub fn apply(&mut self, snap: Arc<Snapshot>) {
+        self.snap = snap;
         self.loaded = true;
         self.note_busy();
-        self.index_search();
     }
 
-    /// Makes the filters' search text again (caches, links or subscription names changed).
-    pub fn index_search(&mut self) {
-        self.search = (0..self.caches.len()).map(|i| self.search_text(i)).collect();
-    }
-
-    /// The words a cache's row matches a filter on, lower-cased: every column the lists show.
-    fn search_text(&self, i: usize) -> String {
-        let (Some(c), Some(id)) = (self.caches.get(i), self.ids.get(i)) else { return String::new() };
-        let words = [
-            c.name(),
-            &id.resource_group,
-            self.subscription_name(&id.subscription),
-            &c.location,
-            &crate::tui::format::tier(c),
-            &crate::tui::format::status(c),
-            self.role(id).label(),
-        ];
-        words.join("\u{1f}").to_ascii_lowercase()
+    pub fn set_caches(&mut self, caches: Vec<RedisResource>) {
+        let s = &self.snap;
+        let snap = Snapshot::build(s.subscriptions.clone(), caches, s.linked.clone(), Some(s));
+        self.apply(Arc::new(snap));
     }
 
     pub fn set_linked(&mut self, linked: HashMap<ResourceId, Vec<LinkedServer>>) {
-        self.linked = linked;
+        let snap = self.snap.with(self.snap.subscriptions.clone(), linked);
+        self.snap = Arc::new(snap);
         self.note_busy();
-        self.index_search();
+    }
+
+    pub fn set_subscriptions(&mut self, subscriptions: Vec<Subscription>) {
+        let snap = self.snap.with(subscriptions, self.snap.linked.clone());
+        self.snap = Arc::new(snap);
     }
 
     /// Starts (or stops) the clock of operations seen on the backend.
     fn note_busy(&mut self) {
         let clock = self.clock;
-        let busy: Vec<ResourceId> = self.ids.iter().filter(|id| self.backend_busy(id)).cloned().collect();
+        let busy = &self.snap.busy;
         self.seen_busy.retain(|id, _| busy.contains(id));
         for id in busy {
-            self.seen_busy.entry(id).or_insert(clock);
+            if !self.seen_busy.contains_key(id) {
+                self.seen_busy.insert(id.clone(), clock);
+            }
         }
     }
 
     pub fn cache(&self, id: &ResourceId) -> Option<&RedisResource> {
-        let i = match &id.linked_server {
-            None => self.index.get(id),
-            Some(_) => self.index.get(&id.cache_id()),
-        };
-        i.and_then(|i| self.caches.get(*i))
+        self.snap.cache(id)
     }
 
     pub fn subscription_name<'a>(&'a self, sub: &'a str) -> &'a str {
-        self.subscriptions
-            .iter()
-            .find(|s| s.subscription_id.eq_ignore_ascii_case(sub))
-            .map(|s| s.display_name.as_str())
-            .filter(|n| !n.is_empty())
-            .unwrap_or(sub)
+        self.snap.subscription_name(sub)
     }
 
     /// The cache's link, if its entries are known.
     pub fn link(&self, id: &ResourceId) -> Option<LinkView<'_>> {
-        let entry = self.linked.get(id)?.first()?;
-        let peer = ResourceId::parse(&entry.properties.linked_redis_cache_id).ok()?;
-        let role = match entry.properties.server_role {
-            ReplicationRole::Secondary => Role::Primary,
-            ReplicationRole::Primary => Role::Secondary,
-            ReplicationRole::Other(_) => Role::NotLinked,
-        };
-        Some(LinkView { entry, peer, role, phase: LinkPhase::of(&entry.state()) })
+        self.snap.link(id)
     }
 
     pub fn role(&self, id: &ResourceId) -> Role {
-        self.link(id).map(|l| l.role).unwrap_or(Role::NotLinked)
+        self.snap.role(id)
     }
 
     /// The newest operation this console started on the cache.
@@ -237,7 +237,7 @@ impl Data {
 
     /// The backend says an operation runs on the cache: Linking/Unlinking, or its link in flight.
     pub fn backend_busy(&self, id: &ResourceId) -> bool {
-        self.cache(id).is_some_and(|c| FromResources.has_operation(c)) || self.link(id).is_some_and(|l| l.in_flight())
+        self.snap.backend_busy(id)
     }
 
     /// The progress to show for the cache: this console's running operation, else one the backend

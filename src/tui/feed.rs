@@ -4,36 +4,74 @@
 //! changed into actions. So thirty viewers cost the backend the reads of one, and a poller nobody
 //! follows reads nothing.
 
-use std::collections::HashMap;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::{Notify, watch};
 
-use crate::arm::{LinkedServer, ProvisioningState, RedisResource, ResourceId, Subscription};
+use crate::arm::ResourceId;
 use crate::client::{ArmClient, ClientError};
 
 use super::action::Action;
-use super::tasks::{PollIntervals, fetch};
-
-/// One successful read. Each part is shared, and kept (the same `Arc`) while it does not change, so
-/// a follower tells what changed without comparing the values.
-#[derive(Clone, Debug)]
-pub struct Fetched {
-    pub subscriptions: Arc<Vec<Subscription>>,
-    pub caches: Arc<Vec<RedisResource>>,
-    pub linked: Arc<HashMap<ResourceId, Vec<LinkedServer>>>,
-}
+use super::poll::{Reader, Scope};
+use super::snapshot::Snapshot;
+use super::tasks::PollIntervals;
 
 /// What the poller last published.
 #[derive(Debug, Default)]
 pub struct Polled {
-    /// The last successful read.
-    pub fetched: Option<Fetched>,
+    /// The last successful read, ready to show.
+    pub fetched: Option<Arc<Snapshot>>,
     /// The last read failed (and when the next one is due); `None` after a success.
     pub failure: Option<(ClientError, Duration)>,
+}
+
+/// The caches each console shows, by console: the poller reads their links every poll.
+#[derive(Debug, Default)]
+struct Wanted {
+    by_console: Mutex<HashMap<u64, Vec<ResourceId>>>,
+    next: AtomicU64,
+    /// A console wants caches it did not: read their links now.
+    wake: Notify,
+}
+
+impl Wanted {
+    fn union(&self) -> HashSet<ResourceId> {
+        match self.by_console.lock() {
+            Ok(m) => m.values().flatten().cloned().collect(),
+            Err(poisoned) => poisoned.into_inner().values().flatten().cloned().collect(),
+        }
+    }
+}
+
+/// One console's say in what the poller reads in detail; withdrawn when dropped.
+#[derive(Debug)]
+pub struct Interest {
+    id: u64,
+    wanted: Arc<Wanted>,
+}
+
+impl Interest {
+    /// The caches this console shows now.
+    pub fn set(&self, caches: Vec<ResourceId>) {
+        let mut map = self.wanted.by_console.lock().unwrap_or_else(|p| p.into_inner());
+        let new = caches.iter().any(|c| !map.values().flatten().any(|k| k == c));
+        map.insert(self.id, caches);
+        drop(map);
+        if new {
+            self.wanted.wake.notify_one();
+        }
+    }
+}
+
+impl Drop for Interest {
+    fn drop(&mut self) {
+        let mut map = self.wanted.by_console.lock().unwrap_or_else(|p| p.into_inner());
+        map.remove(&self.id);
+    }
 }
 
 /// A console's way to the process's poller.
@@ -45,6 +83,7 @@ pub struct Feed {
     pub refresh: Arc<Notify>,
     /// The poller waits for a follower.
     parked: Arc<AtomicBool>,
+    wanted: Arc<Wanted>,
     /// The metrics the consoles read, shared likewise.
     pub metrics: Arc<super::metrics_poll::MetricsCache>,
 }
@@ -59,13 +98,16 @@ impl Drop for FeedTask {
 }
 
 impl Feed {
-    /// Starts the poller of `client`. Must be called inside a tokio runtime.
-    pub fn start(client: ArmClient, intervals: PollIntervals) -> (Feed, FeedTask) {
+    /// Starts the poller of `client` over `scope`. Must be called inside a tokio runtime.
+    pub fn start(client: ArmClient, intervals: PollIntervals, scope: Scope) -> (Feed, FeedTask) {
         let tx = Arc::new(watch::Sender::new(Arc::new(Polled::default())));
         let refresh = Arc::new(Notify::new());
         let parked = Arc::new(AtomicBool::new(false));
-        let task = tokio::spawn(poll(client, tx.clone(), refresh.clone(), parked.clone(), intervals));
-        (Feed { tx, refresh, parked, metrics: Arc::default() }, FeedTask(task))
+        let wanted = Arc::new(Wanted::default());
+        let poller =
+            Poller { client, tx: tx.clone(), refresh: refresh.clone(), parked: parked.clone(), wanted: wanted.clone() };
+        let task = tokio::spawn(poller.run(Reader::new(scope), intervals));
+        (Feed { tx, refresh, parked, wanted, metrics: Arc::default() }, FeedTask(task))
     }
 
     /// Follows the poller for one console, sending its actions to `tx`, until the console is gone.
@@ -77,71 +119,91 @@ impl Feed {
         }
         follow(rx, tx)
     }
-}
 
-/// Keeps the previous part when the new one is equal, so that followers see it unchanged.
-fn keep<T: PartialEq>(old: Option<&Arc<T>>, new: T) -> Arc<T> {
-    match old {
-        Some(o) if **o == new => o.clone(),
-        _ => Arc::new(new),
+    /// A console's say in which caches' links are read every poll.
+    pub fn interest(&self) -> Interest {
+        Interest { id: self.wanted.next.fetch_add(1, Ordering::Relaxed), wanted: self.wanted.clone() }
     }
 }
 
-async fn poll(
+struct Poller {
     client: ArmClient,
     tx: Arc<watch::Sender<Arc<Polled>>>,
     refresh: Arc<Notify>,
     parked: Arc<AtomicBool>,
-    intervals: PollIntervals,
-) {
-    loop {
-        // Nobody follows: no reads until someone does (they wake the poller).
-        if tx.receiver_count() == 0 {
-            parked.store(true, Ordering::Release);
-            refresh.notified().await;
-            parked.store(false, Ordering::Release);
-            continue;
-        }
-        let last = tx.borrow().clone();
-        let previous = last.fetched.as_ref();
-        let (polled, wait) = match fetch(&client).await {
-            Ok((subs, caches, linked)) => {
-                let busy = caches.iter().any(|c| {
-                    matches!(
-                        c.properties.provisioning_state,
-                        Some(ProvisioningState::Linking | ProvisioningState::Unlinking)
-                    )
-                });
-                let fetched = Fetched {
-                    subscriptions: keep(previous.map(|p| &p.subscriptions), subs),
-                    caches: keep(previous.map(|p| &p.caches), caches),
-                    linked: keep(previous.map(|p| &p.linked), linked),
-                };
-                let wait = if busy { intervals.busy } else { intervals.idle };
-                (Polled { fetched: Some(fetched), failure: None }, wait)
+    wanted: Arc<Wanted>,
+}
+
+impl Poller {
+    async fn run(self, mut reader: Reader, intervals: PollIntervals) {
+        // When the next full poll is due; reading the links of caches just opened does not move it.
+        let mut due = tokio::time::Instant::now();
+        loop {
+            // Nobody follows: no reads until someone does (they wake the poller).
+            if self.tx.receiver_count() == 0 {
+                self.parked.store(true, Ordering::Release);
+                self.refresh.notified().await;
+                self.parked.store(false, Ordering::Release);
+                due = tokio::time::Instant::now();
+                continue;
             }
+            let full = tokio::select! {
+                _ = tokio::time::sleep_until(due) => true,
+                _ = self.refresh.notified() => true,
+                _ = self.wanted.wake.notified() => false,
+            };
+            if full {
+                let wait = self.poll(&mut reader, intervals).await;
+                due = tokio::time::Instant::now() + wait;
+            } else {
+                self.details(&mut reader).await;
+            }
+        }
+    }
+
+    /// A full poll: the caches, then the links of those on screen and a bounded few others, published
+    /// together (a list whose roles were all "Linked" for a moment would flicker). Returns how long to
+    /// wait for the next.
+    async fn poll(&self, reader: &mut Reader, intervals: PollIntervals) -> Duration {
+        let last = self.tx.borrow().fetched.clone();
+        let (subs, caches) = match reader.caches(&self.client).await {
+            Ok(read) => read,
             Err(e) => {
                 tracing::warn!(error = %e, "poll failed");
-                let fetched = last.fetched.clone();
-                (Polled { fetched, failure: Some((e, intervals.busy)) }, intervals.busy)
+                self.tx.send_replace(Arc::new(Polled { fetched: last, failure: Some((e, intervals.busy)) }));
+                return intervals.busy;
             }
         };
-        tx.send_replace(Arc::new(polled));
-        tokio::select! {
-            _ = tokio::time::sleep(wait) => {}
-            _ = refresh.notified() => {}
+        let linked = reader.details(&self.client, &caches, &self.wanted.union(), false).await;
+        let snap = Arc::new(Snapshot::build(subs, caches, linked, last.as_deref()));
+        let busy = !snap.busy.is_empty();
+        self.publish(last.as_ref(), snap);
+        if busy { intervals.busy } else { intervals.idle }
+    }
+
+    /// Reads the links of caches a console just opened.
+    async fn details(&self, reader: &mut Reader) {
+        let Some(last) = self.tx.borrow().fetched.clone() else { return };
+        let linked = reader.details(&self.client, &last.caches, &self.wanted.union(), true).await;
+        if linked != last.linked {
+            let snap = Arc::new(last.with(last.subscriptions.clone(), linked));
+            self.publish(Some(&last), snap);
         }
+    }
+
+    /// Publishes `snap` unless it says what `last` said.
+    fn publish(&self, last: Option<&Arc<Snapshot>>, snap: Arc<Snapshot>) {
+        let unchanged = last
+            .is_some_and(|l| l.revs == snap.revs && l.linked == snap.linked && l.subscriptions == snap.subscriptions);
+        let fetched = if unchanged { last.cloned() } else { Some(snap) };
+        self.tx.send_replace(Arc::new(Polled { fetched, failure: None }));
     }
 }
 
-fn same<T>(a: Option<&Arc<T>>, b: &Arc<T>) -> bool {
-    a.is_some_and(|a| Arc::ptr_eq(a, b))
-}
-
-/// Turns what the poller publishes into one console's actions: what changed since this console last
-/// saw it, every failure (its banner counts down to the next try), and the recovery after them.
+/// Turns what the poller publishes into one console's actions: each new snapshot, every failure (its
+/// banner counts down to the next try), and the recovery after them.
 async fn follow(mut rx: watch::Receiver<Arc<Polled>>, tx: UnboundedSender<Action>) {
-    let mut seen: Option<Fetched> = None;
+    let mut seen: Option<Arc<Snapshot>> = None;
     let mut failed = false;
     loop {
         let polled = rx.borrow_and_update().clone();
@@ -151,21 +213,14 @@ async fn follow(mut rx: watch::Receiver<Arc<Polled>>, tx: UnboundedSender<Action
                 failed = true;
                 actions.push(Action::PollFailed { error: error.clone(), retry_in: *retry_in });
             }
-            (None, Some(f)) => {
+            (None, Some(snap)) => {
                 if std::mem::take(&mut failed) {
                     actions.push(Action::BackendRecovered);
                 }
-                if !same(seen.as_ref().map(|s| &s.subscriptions), &f.subscriptions) {
-                    actions.push(Action::SubscriptionsLoaded((*f.subscriptions).clone()));
+                if !seen.as_ref().is_some_and(|s| Arc::ptr_eq(s, snap)) {
+                    actions.push(Action::Polled(snap.clone()));
+                    seen = Some(snap.clone());
                 }
-                // Linked servers first, so the caches arrive with their links known.
-                if !same(seen.as_ref().map(|s| &s.linked), &f.linked) {
-                    actions.push(Action::LinkedServersLoaded((*f.linked).clone()));
-                }
-                if !same(seen.as_ref().map(|s| &s.caches), &f.caches) {
-                    actions.push(Action::CachesLoaded((*f.caches).clone()));
-                }
-                seen = Some(f.clone());
             }
             (None, None) => {}
         }

@@ -17,7 +17,9 @@ pub mod health;
 pub mod hits;
 pub mod keys;
 pub mod metrics_poll;
+pub mod poll;
 pub mod screen;
+pub mod snapshot;
 pub mod status;
 pub mod tasks;
 pub mod theme;
@@ -47,6 +49,8 @@ pub struct Options {
     pub label: String,
     pub client: ArmClient,
     pub intervals: PollIntervals,
+    /// Which subscriptions' caches, read how.
+    pub scope: poll::Scope,
     /// The backend is the emulator running in this process (quitting loses its running operations).
     pub embedded: bool,
     pub log: Option<PathBuf>,
@@ -82,9 +86,9 @@ where
     let (tx, mut rx) = mpsc::unbounded_channel();
     // The process's poller (one for every `georep ssh` session), or this console's own.
     let (feed, _own_poller) = match feed {
-        Some(feed) => (feed, None),
-        None => {
-            let (feed, task) = feed::Feed::start(client.clone(), intervals);
+        FeedChoice::Shared(feed) => (feed, None),
+        FeedChoice::Own(scope) => {
+            let (feed, task) = feed::Feed::start(client.clone(), intervals, scope);
             (feed, Some(task))
         }
     };
@@ -94,7 +98,7 @@ where
     let (watch, watched) = tokio::sync::watch::channel(app.metrics_watch());
     let metrics = metrics_poll::poller(client.clone(), tx.clone(), watched, intervals.idle, feed.metrics.clone());
     let _metrics = AbortOnDrop(tokio::spawn(metrics));
-    let effects = Effects { client, tx, refresh, metrics: watch };
+    let effects = Effects { client, tx, refresh, metrics: watch, interest: std::sync::Arc::new(feed.interest()) };
     let start = Instant::now();
     let now = || Now { elapsed: start.elapsed(), wall: chrono::Utc::now() };
     let mut tick = tokio::time::interval(TICK);
@@ -198,8 +202,15 @@ pub struct LoopIo<'a> {
     pub intervals: PollIntervals,
     pub clipboard: &'a mut (dyn FnMut(&str) + Send),
     pub peers: Option<Peers>,
-    /// The process's poller, shared with other consoles (`georep ssh`); `None`: one of its own.
-    pub feed: Option<feed::Feed>,
+    pub feed: FeedChoice,
+}
+
+/// Where a console's data comes from.
+pub enum FeedChoice {
+    /// The process's poller, shared with other consoles (`georep ssh`).
+    Shared(feed::Feed),
+    /// A poller of its own, reading this scope.
+    Own(poll::Scope),
 }
 
 /// A task that is aborted when this is dropped.
@@ -225,7 +236,7 @@ fn backend_error<E: std::error::Error + Send + Sync + 'static>(e: E) -> io::Erro
 /// after this returns.
 pub async fn run(options: Options) -> ExitCode {
     let _ = color_eyre::install();
-    let Options { label, client, intervals, embedded, log, theme, keys } = options;
+    let Options { label, client, intervals, scope, embedded, log, theme, keys } = options;
     tracing::info!(backend = %label, log = ?log, "console starting");
 
     // Without a terminal there is nothing to draw on: say so instead of failing inside ratatui.
@@ -269,7 +280,7 @@ pub async fn run(options: Options) -> ExitCode {
         &mut app,
         EventStream::new(),
         stop,
-        LoopIo { client, intervals, clipboard: &mut clipboard, peers: None, feed: None },
+        LoopIo { client, intervals, clipboard: &mut clipboard, peers: None, feed: FeedChoice::Own(scope) },
     )
     .await;
     let _ = ratatui::crossterm::execute!(io::stdout(), ratatui::crossterm::event::DisableMouseCapture);

@@ -1,16 +1,15 @@
 //! Side effects: the poller, and one task per effect. Each reports back with actions; none touches
 //! the App.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::Notify;
 use tokio::sync::mpsc::UnboundedSender;
 
-use crate::arm::{LinkedServer, RedisResource, ResourceId, Subscription};
+use crate::arm::ResourceId;
 use crate::client::failover::{self, Event};
-use crate::client::{ArmClient, ClientError, Follow, LroStatus};
+use crate::client::{ArmClient, Follow, LroStatus};
 use futures::StreamExt;
 
 use super::action::{Action, Effect};
@@ -44,6 +43,8 @@ pub struct Effects {
     pub refresh: Arc<Notify>,
     /// What the metrics poller reads ([`super::metrics_poll`]).
     pub metrics: tokio::sync::watch::Sender<Option<super::health::MetricsWatch>>,
+    /// Which caches' links the poller reads every poll for this console ([`super::feed`]).
+    pub interest: Arc<super::feed::Interest>,
 }
 
 impl Effects {
@@ -56,6 +57,7 @@ impl Effects {
             Effect::WatchMetrics(watch) => {
                 self.metrics.send_replace(watch);
             }
+            Effect::WatchLinks(caches) => self.interest.set(caches),
             Effect::StartLink { op, primary, secondary, secondary_location } => {
                 tokio::spawn(async move {
                     let action = match this.client.create_link(&primary, &secondary, &secondary_location).await {
@@ -155,34 +157,4 @@ impl Effects {
         let _ = self.tx.send(Action::FailoverEnded { op, result });
         self.refresh.notify_one();
     }
-}
-
-/// Everything the console shows, fetched in one pass.
-pub(super) async fn fetch(
-    client: &ArmClient,
-) -> Result<(Vec<Subscription>, Vec<RedisResource>, HashMap<ResourceId, Vec<LinkedServer>>), ClientError> {
-    let subs = client.subscriptions_in_scope().await?;
-    let lists = futures::future::join_all(subs.iter().map(|s| client.list_caches(&s.subscription_id))).await;
-    let mut caches = Vec::new();
-    for list in lists {
-        caches.extend(list?);
-    }
-    let linked_ids: Vec<ResourceId> = caches
-        .iter()
-        .filter(|c| c.linked_server_ids().next().is_some())
-        .filter_map(|c| ResourceId::parse(c.id()).ok())
-        .collect();
-    let entries = futures::future::join_all(linked_ids.iter().map(|id| client.list_linked_servers(id))).await;
-    let mut linked = HashMap::new();
-    for (id, e) in linked_ids.iter().zip(entries) {
-        match e {
-            Ok(list) => {
-                linked.insert(id.clone(), list);
-            }
-            // The cache went away between the two calls: it has no links to show.
-            Err(ClientError::Arm { status: 404, .. }) => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok((subs, caches, linked))
 }

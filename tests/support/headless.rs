@@ -181,7 +181,7 @@ impl Console {
     pub fn start(mut options: AppOptions, client: ArmClient, intervals: PollIntervals) -> Self {
         options.tz = chrono::FixedOffset::east_opt(0).expect("UTC");
         let (tx, rx) = mpsc::unbounded_channel();
-        let (feed, feed_task) = georep::tui::feed::Feed::start(client.clone(), intervals);
+        let (feed, feed_task) = georep::tui::feed::Feed::start(client.clone(), intervals, Default::default());
         let refresh = feed.refresh.clone();
         let follow = feed.follow(tx.clone());
         let poller = tokio::spawn(async move {
@@ -199,7 +199,7 @@ impl Console {
         ));
         let mut c = Console {
             app: App::new(options),
-            runner: Effects { client, tx, refresh, metrics },
+            runner: Effects { client, tx, refresh, metrics, interest: std::sync::Arc::new(feed.interest()) },
             rx,
             poller,
             metrics_poller,

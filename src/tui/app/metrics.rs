@@ -45,6 +45,35 @@ impl App {
         Some(Effect::WatchMetrics(wanted))
     }
 
+    /// The caches on screen: every open blade's cache and its link's peer.
+    pub(super) fn links_wanted(&self) -> Vec<crate::arm::ResourceId> {
+        let mut out: Vec<crate::arm::ResourceId> = Vec::new();
+        for blade in &self.stack {
+            let id = match blade {
+                Blade::Cache(b) => &b.id,
+                Blade::Compatible(c) => &c.primary,
+                Blade::Details(id, _) => id,
+            };
+            let peer = self.data.link(id).map(|l| l.peer);
+            for id in std::iter::once(id.clone()).chain(peer) {
+                if !out.contains(&id) {
+                    out.push(id);
+                }
+            }
+        }
+        out
+    }
+
+    /// An effect for the poller when the caches on screen changed.
+    pub(super) fn watch_links(&mut self) -> Option<Effect> {
+        let wanted = self.links_wanted();
+        if wanted == self.watching_links {
+            return None;
+        }
+        self.watching_links = wanted.clone();
+        Some(Effect::WatchLinks(wanted))
+    }
+
     /// The poller read the pair's health (a new point arrived), or could not.
     pub(super) fn metrics_loaded(&mut self, result: Result<Box<GeoHealth>, String>) {
         match result {

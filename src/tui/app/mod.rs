@@ -91,6 +91,8 @@ pub struct App {
     to_share: Vec<super::action::SharedOp>,
     /// The pair whose metrics the poller reads (`metrics.rs`).
     watching: Option<super::health::MetricsWatch>,
+    /// The caches whose links the poller was last told to read every poll.
+    watching_links: Vec<crate::arm::ResourceId>,
 }
 
 impl App {
@@ -121,6 +123,7 @@ impl App {
             wall: DateTime::<Utc>::UNIX_EPOCH,
             to_share: Vec::new(),
             watching: None,
+            watching_links: Vec::new(),
         }
     }
 
@@ -189,6 +192,7 @@ impl App {
         let mut fx = self.handle(action);
         fx.extend(self.to_share.drain(..).map(Effect::Share));
         fx.extend(self.watch_metrics());
+        fx.extend(self.watch_links());
         fx
     }
 
@@ -202,9 +206,12 @@ impl App {
             }
             Action::Tick(now) => self.tick(now),
             Action::FrameDrawn(hits) => self.frame_drawn(hits),
+            Action::Polled(snapshot) => {
+                self.data.apply(snapshot);
+                self.data_changed();
+            }
             Action::SubscriptionsLoaded(subs) => {
-                self.data.subscriptions = subs;
-                self.data.index_search();
+                self.data.set_subscriptions(subs);
                 self.data_changed();
             }
             Action::CachesLoaded(caches) => {

@@ -13,6 +13,7 @@ use crate::tui::confirm::{Confirm, Confirmation};
 use crate::tui::data::Data;
 use crate::tui::filter::{self, Typed};
 use crate::tui::hits::Target;
+use crate::tui::snapshot::Snapshot;
 use crate::tui::view::{Open, Outcome};
 use crate::tui::widgets::list;
 
@@ -46,6 +47,56 @@ pub struct CompatibleState {
     pub region: RegionFilter,
     /// Widths of the name and resource group columns: the longest of the rows.
     pub widths: (u16, u16),
+    /// The rules' verdict on every cache, kept from poll to poll.
+    verdicts: Verdicts,
+}
+
+/// The rules' verdict on every cache of a snapshot for one primary. Kept from poll to poll and redone
+/// only for the caches whose revision moved (all of them when the primary's did), so a poll in which
+/// a few of 10,000 caches changed checks a few pairs, not 10,000.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Verdicts {
+    primary_rev: u64,
+    /// The revision each verdict was made for, in the snapshot's order.
+    revs: Vec<u64>,
+    /// What rules each cache out (or the pair), in the snapshot's order; empty when compatible.
+    reasons: Vec<Vec<Incompatibility>>,
+    /// What is wrong with the primary itself.
+    primary_reasons: Vec<Incompatibility>,
+}
+
+impl Verdicts {
+    /// Brings the verdicts up to `snap`, whose cache `p` is the primary.
+    fn update(&mut self, snap: &Snapshot, p: usize) {
+        let (Some(primary), Some(&primary_rev)) = (snap.caches.get(p), snap.revs.get(p)) else { return };
+        let same_primary = primary_rev == self.primary_rev && !self.revs.is_empty();
+        let mut previous = std::mem::take(&mut self.reasons);
+        let revs = std::mem::take(&mut self.revs);
+        if !same_primary {
+            self.primary_reasons.clear();
+        }
+        let mut primary_reasons = None;
+        for (i, (cache, &rev)) in snap.caches.iter().zip(&snap.revs).enumerate() {
+            let kept = same_primary && revs.get(i) == Some(&rev);
+            let reasons = match previous.get_mut(i) {
+                Some(r) if kept => std::mem::take(r),
+                _ if i == p => Vec::new(),
+                _ => {
+                    let (own, reasons): (Vec<_>, Vec<_>) = compatibility(primary, cache, &FromResources)
+                        .into_iter()
+                        .partition(|r| r.side() == Some(Side::Primary));
+                    primary_reasons.get_or_insert(own);
+                    reasons
+                }
+            };
+            self.reasons.push(reasons);
+        }
+        if let Some(own) = primary_reasons.filter(|_| !same_primary) {
+            self.primary_reasons = own;
+        }
+        self.revs = snap.revs.clone();
+        self.primary_rev = primary_rev;
+    }
 }
 
 impl CompatibleState {
@@ -62,6 +113,7 @@ impl CompatibleState {
             editing: false,
             region: RegionFilter::default(),
             widths: (4, 5),
+            verdicts: Verdicts::default(),
         };
         c.refresh(data);
         c
@@ -86,35 +138,34 @@ impl CompatibleState {
 
     fn rebuild(&mut self, data: &Data) {
         self.rows.clear();
-        self.primary_reasons.clear();
-        let Some(primary) = data.cache(&self.primary) else {
+        let snap = data.snapshot();
+        let Some(p) = snap.position(&self.primary) else {
+            self.primary_reasons.clear();
+            self.verdicts = Verdicts::default();
             self.menu = None;
             self.region.regions.clear();
             return;
         };
+        self.verdicts.update(snap, p);
+        self.primary_reasons = self.verdicts.primary_reasons.clone();
         let needle = self.filter.trim().to_ascii_lowercase();
-        let (mut compatible, mut incompatible) = (Vec::new(), Vec::new());
-        for (i, (c, id)) in data.caches.iter().zip(&data.ids).enumerate() {
-            if *id == self.primary {
+        // (index, compatible, region) of every cache the filter lets through: compatible first.
+        let (mut order, mut incompatible) = (Vec::new(), Vec::new());
+        for (i, reasons) in self.verdicts.reasons.iter().enumerate() {
+            if i == p || (!needle.is_empty() && !snap.search.get(i).is_some_and(|s| s.contains(&needle))) {
                 continue;
             }
-            if !needle.is_empty() && !data.search.get(i).is_some_and(|s| s.contains(&needle)) {
-                continue;
-            }
-            let (own, reasons): (Vec<_>, Vec<_>) =
-                compatibility(primary, c, &FromResources).into_iter().partition(|r| r.side() == Some(Side::Primary));
-            if self.primary_reasons.is_empty() {
-                self.primary_reasons = own;
-            }
-            let row = (Candidate { id: id.clone(), reasons }, c.location.as_str());
-            if row.0.reasons.is_empty() { compatible.push(row) } else { incompatible.push(row) }
+            let Some(c) = snap.caches.get(i) else { continue };
+            let entry = (i, reasons.is_empty(), c.location.as_str());
+            if entry.1 { order.push(entry) } else { incompatible.push(entry) }
         }
+        let listed = order.len() + if self.show_incompatible { incompatible.len() } else { 0 };
+        order.extend(incompatible);
         // The map counts what the list would show in each region; then the chosen region narrows it.
-        let listed = compatible.len() + if self.show_incompatible { incompatible.len() } else { 0 };
-        let groups = self.region.tally(compatible.iter().chain(&incompatible).take(listed).map(|(_, loc)| *loc));
+        let groups = self.region.tally(order.iter().take(listed).map(|e| e.2));
         let chosen = self.region.chosen_index();
         let (mut rows, mut excluded) = (Vec::new(), 0);
-        for (k, (row, location)) in compatible.into_iter().chain(incompatible).enumerate() {
+        for (k, &(i, compatible, location)) in order.iter().enumerate() {
             let admitted = match groups.get(k) {
                 Some(&group) => self.region.admits(group, chosen),
                 // A hidden incompatible cache: "(N hidden)" counts the chosen region's only.
@@ -123,13 +174,15 @@ impl CompatibleState {
             if !admitted {
                 continue;
             }
-            if !row.reasons.is_empty() {
+            if !compatible {
                 excluded += 1;
                 if !self.show_incompatible {
                     continue;
                 }
             }
-            rows.push(row);
+            // Rows are made only for what is listed: most of a large fleet is hidden.
+            let (Some(id), Some(reasons)) = (snap.ids.get(i), self.verdicts.reasons.get(i)) else { continue };
+            rows.push(Candidate { id: id.clone(), reasons: reasons.clone() });
         }
         self.excluded = excluded;
         self.rows = rows;

@@ -39,9 +39,9 @@ impl HomeState {
 
     /// Recomputes the rows after the caches changed, keeping the selected cache.
     pub fn refilter(&mut self, data: &Data) {
-        let keep = self.visible.get(self.selected()).and_then(|i| data.ids.get(*i)).cloned();
+        let keep = self.visible.get(self.selected()).and_then(|i| data.ids().get(*i)).cloned();
         self.apply_filter(data);
-        if let Some(pos) = keep.and_then(|k| self.visible.iter().position(|i| data.ids.get(*i) == Some(&k))) {
+        if let Some(pos) = keep.and_then(|k| self.visible.iter().position(|i| data.ids().get(*i) == Some(&k))) {
             self.table.select(Some(pos));
         }
         self.clamp();
@@ -50,20 +50,20 @@ impl HomeState {
     fn apply_filter(&mut self, data: &Data) {
         let needle = self.filter.trim().to_ascii_lowercase();
         let scope = self.subscription.as_deref();
-        self.visible = (0..data.caches.len())
-            .filter(|i| scope.is_none_or(|s| data.ids[*i].subscription.eq_ignore_ascii_case(s)))
-            .filter(|i| needle.is_empty() || data.search.get(*i).is_some_and(|s| s.contains(&needle)))
+        self.visible = (0..data.caches().len())
+            .filter(|i| scope.is_none_or(|s| data.ids()[*i].subscription.eq_ignore_ascii_case(s)))
+            .filter(|i| needle.is_empty() || data.search().get(*i).is_some_and(|s| s.contains(&needle)))
             .collect();
         let width_of = |f: &dyn Fn(usize) -> usize| self.visible.iter().map(|i| f(*i)).max().unwrap_or(4).max(4);
-        let name = width_of(&|i| data.caches[i].name().chars().count());
-        let sub = width_of(&|i| data.subscription_name(&data.ids[i].subscription).chars().count());
+        let name = width_of(&|i| data.caches()[i].name().chars().count());
+        let sub = width_of(&|i| data.subscription_name(&data.ids()[i].subscription).chars().count());
         self.widths = (name.min(64) as u16, sub.min(40) as u16);
     }
 
     /// The next subscription of the scope: all, then each listed one by name, then all again. A chosen
     /// one that is no longer listed counts as all.
     fn next_subscription(&mut self, data: &Data) {
-        let mut subs: Vec<&crate::arm::Subscription> = data.subscriptions.iter().collect();
+        let mut subs: Vec<&crate::arm::Subscription> = data.subscriptions().iter().collect();
         subs.sort_by_cached_key(|s| s.display_name.to_ascii_lowercase());
         let at = self
             .subscription
@@ -81,7 +81,7 @@ impl HomeState {
     }
 
     pub fn selected_id(&self, data: &Data) -> Option<ResourceId> {
-        data.ids.get(*self.visible.get(self.selected())?).cloned()
+        data.ids().get(*self.visible.get(self.selected())?).cloned()
     }
 
     /// A key while the filter is being typed; the filter changed, so the first match is selected.
@@ -115,7 +115,7 @@ impl HomeState {
                 .off((self.visible.is_empty()).then(|| "No cache is listed.".into())),
             CommandInfo::new(Command::Filter, "filter"),
         ];
-        let one = data.subscriptions.len() < 2 && self.subscription.is_none();
+        let one = data.subscriptions().len() < 2 && self.subscription.is_none();
         out.push(
             CommandInfo::new(Command::Subscription, "subscription")
                 .off(one.then(|| "Only one subscription is listed: there is nothing to choose.".into())),
@@ -194,7 +194,7 @@ impl HomeView<'_> {
     /// The subscription filter, like the portal's pill: `Subscription: All (3)` or the one chosen.
     fn scope_line(&self) -> Option<Line<'static>> {
         let (t, data, s) = (self.ctx.theme, self.ctx.data, self.state);
-        let n = data.subscriptions.len();
+        let n = data.subscriptions().len();
         if n < 2 && s.subscription.is_none() {
             return None;
         }
@@ -212,7 +212,7 @@ impl HomeView<'_> {
 
     fn row(&self, pos: usize, i: usize, wide: bool) -> Row<'static> {
         let (t, data) = (self.ctx.theme, self.ctx.data);
-        let (c, id) = (&data.caches[i], &data.ids[i]);
+        let (c, id) = (&data.caches()[i], &data.ids()[i]);
         let selected = pos == self.state.selected() && self.ctx.focused;
         let state = status(c);
         let state_style = if selected { t.selected } else { widgets::Tone::of_cache(&c.provisioning_state()).style(t) };
@@ -285,7 +285,7 @@ impl StatefulWidget for HomeView<'_> {
 
     fn render(self, area: Rect, buf: &mut Buffer, hits: &mut Hits) {
         let (t, data, s) = (self.ctx.theme, self.ctx.data, self.state);
-        let title = format!("Azure Cache for Redis · {} of {}", s.visible.len(), data.caches.len());
+        let title = format!("Azure Cache for Redis · {} of {}", s.visible.len(), data.caches().len());
         let block = widgets::pane(t, &title, self.ctx.focused);
         let inner = block.inner(area);
         block.render(area, buf);
@@ -301,7 +301,7 @@ impl StatefulWidget for HomeView<'_> {
         if !data.loaded {
             Paragraph::new(Span::styled("Loading caches…", t.muted)).render(table_area, buf);
         } else if s.visible.is_empty() {
-            let why = if data.caches.is_empty() {
+            let why = if data.caches().is_empty() {
                 "No caches in the subscriptions this console can see.".to_string()
             } else if s.filter.trim().is_empty() {
                 "No caches in this subscription.".to_string()

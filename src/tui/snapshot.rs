@@ -1,0 +1,144 @@
+//! What the backend said in one poll, made ready to show: the caches sorted and indexed by id, their
+//! links, the filters' search text, which caches are busy, and a revision per cache that changes only
+//! when the cache does. The process's poller ([`super::feed`]) makes one per poll, off every console's
+//! input path, and every console (each `georep ssh` session) shares it; a console folds it in by
+//! swapping one pointer and redoing only what depends on what changed ([`Snapshot::revs`]).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::arm::{LinkedServer, RedisResource, ReplicationRole, ResourceId, Subscription};
+use crate::geo::{FromResources, LinkPhase, World};
+
+use super::data::{LinkView, Role};
+
+/// Revisions are unique in the process: equal revisions mean the same cache, unchanged.
+static NEXT_REV: AtomicU64 = AtomicU64::new(1);
+
+fn next_rev() -> u64 {
+    NEXT_REV.fetch_add(1, Ordering::Relaxed)
+}
+
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    pub subscriptions: Vec<Subscription>,
+    /// Sorted by name; only caches with a valid id.
+    pub caches: Vec<RedisResource>,
+    /// Parsed ids of `caches`, same order.
+    pub ids: Vec<ResourceId>,
+    /// A revision per cache, same order: it changes when the cache's resource does, so a console
+    /// recomputes what it derives from a cache only for the caches whose revision moved.
+    pub revs: Vec<u64>,
+    index: HashMap<ResourceId, usize>,
+    /// Linked-server entries of the caches whose details were read (not necessarily every linked
+    /// cache: see [`super::feed`]).
+    pub linked: HashMap<ResourceId, Vec<LinkedServer>>,
+    /// What each cache's row says, lower-cased, for the filters.
+    pub search: Vec<String>,
+    /// Caches the backend shows an operation on (Linking/Unlinking, or a link in flight).
+    pub busy: Vec<ResourceId>,
+}
+
+impl Snapshot {
+    /// Prepares what was read. `previous` lends its revisions to the caches that did not change.
+    pub fn build(
+        subscriptions: Vec<Subscription>,
+        mut caches: Vec<RedisResource>,
+        linked: HashMap<ResourceId, Vec<LinkedServer>>,
+        previous: Option<&Snapshot>,
+    ) -> Snapshot {
+        let mut keyed: Vec<(String, ResourceId, RedisResource)> = caches
+            .drain(..)
+            .filter_map(|c| {
+                let id = ResourceId::parse(c.id()).ok()?;
+                Some((c.name().to_ascii_lowercase(), id, c))
+            })
+            .collect();
+        keyed.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut s = Snapshot { subscriptions, linked, ..Snapshot::default() };
+        s.ids.reserve(keyed.len());
+        s.caches.reserve(keyed.len());
+        s.revs.reserve(keyed.len());
+        for (i, (_, id, cache)) in keyed.into_iter().enumerate() {
+            let rev = previous
+                .and_then(|p| p.index.get(&id).map(|&j| (p, j)))
+                .filter(|(p, j)| p.caches.get(*j) == Some(&cache))
+                .and_then(|(p, j)| p.revs.get(j).copied())
+                .unwrap_or_else(next_rev);
+            s.index.insert(id.clone(), i);
+            s.ids.push(id);
+            s.caches.push(cache);
+            s.revs.push(rev);
+        }
+        s.search = (0..s.caches.len()).map(|i| s.search_text(i)).collect();
+        s.busy = s.ids.iter().filter(|id| s.backend_busy(id)).cloned().collect();
+        s
+    }
+
+    /// The same caches with other subscriptions or links (each revision kept).
+    pub fn with(&self, subscriptions: Vec<Subscription>, linked: HashMap<ResourceId, Vec<LinkedServer>>) -> Snapshot {
+        Snapshot::build(subscriptions, self.caches.clone(), linked, Some(self))
+    }
+
+    pub fn position(&self, id: &ResourceId) -> Option<usize> {
+        match &id.linked_server {
+            None => self.index.get(id).copied(),
+            Some(_) => self.index.get(&id.cache_id()).copied(),
+        }
+    }
+
+    pub fn cache(&self, id: &ResourceId) -> Option<&RedisResource> {
+        self.position(id).and_then(|i| self.caches.get(i))
+    }
+
+    pub fn subscription_name<'a>(&'a self, sub: &'a str) -> &'a str {
+        self.subscriptions
+            .iter()
+            .find(|s| s.subscription_id.eq_ignore_ascii_case(sub))
+            .map(|s| s.display_name.as_str())
+            .filter(|n| !n.is_empty())
+            .unwrap_or(sub)
+    }
+
+    /// The cache's link, if its entries are known.
+    pub fn link(&self, id: &ResourceId) -> Option<LinkView<'_>> {
+        let entry = self.linked.get(id)?.first()?;
+        let peer = ResourceId::parse(&entry.properties.linked_redis_cache_id).ok()?;
+        let role = match entry.properties.server_role {
+            ReplicationRole::Secondary => Role::Primary,
+            ReplicationRole::Primary => Role::Secondary,
+            ReplicationRole::Other(_) => Role::NotLinked,
+        };
+        Some(LinkView { entry, peer, role, phase: LinkPhase::of(&entry.state()) })
+    }
+
+    /// The cache's role: its link's, else "Linked" while the cache lists links whose details were
+    /// not read yet, else not linked.
+    pub fn role(&self, id: &ResourceId) -> Role {
+        match self.link(id) {
+            Some(l) => l.role,
+            None if self.cache(id).is_some_and(|c| FromResources.is_linked(c)) => Role::Linked,
+            None => Role::NotLinked,
+        }
+    }
+
+    /// The backend says an operation runs on the cache: Linking/Unlinking, or its link in flight.
+    pub fn backend_busy(&self, id: &ResourceId) -> bool {
+        self.cache(id).is_some_and(|c| FromResources.has_operation(c)) || self.link(id).is_some_and(|l| l.in_flight())
+    }
+
+    /// The words a cache's row matches a filter on, lower-cased: every column the lists show.
+    fn search_text(&self, i: usize) -> String {
+        let (Some(c), Some(id)) = (self.caches.get(i), self.ids.get(i)) else { return String::new() };
+        let words = [
+            c.name(),
+            &id.resource_group,
+            self.subscription_name(&id.subscription),
+            &c.location,
+            &crate::tui::format::tier(c),
+            &crate::tui::format::status(c),
+            self.role(id).label(),
+        ];
+        words.join("\u{1f}").to_ascii_lowercase()
+    }
+}

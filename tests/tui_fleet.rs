@@ -1,0 +1,106 @@
+//! The console against `georep serve --synthetic-fleet 10000:100`: Home lists every cache of every
+//! subscription through Resource Graph, a poll's reads stay bounded (counted from the emulator's access
+//! log), and a linked cache opened from Home shows its link, read at once for the blade.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use georep::arm::ResourceId;
+use georep::client::ArmClient;
+use georep::emulator::synthetic::{SyntheticSpec, generate};
+use georep::emulator::{Config, Emulator};
+use georep::tui::AppOptions;
+use georep::tui::poll::DETAILS_PER_POLL;
+use georep::tui::tasks::PollIntervals;
+use support::headless::Console;
+
+const WAIT: Duration = Duration::from_secs(120);
+
+fn lines(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path).unwrap_or_default().lines().map(str::to_string).collect()
+}
+
+/// Requests per kind, from the access log's lines (`time METHOD path status duration sub=`).
+fn kinds(lines: &[String]) -> BTreeMap<&'static str, usize> {
+    let mut out = BTreeMap::new();
+    for l in lines {
+        let kind = if l.contains(" GET /subscriptions ") {
+            "subscriptions"
+        } else if l.contains(" /providers/Microsoft.ResourceGraph/resources ") {
+            "resource graph"
+        } else if l.contains("/linkedServers ") {
+            "linked servers"
+        } else if l.contains("/providers/Microsoft.Cache/redis ") {
+            "list per subscription"
+        } else {
+            "other"
+        };
+        *out.entry(kind).or_insert(0) += 1;
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_reads_a_10000_cache_fleet_in_bounded_polls() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("access.log");
+    let fleet_text = generate(SyntheticSpec { caches: 10_000, subscriptions: 100, seed: 1 });
+    let fleet = georep::emulator::fleet::load(&fleet_text).unwrap();
+    let config = Config { fleet: fleet_text, access_log: Some(log.clone()), read_limit: None, ..Config::default() };
+    let emu = Emulator::simulated(config).unwrap().bind(support::emulator::loopback()).await.unwrap();
+    let client = ArmClient::new(&emu.url(), None).unwrap();
+    let idle = Duration::from_millis(400);
+    let mut c = Console::start(
+        AppOptions::new("synthetic fleet", georep::tui::theme::Theme::azure()),
+        client,
+        PollIntervals { idle, busy: idle },
+    );
+
+    let start = Instant::now();
+    c.wait_for("Home with every cache", WAIT, |s| s.contains("10000 of 10000")).await;
+    eprintln!("Home listed 10,000 caches after {:.2?} (debug build)", start.elapsed());
+
+    // Two whole polls: each is the subscriptions, one Resource Graph query (10 pages of 1,000) and at
+    // most DETAILS_PER_POLL linked-server reads, whatever the fleet's ~1,100 links.
+    let polls_from = lines(&log).len();
+    let t = Instant::now();
+    loop {
+        let k = kinds(&lines(&log)[polls_from..]);
+        if k.get("subscriptions").copied().unwrap_or(0) >= 3 {
+            break;
+        }
+        assert!(t.elapsed() < WAIT, "two polls did not happen: {k:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let seen = lines(&log);
+    // Whole polls only: from the first subscriptions read to the third.
+    let at: Vec<usize> = seen
+        .iter()
+        .enumerate()
+        .skip(polls_from)
+        .filter(|(_, l)| l.contains(" GET /subscriptions "))
+        .map(|(i, _)| i)
+        .collect();
+    let k = kinds(&seen[at[0]..at[2]]);
+    assert_eq!(k.get("subscriptions"), Some(&2), "{k:?}");
+    assert_eq!(k.get("resource graph"), Some(&20), "10 pages a poll: {k:?}");
+    assert_eq!(k.get("list per subscription"), None, "no per-subscription lists: {k:?}");
+    let details = k.get("linked servers").copied().unwrap_or(0);
+    assert!(details <= 2 * DETAILS_PER_POLL, "{details} linked-server reads in 2 polls: {k:?}");
+    assert_eq!(k.get("other"), None, "{k:?}");
+
+    // A linked primary opened from Home: its Geo-replication blade names its secondary, read for
+    // the blade (not waiting for the fleet's turn).
+    let (primary, secondary): &(ResourceId, ResourceId) =
+        fleet.links.iter().max_by_key(|(p, _)| p.name.clone()).expect("a link");
+    c.open(&primary.name, '2');
+    let secondary_name = secondary.name.clone();
+    c.wait_for("the blade with its secondary", WAIT, |s| s.contains(&secondary_name) && s.contains("Geo-replication"))
+        .await;
+    emu.shutdown().await;
+}
