@@ -854,17 +854,18 @@ async fn the_binary_takes_its_token_from_the_environment_or_az_and_never_shows_i
         run3.stderr
     );
 
-    // The console says it too, before taking over the terminal; and it needs a subscription.
+    // The console says it too, before taking over the terminal. It needs no subscription (it shows
+    // every one the token sees), but one given must be a subscription id.
     let console = georep_in(&["--azure", "--endpoint", &url, "--subscription", SUB], &[], Some(empty.path())).await;
     console.code(1);
     assert!(console.stderr.contains("AZURE_ACCESS_TOKEN is not set"), "{}", console.stderr);
-    let console = georep(&["--azure", "--endpoint", &url], &[("AZURE_ACCESS_TOKEN", TOKEN)]).await;
+    let console = georep_in(&["--azure", "--endpoint", &url], &[], Some(empty.path())).await;
+    console.code(1);
+    assert!(console.stderr.contains("AZURE_ACCESS_TOKEN is not set"), "{}", console.stderr);
+    let console =
+        georep(&["--azure", "--endpoint", &url, "--subscription", "prod"], &[("AZURE_ACCESS_TOKEN", TOKEN)]).await;
     console.code(2);
-    assert!(
-        console.stderr.contains("--azure needs --subscription ID (or AZURE_SUBSCRIPTION_ID)"),
-        "{}",
-        console.stderr
-    );
+    assert!(console.stderr.contains("--subscription 'prod': a subscription id is a GUID"), "{}", console.stderr);
 
     // The tokens appear nowhere: output, errors, the trace log.
     let logged = std::fs::read_to_string(&log).unwrap_or_default();

@@ -72,7 +72,8 @@ fn geo_status(
     let data = ctx.data;
     let mut out = Vec::new();
     let link = data.link(id);
-    let role = link.as_ref().map(|l| l.role).unwrap_or(Role::NotLinked);
+    // "Linked" until the link's details are read (the poller reads them at once for an open cache).
+    let role = data.role(id);
     out.push(("Role", text(t, role.label())));
     match &link {
         Some(l) => {
