@@ -37,6 +37,9 @@ pub struct Node {
     /// The child georep started; `None` for an endpoint named in the fleet.
     pub server: Option<RedisServer>,
     client: redis::Client,
+    /// The connection this node is measured and driven on, kept open between uses (the monitor's
+    /// `INFO`, an operation's commands): a failover opens no connection on its way.
+    control: Mutex<Option<MultiplexedConnection>>,
     status: Mutex<NodeStatus>,
     hot: AtomicBool,
 }
@@ -51,6 +54,7 @@ impl Node {
             endpoint,
             server,
             client,
+            control: Mutex::new(None),
             status: Mutex::new(NodeStatus::default()),
             hot: AtomicBool::new(false),
         })
@@ -71,6 +75,33 @@ impl Node {
             .set_connection_timeout(Some(IO_TIMEOUT))
             .set_response_timeout(Some(response));
         self.client.get_multiplexed_async_connection_with_config(&config).await.map_err(|e| e.to_string())
+    }
+
+    /// The node's kept connection, opened now if there is none (a multiplexed connection: every user
+    /// gets a clone of the same one, and commands from several are pipelined on it).
+    pub async fn control(&self) -> Result<MultiplexedConnection, String> {
+        if let Some(conn) = self.control.lock().unwrap_or_else(|e| e.into_inner()).clone() {
+            return Ok(conn);
+        }
+        let conn = self.connect().await?;
+        *self.control.lock().unwrap_or_else(|e| e.into_inner()) = Some(conn.clone());
+        Ok(conn)
+    }
+
+    /// Forgets the kept connection after it failed (the next [`Node::control`] opens another).
+    pub fn drop_control(&self) {
+        self.control.lock().unwrap_or_else(|e| e.into_inner()).take();
+    }
+
+    /// A new kept connection when `error` says the old one was closed before the command went out (the
+    /// node restarted, the connection was cut): the command can be sent again on it without having run
+    /// twice. `None` for any other error (an answer that did not come may be of a command that ran).
+    pub async fn reconnect_if_broken(&self, error: &redis::RedisError) -> Option<MultiplexedConnection> {
+        if !error.is_connection_dropped() || error.is_timeout() {
+            return None;
+        }
+        self.drop_control();
+        self.control().await.ok()
     }
 
     pub fn status(&self) -> NodeStatus {
@@ -103,19 +134,19 @@ impl Node {
     /// Measures the node now, outside its monitor's rhythm (when a link has just come up, say), so that
     /// what the API shows next is current.
     pub async fn refresh(&self) {
-        let Ok(mut conn) = self.connect().await else { return };
-        if let Ok(Ok(info)) = tokio::time::timeout(IO_TIMEOUT, info::fetch(&mut conn)).await {
-            self.record(|s| {
+        let Ok(mut conn) = self.control().await else { return };
+        match tokio::time::timeout(IO_TIMEOUT, info::fetch(&mut conn)).await {
+            Ok(Ok(info)) => self.record(|s| {
                 s.info = Some(info);
                 s.failure = None;
-            });
+            }),
+            _ => self.drop_control(),
         }
     }
 }
 
 /// Measures `node` until `stop`, or until its process has ended (for good: georep does not restart it).
 pub async fn monitor(node: Arc<Node>, mut stop: watch::Receiver<bool>) {
-    let mut conn: Option<MultiplexedConnection> = None;
     let mut unreachable_since: Option<Instant> = None;
     loop {
         if *stop.borrow() {
@@ -127,10 +158,7 @@ pub async fn monitor(node: Arc<Node>, mut stop: watch::Receiver<bool>) {
             node.record(|s| s.failure = Some(why));
             return;
         }
-        if conn.is_none() {
-            conn = node.connect().await.ok();
-        }
-        let measured = match conn.as_mut() {
+        let measured = match node.control().await.ok().as_mut() {
             Some(c) => tokio::time::timeout(IO_TIMEOUT, info::fetch(c))
                 .await
                 .map_err(|_| "no answer".to_string())
@@ -146,7 +174,7 @@ pub async fn monitor(node: Arc<Node>, mut stop: watch::Receiver<bool>) {
                 });
             }
             Err(e) => {
-                conn = None;
+                node.drop_control();
                 let since = *unreachable_since.get_or_insert_with(Instant::now);
                 // A child's exit is seen at the top of the loop; this is for endpoints georep does not own
                 // (and a child that hangs).
