@@ -26,6 +26,8 @@ pub struct Info {
     pub slave_repl_offset: Option<u64>,
     /// `connected_slaves`.
     pub connected_replicas: u64,
+    /// On a primary, its replicas as it sees them (`slave0:ip=...,port=...,state=...,offset=...`).
+    pub followers: Vec<Follower>,
     /// Keys over every database (`db0:keys=...`).
     pub keys: u64,
     pub used_memory: Option<u64>,
@@ -34,6 +36,32 @@ pub struct Info {
     pub sync_full: Option<u64>,
     /// `total_net_input_bytes` (`INFO stats`).
     pub net_input_bytes: Option<u64>,
+}
+
+/// One replica of a primary, as the primary sees it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Follower {
+    pub host: String,
+    /// The port it listens on (what `REPLICAOF` and `FAILOVER TO` name).
+    pub port: u16,
+    /// `state=online`: synced, taking the replication stream.
+    pub online: bool,
+    /// `offset`: how much of the stream it last acknowledged (replicas acknowledge once a second).
+    pub acked: u64,
+}
+
+fn follower(v: &str) -> Option<Follower> {
+    let mut f = Follower::default();
+    for kv in v.split(',') {
+        match kv.split_once('=')? {
+            ("ip", host) => f.host = host.to_string(),
+            ("port", port) => f.port = port.parse().ok()?,
+            ("state", state) => f.online = state == "online",
+            ("offset", offset) => f.acked = offset.parse().ok()?,
+            _ => {}
+        }
+    }
+    (!f.host.is_empty() && f.port != 0).then_some(f)
 }
 
 /// Parses the text of one or more `INFO` sections. Unknown and malformed lines are ignored: a field
@@ -63,6 +91,11 @@ pub fn parse(text: &str) -> Info {
             "used_memory_dataset" => info.used_memory_dataset = num(v),
             "sync_full" => info.sync_full = num(v),
             "total_net_input_bytes" => info.net_input_bytes = num(v),
+            slave
+                if slave.len() > 5 && slave.starts_with("slave") && slave[5..].chars().all(|c| c.is_ascii_digit()) =>
+            {
+                info.followers.extend(follower(v));
+            }
             db if db.starts_with("db") && db[2..].chars().all(|c| c.is_ascii_digit()) => {
                 let keys = v.split(',').find_map(|kv| kv.strip_prefix("keys=")).and_then(num).unwrap_or(0);
                 info.keys += keys;
@@ -137,12 +170,16 @@ mod tests {
         assert!(!i.replica);
         assert_eq!((i.connected_replicas, i.master_repl_offset), (1, Some(42)));
         assert_eq!(i.keys, 50_007);
+        let f = Follower { host: "127.0.0.1".into(), port: 40002, online: true, acked: 42 };
+        assert_eq!(i.followers, vec![f]);
         assert_eq!((i.used_memory, i.used_memory_dataset), (Some(223_857_160), Some(212_884_672)));
     }
 
     #[test]
     fn garbage_is_ignored() {
-        let i = parse("nonsense\n:\nrole\ndbx:keys=5\ndb0:keys=oops\nused_memory:-7\n\u{0}");
+        let i = parse(
+            "nonsense\n:\nrole\ndbx:keys=5\ndb0:keys=oops\nused_memory:-7\nslave0:ip=x,port=no\nslave1:junk\n\u{0}",
+        );
         assert_eq!(i, Info::default());
     }
 }
