@@ -4,6 +4,9 @@
 //! never silently dropped. The old primary continues from its replication stream (a partial resync):
 //! the new primary serves no full sync.
 //!
+//! A single-shard pair on a quiet link goes over by Redis's own `FAILOVER`, one with writes flowing by
+//! georep's all-shards protocol; a `FAILOVER` that does not end is aborted, with writes resumed.
+//!
 //! Needs `redis-server` (fails without it when `GEOREP_REQUIRE_REDIS=1`, as in CI).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -20,6 +23,8 @@ use std::time::{Duration, Instant};
 use georep::arm::ResourceId;
 use georep::client::ArmClient;
 use georep::client::failover::{self, FailoverError, Options};
+use georep::emulator::live::Endpoint;
+use georep::emulator::redis::failover::{HandOver, Protocol, Way};
 use georep::emulator::{Config, DataPlaneChoice, Emulator, RedisOptions, Running};
 use redis::aio::MultiplexedConnection;
 
@@ -230,5 +235,107 @@ async fn an_old_primary_with_no_link_back_is_detached_after_the_grace() {
     })
     .await;
     let _: () = redis::cmd("SET").arg("writable-again").arg("1").query_async(&mut op).await.unwrap();
+    running.shutdown().await;
+}
+
+/// Waits until the secondary at `secondary` has acknowledged the whole stream of the primary behind
+/// `primary` (its `slave` line's offset is the primary's `master_repl_offset`).
+async fn until_quiet(primary: &str, secondary: &str) {
+    let (primary, secondary) = (primary.to_string(), Endpoint::parse(secondary).unwrap());
+    support::wait::eventually("the link to be quiet", WAIT, || {
+        let (primary, tag) = (primary.clone(), format!("ip={},port={},", secondary.host, secondary.port));
+        async move {
+            let text: String =
+                redis::cmd("INFO").arg("replication").query_async(&mut connect(&primary).await).await.unwrap();
+            let field = |l: &str, name: &str| l.split(',').find_map(|kv| kv.strip_prefix(name)).map(str::to_string);
+            let acked = text.lines().find(|l| l.contains(&tag)).and_then(|l| field(l, "offset="));
+            let offset = text.lines().find_map(|l| l.trim().strip_prefix("master_repl_offset:").map(str::to_string));
+            acked.is_some() && acked == offset
+        }
+    })
+    .await;
+}
+
+async fn linked_pair(options: RedisOptions) -> (Running, String, String) {
+    let running = start_with(options).await;
+    let client = ArmClient::new(&running.url(), None).unwrap();
+    link(&client, "redis-eus", "redis-weu").await;
+    let (p, s) = (endpoint(&client, "redis-eus").await, endpoint(&client, "redis-weu").await);
+    (running, p, s)
+}
+
+fn hand_over(p: &str, s: &str) -> HandOver {
+    HandOver::new(&[Endpoint::parse(p).unwrap()], &[Endpoint::parse(s).unwrap()]).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quiet_pair_goes_over_by_redis_failover_and_a_busy_one_step_by_step() {
+    if !have_redis() {
+        return;
+    }
+    let (running, p, s) = linked_pair(RedisOptions::default()).await;
+    let (mut pc, mut sc) = (connect(&p).await, connect(&s).await);
+    let full = |c: MultiplexedConnection| async move {
+        let mut c = c;
+        info_field(&mut c, "stats", "sync_full").await.unwrap().parse::<u64>().unwrap()
+    };
+    let full_before = (full(pc.clone()).await, full(sc.clone()).await);
+    until_quiet(&p, &s).await;
+    let there = hand_over(&p, &s);
+    there.connect().await.unwrap();
+    assert_eq!(there.run(Protocol::Auto, WAIT).await, Ok(Way::RedisFailover));
+    assert_eq!(info_field(&mut pc, "replication", "role").await.as_deref(), Some("slave"));
+    assert_eq!(info_field(&mut pc, "replication", "master_port").await, Some(s.rsplit(':').next().unwrap().into()));
+    let _: () = redis::cmd("SET").arg("on-the-new-primary").arg("1").query_async(&mut sc).await.unwrap();
+
+    // Back, with a writer on the primary of the moment: Redis's FAILOVER would hold its writes until
+    // the replica's next acknowledgement, up to a second; the all-shards protocol does not wait for it.
+    let stop = Arc::new(AtomicBool::new(false));
+    let writes = tokio::spawn(writer(s.clone(), stop.clone()));
+    support::wait::eventually("the writer to write", WAIT, || {
+        let s = s.clone();
+        async move {
+            let n: Option<u64> = redis::cmd("GET").arg("w:0").query_async(&mut connect(&s).await).await.unwrap();
+            n.is_some()
+        }
+    })
+    .await;
+    let back = there.reversed();
+    back.connect().await.unwrap();
+    assert_eq!(back.run(Protocol::Auto, WAIT).await, Ok(Way::AllShards));
+    stop.store(true, Ordering::Relaxed);
+    let w = writes.await.unwrap();
+    assert!(w.refused > 0, "the old primary kept taking writes: {w:?}");
+    for key in 0..KEYS {
+        let on_new: Option<u64> = redis::cmd("GET").arg(format!("w:{key}")).query_async(&mut pc).await.unwrap();
+        let acked = w.acked.get(&key).copied().unwrap_or(0);
+        assert_eq!(on_new.unwrap_or(0), acked, "key w:{key}: acknowledged {acked} increments");
+    }
+    let full_after = (full(pc.clone()).await, full(sc.clone()).await);
+    assert_eq!(full_after, full_before, "a full resync was needed (full syncs served by each side)");
+    running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_failover_that_does_not_end_is_aborted_with_writes_resumed() {
+    if !have_redis() {
+        return;
+    }
+    let (running, p, s) = linked_pair(RedisOptions::default()).await;
+    until_quiet(&p, &s).await;
+    let there = hand_over(&p, &s);
+    there.connect().await.unwrap();
+    // The secondary answers nobody for a while: the old primary's PSYNC FAILOVER gets no answer.
+    let _: () =
+        redis::cmd("CLIENT").arg("PAUSE").arg(6000).arg("ALL").query_async(&mut connect(&s).await).await.unwrap();
+    let started = Instant::now();
+    let err = there.run(Protocol::Auto, Duration::from_millis(500)).await.unwrap_err();
+    assert!(err.contains("FAILOVER") && err.contains("writes on the primary resumed"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(5), "the wait was not bounded: {:?}", started.elapsed());
+    let mut pc = connect(&p).await;
+    let t = Instant::now();
+    let _: () = redis::cmd("SET").arg("after-abort").arg("1").query_async(&mut pc).await.unwrap();
+    assert!(t.elapsed() < Duration::from_secs(1), "the primary stayed paused");
+    assert_eq!(info_field(&mut pc, "replication", "role").await.as_deref(), Some("master"));
     running.shutdown().await;
 }

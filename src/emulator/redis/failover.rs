@@ -1,22 +1,28 @@
-//! The first half of a failover on real Redis, without losing an acknowledged write: what Redis's own
-//! `FAILOVER` does inside one server pair, done across every shard of the two caches.
+//! The first half of a failover on real Redis, without losing an acknowledged write: the secondary
+//! takes over only once it has every write the primary acknowledged, and writes that come meanwhile
+//! wait, then are refused (`READONLY`), never dropped.
 //!
-//! 1. `CLIENT PAUSE WRITE` on every primary shard: writes wait (they are not refused, not lost).
-//! 2. Each secondary shard is allowed to reach its primary's replication offset (bounded: past
-//!    [`CATCH_UP_TIMEOUT`] the failover is abandoned, writes resume, nothing has changed).
-//! 3. `REPLICAOF NO ONE` on each secondary: it is the primary now, with every write the old one took.
-//! 4. `REPLICAOF <new primary>` on each old primary shard, still paused: from here on it refuses writes
-//!    (`READONLY`), and it continues from its own replication stream (`PSYNC` with the replication id
-//!    the new primary keeps as its previous one), so no full resync is needed.
-//! 5. `CLIENT UNPAUSE`: the writes that waited are answered, by a replica, with `READONLY`.
+//! Two ways, the same protocol (pause writes, let the secondary catch up within a bounded wait or
+//! abandon with writes resumed, promote, re-point the old primary at the new one, unpause):
+//! - a single-shard pair on a quiet link: Redis's own `FAILOVER TO <secondary> TIMEOUT <ms>` on the
+//!   primary ([`coordinated`]), which does it inside the server, without georep's round trips in
+//!   between;
+//! - a clustered cache, a link with writes flowing (where `FAILOVER` would hold them for up to a
+//!   second), or a primary that does not take `FAILOVER` (an older Redis, a secondary it does not see
+//!   as a connected replica): georep does it across every shard ([`shards`]), pausing all of them
+//!   before promoting any.
+//!
+//! Every command goes over the nodes' kept connections ([`Node::control`]): none is opened on the way.
+
+mod coordinated;
+mod shards;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use redis::aio::MultiplexedConnection;
 
-use super::info;
-use super::link::{Job, Pair, replicaof};
+use super::link::{Job, Pair};
 use super::node::{IO_TIMEOUT, Node};
 use crate::arm::ErrorDetail;
 use crate::emulator::data_plane::Progress;
@@ -28,160 +34,157 @@ pub const PAUSE_LIMIT: Duration = Duration::from_secs(30);
 /// Longest wait for a secondary shard to reach its primary's offset (default of
 /// [`super::RedisOptions::catch_up_timeout`]).
 pub const CATCH_UP_TIMEOUT: Duration = Duration::from_secs(10);
-/// How often the secondaries' offsets are read while waiting.
-const CATCH_UP_POLL: Duration = Duration::from_millis(5);
 
-async fn query<T: redis::FromRedisValue>(conn: &mut MultiplexedConnection, cmd: &redis::Cmd) -> Result<T, String> {
-    match tokio::time::timeout(IO_TIMEOUT, cmd.query_async::<T>(conn)).await {
-        Ok(r) => r.map_err(|e| e.to_string()),
-        Err(_) => Err("no answer".into()),
+/// Which way a hand-over goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Protocol {
+    /// `FAILOVER` for a single-shard pair (the all-shards protocol if it is refused), the all-shards
+    /// protocol otherwise: what a failover operation runs.
+    Auto,
+    /// The all-shards protocol, whatever the number of shards.
+    AllShards,
+}
+
+/// Which way a hand-over went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Way {
+    /// Redis's `FAILOVER`.
+    RedisFailover,
+    /// georep's all-shards protocol.
+    AllShards,
+}
+
+/// Sends the first command of a hand-over to `node` on its kept connection, and once more on a new
+/// one if the kept one turns out to have been closed before the command went out (the node restarted
+/// since it was last used). Returns the connection it went out on and the answer.
+async fn send_first<T: redis::FromRedisValue>(
+    node: &Node,
+    command: &(impl Command + ?Sized),
+) -> Result<(MultiplexedConnection, T), String> {
+    let mut conn = node.control().await?;
+    let mut answer = command.send::<T>(&mut conn).await;
+    if let Some(Err(e)) = &answer
+        && let Some(fresh) = node.reconnect_if_broken(e).await
+    {
+        conn = fresh;
+        answer = command.send::<T>(&mut conn).await;
     }
-}
-
-fn pause() -> redis::Cmd {
-    let mut cmd = redis::cmd("CLIENT");
-    cmd.arg("PAUSE").arg(PAUSE_LIMIT.as_millis() as u64).arg("WRITE");
-    cmd
-}
-
-fn unpause() -> redis::Cmd {
-    let mut cmd = redis::cmd("CLIENT");
-    cmd.arg("UNPAUSE");
-    cmd
-}
-
-/// The connections of one shard pair.
-struct Conns {
-    primary: MultiplexedConnection,
-    secondary: MultiplexedConnection,
-}
-
-async fn connect(pair: &Pair) -> Result<Conns, String> {
-    let (primary, secondary) = tokio::join!(pair.primary.connect(), pair.secondary.connect());
-    let primary = primary.map_err(|e| format!("{}: {e}", pair.primary.label()))?;
-    let secondary = secondary.map_err(|e| format!("{}: {e}", pair.secondary.label()))?;
-    Ok(Conns { primary, secondary })
-}
-
-/// Waits until the secondary shard has processed `target` bytes of its primary's stream. Returns how
-/// far behind it still is when the wait ends without that.
-async fn catch_up(conn: &mut MultiplexedConnection, target: u64, until: Instant) -> Result<(), String> {
-    loop {
-        let seen = match tokio::time::timeout(IO_TIMEOUT, info::fetch_replication(conn)).await {
-            Ok(Ok(i)) => i.slave_repl_offset.filter(|_| i.link_up),
-            _ => None,
-        };
-        if seen.is_some_and(|o| o >= target) {
-            return Ok(());
-        }
-        if Instant::now() >= until {
-            return Err(match seen {
-                Some(o) => format!("{} bytes behind", target.saturating_sub(o)),
-                None => "not connected to its primary".into(),
-            });
-        }
-        tokio::time::sleep(CATCH_UP_POLL).await;
-    }
-}
-
-/// Lets writes through again on every primary shard (the pause also ends by itself after
-/// [`PAUSE_LIMIT`]).
-async fn resume(conns: &mut [Conns]) {
-    for c in conns.iter_mut() {
-        let _ = query::<()>(&mut c.primary, &unpause()).await;
-    }
-}
-
-/// Steps 1 to 3: pause, catch up, promote. On an error, writes resume and every shard is as it was.
-async fn hand_over(job: &Job, conns: &mut [Conns], catch_up_timeout: Duration) -> Result<(), String> {
-    let mut targets = Vec::with_capacity(conns.len());
-    for (pair, c) in job.pairs.iter().zip(conns.iter_mut()) {
-        // One round trip: the pause, then the offset it froze.
-        let mut pipe = redis::pipe();
-        pipe.add_command(pause()).ignore().cmd("INFO").arg("replication");
-        let answer = tokio::time::timeout(IO_TIMEOUT, pipe.query_async::<(String,)>(&mut c.primary)).await;
-        match answer {
-            Ok(Ok((text,))) => targets.push(info::parse(&text).master_repl_offset.unwrap_or(0)),
-            Ok(Err(e)) => return Err(format!("CLIENT PAUSE on {}: {e}", pair.primary.label())),
-            Err(_) => return Err(format!("CLIENT PAUSE on {}: no answer", pair.primary.label())),
-        }
-    }
-    job.set(Progress::Unlinking { fraction: 0.25 });
-    let until = Instant::now() + catch_up_timeout;
-    for ((pair, c), target) in job.pairs.iter().zip(conns.iter_mut()).zip(&targets) {
-        catch_up(&mut c.secondary, *target, until).await.map_err(|behind| {
-            format!(
-                "{} did not catch up with {} within {} s ({behind})",
-                pair.secondary.label(),
-                pair.primary.label(),
-                catch_up_timeout.as_secs_f64()
-            )
-        })?;
-    }
-    job.set(Progress::Unlinking { fraction: 0.5 });
-    for (i, (pair, c)) in job.pairs.iter().zip(conns.iter_mut()).enumerate() {
-        if let Err(e) = replicaof(&mut c.secondary, None).await {
-            // Shards promoted before this one follow their primary again (a partial resync).
-            for (earlier, ce) in job.pairs.iter().zip(conns.iter_mut()).take(i) {
-                let _ = replicaof(&mut ce.secondary, Some(&earlier.primary.endpoint)).await;
+    match answer {
+        Some(Ok(v)) => Ok((conn, v)),
+        Some(Err(e)) => {
+            if e.is_connection_dropped() {
+                node.drop_control();
             }
-            return Err(format!("REPLICAOF NO ONE on {}: {e}", pair.secondary.label()));
+            Err(e.to_string())
+        }
+        None => Err("no answer".into()),
+    }
+}
+
+/// A command or a pipeline, sent with the answer bounded by [`IO_TIMEOUT`] (`None`: no answer).
+trait Command {
+    async fn send<T: redis::FromRedisValue>(&self, conn: &mut MultiplexedConnection) -> Option<redis::RedisResult<T>>;
+}
+
+impl Command for redis::Cmd {
+    async fn send<T: redis::FromRedisValue>(&self, conn: &mut MultiplexedConnection) -> Option<redis::RedisResult<T>> {
+        tokio::time::timeout(IO_TIMEOUT, self.query_async::<T>(conn)).await.ok()
+    }
+}
+
+impl Command for redis::Pipeline {
+    async fn send<T: redis::FromRedisValue>(&self, conn: &mut MultiplexedConnection) -> Option<redis::RedisResult<T>> {
+        tokio::time::timeout(IO_TIMEOUT, self.query_async::<T>(conn)).await.ok()
+    }
+}
+
+/// Hands `job`'s primaries over to its secondaries: `Ok` with the roles switched, or why not, with
+/// writes resumed and nothing changed.
+async fn hand_over(job: &Job, protocol: Protocol, catch_up_timeout: Duration) -> Result<Way, String> {
+    if let (Protocol::Auto, [pair]) = (protocol, job.pairs.as_slice()) {
+        match coordinated::run(job, pair, catch_up_timeout).await {
+            coordinated::Outcome::Done => return Ok(Way::RedisFailover),
+            coordinated::Outcome::Abandoned(why) => return Err(why),
+            // Nothing was paused: georep's own protocol can still do it (and says why if it cannot).
+            coordinated::Outcome::Refused(why) => tracing::debug!(%why, "handing over step by step"),
         }
     }
-    job.set(Progress::Unlinking { fraction: 0.75 });
-    Ok(())
+    shards::run(job, catch_up_timeout).await.map(|()| Way::AllShards)
 }
 
 /// Runs the failover's unlink to the end: `Unlinked` with the roles handed over, or `Failed` with
 /// writes resumed and nothing changed.
 pub async fn run_failover(job: Arc<Job>, catch_up_timeout: Duration) {
-    let mut conns = Vec::with_capacity(job.pairs.len());
-    for c in futures::future::join_all(job.pairs.iter().map(connect)).await {
-        match c {
-            Ok(c) => conns.push(c),
-            Err(e) => return fail(&job, &mut conns, e).await,
+    finish(&job, hand_over(&job, Protocol::Auto, catch_up_timeout).await).await;
+}
+
+async fn finish(job: &Job, handed_over: Result<Way, String>) {
+    match handed_over {
+        Ok(way) => tracing::info!(?way, "roles handed over"),
+        Err(why) => {
+            tracing::warn!(%why, "failover abandoned");
+            job.cool();
+            job.set(Progress::Failed(ErrorDetail::new(
+                "FailoverAbandoned",
+                format!("{why}. The failover was abandoned before any role changed; writes on the primary resumed."),
+            )));
+            return;
         }
     }
-    if let Err(e) = hand_over(&job, &mut conns, catch_up_timeout).await {
-        return fail(&job, &mut conns, e).await;
-    }
-    // The data is safe on the new primary from here on; an old primary that cannot be re-pointed keeps
-    // its (identical) data and takes writes again when the pause ends: said in the log, not a failure.
-    for (pair, c) in job.pairs.iter().zip(conns.iter_mut()) {
-        if let Err(e) = replicaof(&mut c.primary, Some(&pair.secondary.endpoint)).await {
-            tracing::warn!(node = %pair.primary.label(), error = %e, "cannot re-point the old primary");
-        }
-    }
-    resume(&mut conns).await;
     let nodes = job.pairs.iter().flat_map(|p| [p.primary.clone(), p.secondary.clone()]);
     futures::future::join_all(nodes.map(|n| async move { n.refresh().await })).await;
     job.cool();
     job.set(Progress::Unlinked);
 }
 
-/// The hand-over of [`run_failover`] on bare endpoints (shard i of `primaries` to shard i of
-/// `secondaries`, which replicate them), outside any operation: for benchmarks and tools.
-pub async fn hand_over_endpoints(primaries: &[Endpoint], secondaries: &[Endpoint]) -> Result<(), String> {
-    let mut pairs = Vec::new();
-    for (i, (p, s)) in primaries.iter().zip(secondaries).enumerate() {
-        let node = |role: &str, e: &Endpoint| Node::new(role, i as u32, e.clone(), None).map(Arc::new);
-        pairs.push(Pair { primary: node("primary", p)?, secondary: node("secondary", s)? });
+/// The hand-over of [`run_failover`] on bare endpoints (shard i of the primaries to shard i of the
+/// secondaries, which replicate them), outside any operation: for benchmarks and tools. The nodes keep
+/// their connections from one hand-over to the next, as the emulator's do.
+pub struct HandOver {
+    pairs: Vec<Pair>,
+}
+
+impl HandOver {
+    pub fn new(primaries: &[Endpoint], secondaries: &[Endpoint]) -> Result<Self, String> {
+        let mut pairs = Vec::new();
+        for (i, (p, s)) in primaries.iter().zip(secondaries).enumerate() {
+            let node = |role: &str, e: &Endpoint| Node::new(role, i as u32, e.clone(), None).map(Arc::new);
+            pairs.push(Pair { primary: node("primary", p)?, secondary: node("secondary", s)? });
+        }
+        Ok(HandOver { pairs })
     }
-    let job = Arc::new(Job::new(pairs, Progress::Unlinking { fraction: 0.0 }));
-    run_failover(job.clone(), CATCH_UP_TIMEOUT).await;
-    match job.progress() {
-        Progress::Unlinked => Ok(()),
-        Progress::Failed(e) => Err(e.message),
-        other => Err(format!("the failover ended as {other:?}")),
+
+    /// The hand-over back, on the same nodes (and connections).
+    pub fn reversed(&self) -> HandOver {
+        let pairs = self.pairs.iter().map(|p| Pair { primary: p.secondary.clone(), secondary: p.primary.clone() });
+        HandOver { pairs: pairs.collect() }
+    }
+
+    /// Opens the nodes' connections, if they are not open, and measures the nodes: what the
+    /// emulator's monitor of each node does all along.
+    pub async fn connect(&self) -> Result<(), String> {
+        for node in self.pairs.iter().flat_map(|p| [&p.primary, &p.secondary]) {
+            node.control().await?;
+            node.refresh().await;
+        }
+        Ok(())
+    }
+
+    /// Hands the roles over; says which way it went.
+    pub async fn run(&self, protocol: Protocol, catch_up_timeout: Duration) -> Result<Way, String> {
+        let job = Job::new(self.pairs.clone(), Progress::Unlinking { fraction: 0.0 });
+        let handed_over = hand_over(&job, protocol, catch_up_timeout).await;
+        let way = handed_over.as_ref().ok().copied();
+        finish(&job, handed_over).await;
+        match (job.progress(), way) {
+            (Progress::Unlinked, Some(way)) => Ok(way),
+            (Progress::Failed(e), _) => Err(e.message),
+            (other, _) => Err(format!("the failover ended as {other:?}")),
+        }
     }
 }
 
-async fn fail(job: &Job, conns: &mut [Conns], why: String) {
-    resume(conns).await;
-    tracing::warn!(%why, "failover abandoned");
-    job.cool();
-    job.set(Progress::Failed(ErrorDetail::new(
-        "FailoverAbandoned",
-        format!("{why}. The failover was abandoned before any role changed; writes on the primary resumed."),
-    )));
+/// One [`HandOver`], run once with [`Protocol::Auto`].
+pub async fn hand_over_endpoints(primaries: &[Endpoint], secondaries: &[Endpoint]) -> Result<Way, String> {
+    HandOver::new(primaries, secondaries)?.run(Protocol::Auto, CATCH_UP_TIMEOUT).await
 }
