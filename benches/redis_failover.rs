@@ -1,23 +1,28 @@
-//! The real data plane's failover (`--data-plane redis`): georep's hand-over (pause writes, let the
-//! secondary catch up, promote it, re-point the old primary, unpause) against a bare Redis `FAILOVER`
-//! of the same pair and data, in the same run; and what each resends to the old primary (a full sync,
-//! or only the partial resync's backlog).
+//! The real data plane's failover (`--data-plane redis`) against a bare Redis `FAILOVER` of the same
+//! pair and data, in the same run: georep's hand-over as a failover operation runs it (for this
+//! single-shard pair, Redis's `FAILOVER` sent on a kept connection, then confirmed), georep's
+//! all-shards protocol (what a clustered cache gets: pause, catch up, promote, re-point and unpause),
+//! and the bare command; and what each resends to the old primary (a full sync, or only the partial
+//! resync's backlog).
 //!
 //! `cargo bench --bench redis_failover` (needs redis-server on PATH; without it the bench says so and
-//! exits 0, unless GEOREP_REQUIRE_REDIS=1). `GEOREP_BENCH_ROUNDS=N` (default 10) rounds; each does both,
-//! in alternating order, from whichever cache is the primary at the time (each failover swaps them).
-//! A failover is timed from the request until the old primary reports itself a replica of the new one
-//! with its link up (georep's bookkeeping after that, refreshing its live figures, is not counted). Results are printed and written to target/bench-redis-failover.txt.
+//! exits 0, unless GEOREP_REQUIRE_REDIS=1). `GEOREP_BENCH_ROUNDS=N` (default 10) rounds; each runs the
+//! three, in an order that rotates, from whichever cache is the primary at the time (each failover
+//! swaps them). Every arm has its connections open before its clock starts. A failover is timed from
+//! the request until the old primary reports itself a replica of the new one with its link up; for
+//! georep, the time until its call returned (its own confirmation, and refreshing its live figures)
+//! is printed beside it. Results are printed and written to target/bench-redis-failover.txt.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::fmt::Write as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use georep::emulator::live::Endpoint;
-use georep::emulator::redis::failover::hand_over_endpoints;
+use georep::emulator::redis::failover::{CATCH_UP_TIMEOUT, HandOver, Protocol, Way};
 use georep::emulator::{Config, DataPlaneChoice, Emulator, RedisOptions};
 use redis::aio::MultiplexedConnection;
 use serde_json::{Value, json};
@@ -69,13 +74,60 @@ async fn until_replica(old: &mut MultiplexedConnection, new: &Endpoint) {
     }
 }
 
-/// One failover from `p` to `s`; returns (time, full syncs served by `s`, bytes `s` sent to replicas).
-async fn failover(p: &Endpoint, s: &Endpoint, bare: bool) -> (Duration, u64, u64) {
+/// The three ways a pair is failed over here.
+#[derive(Clone, Copy, PartialEq)]
+enum Arm {
+    /// `FAILOVER TO host port TIMEOUT 10000` sent to the primary.
+    Bare,
+    /// What a failover operation runs ([`Protocol::Auto`]: `FAILOVER` for a single-shard pair).
+    Georep,
+    /// georep's protocol for clustered caches, here on the single shard ([`Protocol::AllShards`]).
+    AllShards,
+}
+
+/// What one failover measured.
+struct Sample {
+    /// Until the old primary follows the new one with its link up.
+    switched: Duration,
+    /// Until georep's hand-over returned (its own confirmation and bookkeeping included); the same as
+    /// `switched` for the bare arm.
+    returned: Duration,
+    full_syncs: u64,
+    bytes_resent: u64,
+}
+
+/// Waits until `s` has acknowledged the whole replication stream of `p` (its `slave` line's offset is
+/// `p`'s `master_repl_offset`): the same quiet start for every arm. (Redis's `FAILOVER` on a link whose
+/// replica has not acknowledged yet waits for its next acknowledgement, up to a second.)
+async fn until_quiet(primary: &mut MultiplexedConnection, s: &Endpoint) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let tag = format!("ip={},port={},state=online,offset=", s.host, s.port);
+    loop {
+        let text: String = redis::cmd("INFO").arg("replication").query_async(primary).await.expect("INFO");
+        let offset = |prefix: &str| {
+            text.lines()
+                .find_map(|l| l.trim().split_once(prefix).map(|(_, v)| v.split(',').next().unwrap_or("").to_string()))
+        };
+        let acked = offset(&tag);
+        if acked.is_some() && acked == offset("master_repl_offset:") {
+            return;
+        }
+        assert!(Instant::now() < deadline, "the replica never acknowledged the whole stream");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// One failover from `p` to `s`. Every arm has its connections open before the clock starts: the bare
+/// arm its connection to the primary, georep its nodes' kept connections (in the emulator, each
+/// node's monitor keeps it open).
+async fn failover(p: &Endpoint, s: &Endpoint, arm: Arm, georep: &Arc<HandOver>) -> Sample {
     let (mut pc, mut sc) = (connect(p).await, connect(s).await);
     let full = number(&mut sc, "stats", "sync_full").await;
     let sent = number(&mut sc, "stats", "total_net_repl_output_bytes").await;
+    until_quiet(&mut pc, s).await;
+    georep.connect().await.expect("georep's connections");
     let t0 = Instant::now();
-    if bare {
+    let (switched, returned) = if arm == Arm::Bare {
         let _: () = redis::cmd("FAILOVER")
             .arg("TO")
             .arg(&s.host)
@@ -86,24 +138,28 @@ async fn failover(p: &Endpoint, s: &Endpoint, bare: bool) -> (Duration, u64, u64
             .await
             .expect("FAILOVER");
         until_replica(&mut pc, s).await;
+        (t0.elapsed(), t0.elapsed())
     } else {
-        // Timed to the same point as the bare one (the roles switched); georep's bookkeeping after
-        // that (refreshing its live figures) runs on.
-        let (pp, ss) = (p.clone(), s.clone());
-        let task = tokio::spawn(async move { hand_over_endpoints(&[pp], &[ss]).await });
+        // Timed to the same point as the bare one (the roles switched); georep's confirmation and
+        // bookkeeping after that (refreshing its live figures) run on, and are timed apart.
+        let protocol = if arm == Arm::Georep { Protocol::Auto } else { Protocol::AllShards };
+        // On a task of its own, as the emulator runs it (and as the bare one runs in the server).
+        let georep = georep.clone();
+        let task = tokio::spawn(async move {
+            let r = georep.run(protocol, CATCH_UP_TIMEOUT).await;
+            (r, t0.elapsed())
+        });
         until_replica(&mut pc, s).await;
-        let took = t0.elapsed();
-        task.await.expect("task").expect("georep hand-over");
-        return finish(took, &mut sc, full, sent).await;
-    }
-    let took = t0.elapsed();
-    finish(took, &mut sc, full, sent).await
-}
-
-async fn finish(took: Duration, sc: &mut MultiplexedConnection, full: u64, sent: u64) -> (Duration, u64, u64) {
-    let full = number(sc, "stats", "sync_full").await - full;
-    let sent = number(sc, "stats", "total_net_repl_output_bytes").await.saturating_sub(sent);
-    (took, full, sent)
+        let switched = t0.elapsed();
+        let (result, returned) = task.await.expect("task");
+        let way = result.expect("georep hand-over");
+        let expected = if arm == Arm::Georep { Way::RedisFailover } else { Way::AllShards };
+        assert_eq!(way, expected, "the hand-over did not go the way this arm measures");
+        (switched, returned)
+    };
+    let full_syncs = number(&mut sc, "stats", "sync_full").await - full;
+    let bytes_resent = number(&mut sc, "stats", "total_net_repl_output_bytes").await.saturating_sub(sent);
+    Sample { switched, returned, full_syncs, bytes_resent }
 }
 
 fn ms(d: Duration) -> f64 {
@@ -152,37 +208,47 @@ async fn run(rounds: usize) -> String {
     };
     let (mut p, mut s) = (endpoint("fo-eus").await, endpoint("fo-weu").await);
     let used = number(&mut connect(&p).await, "memory", "used_memory_dataset").await;
-    let (mut georep, mut bare, mut full, mut sent) = (Vec::new(), Vec::new(), [0u64; 2], [Vec::new(), Vec::new()]);
+    // The nodes (and their connections) are kept across failovers, as the emulator keeps its own.
+    let there = HandOver::new(std::slice::from_ref(&p), std::slice::from_ref(&s)).expect("hand-over");
+    let back = Arc::new(there.reversed());
+    let there = Arc::new(there);
+    let first_primary = p.clone();
+    let arms = [Arm::Bare, Arm::Georep, Arm::AllShards];
+    let mut samples: Vec<Vec<Sample>> = arms.iter().map(|_| Vec::new()).collect();
     for round in 0..rounds {
-        for step in 0..2 {
-            let is_bare = (round + step) % 2 == 0;
-            let (took, f, b) = failover(&p, &s, is_bare).await;
-            if is_bare {
-                bare.push(ms(took))
-            } else {
-                georep.push(ms(took))
-            }
-            full[is_bare as usize] += f;
-            sent[is_bare as usize].push(b as f64);
+        // Each arm runs once a round, in an order that rotates from round to round.
+        for step in 0..arms.len() {
+            let which = (round + step) % arms.len();
+            let georep = if p == first_primary { &there } else { &back };
+            samples[which].push(failover(&p, &s, arms[which], georep).await);
             std::mem::swap(&mut p, &mut s);
         }
-        eprintln!("round {}: georep {:.1} ms, bare FAILOVER {:.1} ms", round + 1, georep[round], bare[round]);
+        let last = |i: usize| ms(samples[i][round].switched);
+        eprintln!(
+            "round {}: bare FAILOVER {:.2} ms, georep {:.2} ms, georep all-shards {:.2} ms",
+            round + 1,
+            last(0),
+            last(1),
+            last(2)
+        );
     }
     running.shutdown().await;
-    let (g, b) = (median(georep), median(bare));
+    let med = |i: usize, f: &dyn Fn(&Sample) -> f64| median(samples[i].iter().map(f).collect());
+    let switched = |i: usize| med(i, &|x| ms(x.switched));
+    let returned = |i: usize| med(i, &|x| ms(x.returned));
     let mut out = String::new();
     let _ = writeln!(out, "redis_failover: {rounds} rounds, dataset {} MB in the primary", used / 1_000_000);
-    let _ = writeln!(out, "  georep hand-over   median {g:.1} ms");
-    let _ = writeln!(out, "  bare FAILOVER      median {b:.1} ms");
-    let _ = writeln!(out, "  georep / bare      {:.2}", g / b);
-    let _ = writeln!(
-        out,
-        "  full syncs served: georep {}, bare {}; bytes sent to the old primary (median): georep {:.0}, bare {:.0}",
-        full[0],
-        full[1],
-        median(sent[0].clone()),
-        median(sent[1].clone())
-    );
+    let _ = writeln!(out, "  median time until the old primary follows the new one (until the call returned):");
+    let _ = writeln!(out, "  bare FAILOVER              {:.2} ms", switched(0));
+    let _ = writeln!(out, "  georep hand-over           {:.2} ms ({:.2} ms)", switched(1), returned(1));
+    let _ = writeln!(out, "  georep all-shards protocol {:.2} ms ({:.2} ms)", switched(2), returned(2));
+    let _ = writeln!(out, "  georep / bare              {:.2}", switched(1) / switched(0));
+    let _ = writeln!(out, "  all-shards / bare          {:.2}", switched(2) / switched(0));
+    for (i, name) in ["bare FAILOVER", "georep", "georep all-shards"].iter().enumerate() {
+        let full: u64 = samples[i].iter().map(|x| x.full_syncs).sum();
+        let bytes = med(i, &|x| x.bytes_resent as f64);
+        let _ = writeln!(out, "  {name}: full syncs served {full}, bytes sent to the old primary (median) {bytes:.0}");
+    }
     out
 }
 
