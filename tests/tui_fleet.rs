@@ -8,6 +8,7 @@ mod support;
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use georep::arm::ResourceId;
@@ -16,8 +17,65 @@ use georep::emulator::synthetic::{SyntheticSpec, generate};
 use georep::emulator::{Config, Emulator};
 use georep::tui::AppOptions;
 use georep::tui::poll::DETAILS_PER_POLL;
+use georep::tui::snapshot::Snapshot;
 use georep::tui::tasks::PollIntervals;
-use support::headless::Console;
+use support::demo;
+use support::headless::{Console, Offline};
+
+/// The demo fleet as a poll reads it, with `change` applied to its caches.
+fn demo_poll(
+    state: &georep::emulator::store::State,
+    change: impl Fn(&mut georep::arm::RedisResource),
+) -> (Vec<georep::arm::RedisResource>, std::collections::HashMap<ResourceId, Vec<georep::arm::LinkedServer>>) {
+    let mut caches: Vec<_> = state.caches.values().map(|r| state.render(r)).collect();
+    caches.iter_mut().for_each(change);
+    let linked = state
+        .caches
+        .values()
+        .filter_map(|r| {
+            let id = ResourceId::parse(r.resource.id()).ok()?;
+            let entries = state.linked_servers(&id);
+            (!entries.is_empty()).then_some((id, entries))
+        })
+        .collect();
+    (caches, linked)
+}
+
+/// Compatible caches keeps its verdicts from poll to poll and checks again only the caches that
+/// changed: the list it shows after such a poll is the one a console that read the new state from
+/// scratch shows.
+#[test]
+fn a_poll_that_changes_a_few_caches_shows_what_a_fresh_console_shows() {
+    let state = demo::fleet_state();
+    let moved = |c: &mut georep::arm::RedisResource| {
+        if c.name() == "contoso-dr-weu" {
+            c.location = "East US".into();
+        }
+    };
+    let console = |caches: Vec<georep::arm::RedisResource>, linked| {
+        let mut o = Offline::new(AppOptions::new("demo backend", georep::tui::theme::Theme::azure()), (120, 36));
+        o.send(georep::tui::action::Action::SubscriptionsLoaded(state.subscriptions.clone()));
+        o.send(georep::tui::action::Action::LinkedServersLoaded(linked));
+        o.send(georep::tui::action::Action::CachesLoaded(caches));
+        demo::compatible_of(&mut o, "contoso-prod-eus");
+        o.key(ratatui::crossterm::event::KeyCode::Char('i'));
+        o
+    };
+    let (caches, linked) = demo_poll(&state, |_| {});
+    let mut o = console(caches, linked);
+    let before = o.screen();
+    assert!(before.contains("contoso-dr-weu"), "{before}");
+
+    let (caches, linked) = demo_poll(&state, moved);
+    let previous = o.app.data().snapshot().clone();
+    let snap = Snapshot::build(state.subscriptions.clone(), caches.clone(), linked.clone(), Some(&previous));
+    let changed = snap.revs.iter().zip(&previous.revs).filter(|(a, b)| a != b).count();
+    assert_eq!(changed, 1, "one cache's revision moved");
+    o.send(georep::tui::action::Action::Polled(Arc::new(snap)));
+    let after = o.screen();
+    assert_ne!(after, before, "contoso-dr-weu is now in the primary's region");
+    assert_eq!(after, console(caches, linked).screen());
+}
 
 const WAIT: Duration = Duration::from_secs(120);
 

@@ -37,6 +37,8 @@ pub struct Snapshot {
     pub search: Vec<String>,
     /// Caches the backend shows an operation on (Linking/Unlinking, or a link in flight).
     pub busy: Vec<ResourceId>,
+    /// Each cache's name and subscription name in characters, for the lists' column widths.
+    pub widths: Vec<(u16, u16)>,
 }
 
 impl Snapshot {
@@ -72,6 +74,13 @@ impl Snapshot {
         }
         s.search = (0..s.caches.len()).map(|i| s.search_text(i)).collect();
         s.busy = s.ids.iter().filter(|id| s.backend_busy(id)).cloned().collect();
+        let chars = |t: &str| u16::try_from(t.chars().count()).unwrap_or(u16::MAX);
+        s.widths = s
+            .caches
+            .iter()
+            .zip(&s.ids)
+            .map(|(c, id)| (chars(c.name()), chars(s.subscription_name(&id.subscription))))
+            .collect();
         s
     }
 

@@ -48,7 +48,19 @@ pub struct CompatibleState {
     /// Widths of the name and resource group columns: the longest of the rows.
     pub widths: (u16, u16),
     /// The rules' verdict on every cache, kept from poll to poll.
-    verdicts: Verdicts,
+    verdicts: Box<Verdicts>,
+}
+
+/// What is wrong with the primary itself, and what with the pair or the candidate.
+fn split(reasons: Vec<Incompatibility>) -> (Vec<Incompatibility>, Vec<Incompatibility>) {
+    reasons.into_iter().partition(|r| r.side() == Some(Side::Primary))
+}
+
+fn candidate_reasons(
+    primary: &crate::arm::RedisResource,
+    candidate: &crate::arm::RedisResource,
+) -> Vec<Incompatibility> {
+    split(compatibility(primary, candidate, &FromResources)).1
 }
 
 /// The rules' verdict on every cache of a snapshot for one primary. Kept from poll to poll and redone
@@ -70,6 +82,16 @@ impl Verdicts {
     fn update(&mut self, snap: &Snapshot, p: usize) {
         let (Some(primary), Some(&primary_rev)) = (snap.caches.get(p), snap.revs.get(p)) else { return };
         let same_primary = primary_rev == self.primary_rev && !self.revs.is_empty();
+        // The usual poll: the same caches, a few changed. Only those are checked again, in place.
+        if same_primary && self.revs.len() == snap.revs.len() {
+            for (i, (cache, &rev)) in snap.caches.iter().zip(&snap.revs).enumerate() {
+                if self.revs[i] != rev {
+                    self.reasons[i] = if i == p { Vec::new() } else { candidate_reasons(primary, cache) };
+                    self.revs[i] = rev;
+                }
+            }
+            return;
+        }
         let mut previous = std::mem::take(&mut self.reasons);
         let revs = std::mem::take(&mut self.revs);
         if !same_primary {
@@ -82,9 +104,7 @@ impl Verdicts {
                 Some(r) if kept => std::mem::take(r),
                 _ if i == p => Vec::new(),
                 _ => {
-                    let (own, reasons): (Vec<_>, Vec<_>) = compatibility(primary, cache, &FromResources)
-                        .into_iter()
-                        .partition(|r| r.side() == Some(Side::Primary));
+                    let (own, reasons) = split(compatibility(primary, cache, &FromResources));
                     primary_reasons.get_or_insert(own);
                     reasons
                 }
@@ -113,7 +133,7 @@ impl CompatibleState {
             editing: false,
             region: RegionFilter::default(),
             widths: (4, 5),
-            verdicts: Verdicts::default(),
+            verdicts: Box::default(),
         };
         c.refresh(data);
         c
@@ -141,7 +161,7 @@ impl CompatibleState {
         let snap = data.snapshot();
         let Some(p) = snap.position(&self.primary) else {
             self.primary_reasons.clear();
-            self.verdicts = Verdicts::default();
+            *self.verdicts = Verdicts::default();
             self.menu = None;
             self.region.regions.clear();
             return;

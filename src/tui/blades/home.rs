@@ -41,7 +41,9 @@ impl HomeState {
     pub fn refilter(&mut self, data: &Data) {
         let keep = self.visible.get(self.selected()).and_then(|i| data.ids().get(*i)).cloned();
         self.apply_filter(data);
-        if let Some(pos) = keep.and_then(|k| self.visible.iter().position(|i| data.ids().get(*i) == Some(&k))) {
+        // `visible` is in the caches' order: the kept cache is found by its index, not by comparing ids.
+        let at = keep.and_then(|k| data.snapshot().position(&k));
+        if let Some(pos) = at.and_then(|i| self.visible.binary_search(&i).ok()) {
             self.table.select(Some(pos));
         }
         self.clamp();
@@ -54,10 +56,13 @@ impl HomeState {
             .filter(|i| scope.is_none_or(|s| data.ids()[*i].subscription.eq_ignore_ascii_case(s)))
             .filter(|i| needle.is_empty() || data.search().get(*i).is_some_and(|s| s.contains(&needle)))
             .collect();
-        let width_of = |f: &dyn Fn(usize) -> usize| self.visible.iter().map(|i| f(*i)).max().unwrap_or(4).max(4);
-        let name = width_of(&|i| data.caches()[i].name().chars().count());
-        let sub = width_of(&|i| data.subscription_name(&data.ids()[i].subscription).chars().count());
-        self.widths = (name.min(64) as u16, sub.min(40) as u16);
+        let widths = &data.snapshot().widths;
+        let (mut name, mut sub) = (4u16, 4u16);
+        for w in self.visible.iter().filter_map(|i| widths.get(*i)) {
+            name = name.max(w.0);
+            sub = sub.max(w.1);
+        }
+        self.widths = (name.min(64), sub.min(40));
     }
 
     /// The next subscription of the scope: all, then each listed one by name, then all again. A chosen
