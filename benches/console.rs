@@ -433,6 +433,19 @@ fn criterion_groups(c: &mut Criterion, fleet: &Fleet) {
             o.app.update(Action::Polled(polls[k % 2].clone()))
         })
     });
+    // A poll in which a cache was added at the top of the list: every other cache moved.
+    let mut more = caches.clone();
+    let mut new = caches[0].clone();
+    new.id = new.id.map(|i| format!("{}-0added", i.trim_end_matches('/')));
+    new.name = new.name.map(|n| format!("{n}-0added"));
+    more.push(new);
+    let plus = [polls[0].clone(), Arc::new(Snapshot::build(subs.clone(), more, linked.clone(), Some(&polls[0])))];
+    g.bench_function("poll_folded_one_cache_added_with_compatible_open", |b| {
+        b.iter(|| {
+            k += 1;
+            o.app.update(Action::Polled(plus[k % 2].clone()))
+        })
+    });
     // The worst poll: every cache new to the console (a first load, or the fleet's order changed).
     let fresh = [
         Arc::new(Snapshot::build(subs.clone(), caches.clone(), linked.clone(), None)),

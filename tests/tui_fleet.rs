@@ -74,7 +74,23 @@ fn a_poll_that_changes_a_few_caches_shows_what_a_fresh_console_shows() {
     o.send(georep::tui::action::Action::Polled(Arc::new(snap)));
     let after = o.screen();
     assert_ne!(after, before, "contoso-dr-weu is now in the primary's region");
-    assert_eq!(after, console(caches, linked).screen());
+    assert_eq!(after, console(caches.clone(), linked.clone()).screen());
+
+    // A cache added at the top of the list moves every other one: their verdicts are found again.
+    let mut added = caches.clone();
+    let mut new = caches.iter().find(|c| c.name() == "contoso-dr-weu").unwrap().clone();
+    new.id = new.id.map(|i| i.replace("contoso-dr-weu", "aaa-contoso-dr-new"));
+    new.name = Some("aaa-contoso-dr-new".into());
+    new.location = "North Europe".into();
+    added.push(new);
+    let previous = o.app.data().snapshot().clone();
+    let snap = Snapshot::build(state.subscriptions.clone(), added.clone(), linked.clone(), Some(&previous));
+    o.send(georep::tui::action::Action::Polled(Arc::new(snap)));
+    let shifted = o.screen();
+    assert!(shifted.contains("aaa-contoso-dr-new"), "{shifted}");
+    // The same list; the selection stays on the cache it was on (a fresh console selects the first).
+    let unmarked = |s: String| s.replace('⋮', " ");
+    assert_eq!(unmarked(shifted), unmarked(console(added, linked).screen()));
 }
 
 const WAIT: Duration = Duration::from_secs(120);

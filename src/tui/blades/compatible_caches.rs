@@ -97,11 +97,13 @@ impl Verdicts {
         if !same_primary {
             self.primary_reasons.clear();
         }
+        // Caches added or removed move the others: their verdicts are found by revision.
+        let at: std::collections::HashMap<u64, usize> =
+            if same_primary { revs.iter().enumerate().map(|(i, r)| (*r, i)).collect() } else { Default::default() };
         let mut primary_reasons = None;
         for (i, (cache, &rev)) in snap.caches.iter().zip(&snap.revs).enumerate() {
-            let kept = same_primary && revs.get(i) == Some(&rev);
-            let reasons = match previous.get_mut(i) {
-                Some(r) if kept => std::mem::take(r),
+            let reasons = match at.get(&rev).and_then(|&j| previous.get_mut(j)) {
+                Some(r) if i != p => std::mem::take(r),
                 _ if i == p => Vec::new(),
                 _ => {
                     let (own, reasons) = split(compatibility(primary, cache, &FromResources));
