@@ -2,6 +2,8 @@
 //! A toggle lists the incompatible ones too, greyed, each with the reasons it is excluded. What is
 //! wrong with the primary itself is said once, above the list, not on every row.
 
+use std::sync::Arc;
+
 use ratatui::crossterm::event::KeyEvent;
 use ratatui::widgets::TableState;
 
@@ -24,8 +26,9 @@ use super::region_filter::RegionFilter;
 #[derive(Clone, Debug, PartialEq)]
 pub struct Candidate {
     pub id: ResourceId,
-    /// The reasons about this candidate (or the pair); empty when compatible.
-    pub reasons: Vec<Incompatibility>,
+    /// The reasons about this candidate (or the pair); empty when compatible. Shared with the
+    /// verdicts, so a row costs no copy of them.
+    pub reasons: Arc<[Incompatibility]>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -72,7 +75,7 @@ struct Verdicts {
     /// The revision each verdict was made for, in the snapshot's order.
     revs: Vec<u64>,
     /// What rules each cache out (or the pair), in the snapshot's order; empty when compatible.
-    reasons: Vec<Vec<Incompatibility>>,
+    reasons: Vec<Arc<[Incompatibility]>>,
     /// What is wrong with the primary itself.
     primary_reasons: Vec<Incompatibility>,
 }
@@ -86,13 +89,13 @@ impl Verdicts {
         if same_primary && self.revs.len() == snap.revs.len() {
             for (i, (cache, &rev)) in snap.caches.iter().zip(&snap.revs).enumerate() {
                 if self.revs[i] != rev {
-                    self.reasons[i] = if i == p { Vec::new() } else { candidate_reasons(primary, cache) };
+                    self.reasons[i] = if i == p { Arc::from([]) } else { candidate_reasons(primary, cache).into() };
                     self.revs[i] = rev;
                 }
             }
             return;
         }
-        let mut previous = std::mem::take(&mut self.reasons);
+        let previous = std::mem::take(&mut self.reasons);
         let revs = std::mem::take(&mut self.revs);
         if !same_primary {
             self.primary_reasons.clear();
@@ -102,13 +105,13 @@ impl Verdicts {
             if same_primary { revs.iter().enumerate().map(|(i, r)| (*r, i)).collect() } else { Default::default() };
         let mut primary_reasons = None;
         for (i, (cache, &rev)) in snap.caches.iter().zip(&snap.revs).enumerate() {
-            let reasons = match at.get(&rev).and_then(|&j| previous.get_mut(j)) {
-                Some(r) if i != p => std::mem::take(r),
-                _ if i == p => Vec::new(),
+            let reasons = match at.get(&rev).and_then(|&j| previous.get(j)) {
+                Some(r) if i != p => r.clone(),
+                _ if i == p => Arc::from([]),
                 _ => {
                     let (own, reasons) = split(compatibility(primary, cache, &FromResources));
                     primary_reasons.get_or_insert(own);
-                    reasons
+                    reasons.into()
                 }
             };
             self.reasons.push(reasons);

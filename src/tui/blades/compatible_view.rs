@@ -96,7 +96,7 @@ impl CompatibleCachesView<'_> {
             cells.push(Cell::from(cache.and_then(|c| c.properties.redis_version.clone()).unwrap_or_default()));
         }
         if c.show_incompatible {
-            cells.push(Cell::from(match row.reasons.as_slice() {
+            cells.push(Cell::from(match &row.reasons[..] {
                 [] => "Compatible".to_string(),
                 [one] => one.short(),
                 [first, rest @ ..] => format!("{} (+{})", first.short(), rest.len()),
