@@ -10,12 +10,15 @@
 //! ending now: the newest complete minute carries the time stamp of the real minute before the current
 //! one, the one before it the minute before, and so on. At time scale 1 that is the real clock.
 
+pub mod answer;
 pub mod backfill;
 pub mod catalog;
 pub mod history;
 pub mod model;
 pub mod query;
 pub mod sample;
+#[cfg(test)]
+mod serde_reference;
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};

@@ -1,8 +1,9 @@
 //! `GET {cacheId}/providers/Microsoft.Insights/metrics`: Azure Monitor's `Metrics_List` for a cache,
 //! answered from the emulator's metrics history.
 
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 
 use crate::arm::ResourceId;
@@ -10,8 +11,8 @@ use crate::arm::metrics::{METRICS_API_VERSION, METRICS_API_VERSION_SDK};
 
 use super::super::Emulator;
 use super::super::errors::ArmError;
+use super::super::metrics::answer;
 use super::super::metrics::query::{self, Target};
-use super::json;
 use super::parse::Req;
 use super::validate;
 
@@ -41,7 +42,7 @@ pub(super) fn list_metrics(emu: &Emulator, req: &Req, id: &ResourceId) -> Result
     // The newest complete model minute is shown as the real minute before the current one, so time
     // stamps move when a new minute is recorded or the real minute turns, never in between.
     let shift = recorder.history.newest().map_or(0, |n| n + 1 - now.timestamp().div_euclid(60));
-    let body = query::answer(&q, &target, &recorder.history, shift);
+    let body = answer::answer(&q, &target, &recorder.history, shift);
     drop(recorder);
-    Ok(json(StatusCode::OK, &body))
+    Ok((StatusCode::OK, [(CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response())
 }
