@@ -133,6 +133,23 @@ impl<'a> View<'a> {
         }
         self.rings.get(shard).map(|ring| &ring[slot(minute)])
     }
+
+    /// The samples of `shard` still kept in the minutes `from..to`, oldest first, as at most two runs
+    /// of its ring (read in order without a look-up per minute), and the minute of the first.
+    pub fn range(&self, shard: usize, from: i64, to: i64) -> (i64, [&'a [Sample]; 2]) {
+        let (Some(newest), Some(ring)) = (self.newest, self.rings.get(shard)) else { return (from, [&[], &[]]) };
+        let from = from.max(newest - RETENTION as i64 + 1);
+        let to = to.min(newest + 1);
+        let (s, e) = (slot(from), slot(to - 1) + 1);
+        let runs: [&[Sample]; 2] = if from >= to {
+            [&[], &[]]
+        } else if s < e {
+            [&ring[s..e], &[]]
+        } else {
+            [&ring[s..], &ring[..e]]
+        };
+        (from, runs)
+    }
 }
 
 #[cfg(test)]
@@ -163,6 +180,30 @@ mod tests {
         assert_eq!(h.get("b", 0, 200 + RETENTION as i64).unwrap()[MetricName::FullSyncStarted.index()], 1.0);
         assert_eq!(h.shards("a"), 2);
         assert_eq!(h.bytes(), 3 * RETENTION * 28);
+    }
+
+    #[test]
+    fn a_range_reads_what_get_reads_minute_by_minute() {
+        let mut h = History::new([("a".to_string(), 2)]);
+        for m in 0..RETENTION as i64 + 700 {
+            h.write(m, &one(m as f32));
+        }
+        let newest = h.newest().unwrap();
+        let view = h.view("a");
+        let ends = [-5, 0, 600, 699, 700, 701, 1000, newest - 3, newest, newest + 1, newest + 40];
+        for from in ends {
+            for to in ends {
+                let (start, [a, b]) = view.range(1, from, to);
+                let got: Vec<f32> = a.iter().chain(b).map(|s| s[0]).collect();
+                let want: Vec<(i64, f32)> = (from..to).filter_map(|m| view.get(1, m).map(|s| (m, s[0]))).collect();
+                assert_eq!(got, want.iter().map(|(_, v)| *v).collect::<Vec<_>>(), "{from}..{to}");
+                if let Some((m, _)) = want.first() {
+                    assert_eq!(start, *m, "{from}..{to}");
+                }
+            }
+        }
+        assert!(view.range(2, 0, newest).1.iter().all(|run| run.is_empty()), "no such shard");
+        assert!(h.view("b").range(0, 0, newest).1.iter().all(|run| run.is_empty()), "no such cache");
     }
 
     #[test]

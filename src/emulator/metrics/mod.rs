@@ -14,6 +14,7 @@ pub mod answer;
 pub mod backfill;
 pub mod catalog;
 pub mod history;
+mod json;
 pub mod model;
 pub mod query;
 pub mod sample;

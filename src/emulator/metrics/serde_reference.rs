@@ -257,6 +257,13 @@ mod tests {
             format!("metricnames={all}&{day}&interval=PT12H&aggregation=total&$filter=ShardId eq '1'"),
             "metricnames=usedmemory,GeoReplicationHealthy&timespan=2020-01-01T00:00:00Z/2020-01-01T01:00:00Z".into(),
             format!("metricnames=cacheWrite&{day}&interval=PT1M"),
+            // Beyond the day kept, both ways, per shard.
+            format!(
+                "metricnames={all}&timespan=2028-02-27T13:02:00Z/2028-03-02T00:00:00Z&interval=PT1H&$filter=ShardId eq '*'"
+            ),
+            format!(
+                "metricnames={all}&timespan=2028-02-29T00:00:00Z/2028-03-01T01:00:00Z&interval=PT1M&aggregation=total,count&$filter=ShardId eq '1'"
+            ),
         ];
         let targets = [
             Target {
