@@ -55,6 +55,15 @@ pub fn coordinates(region: &str) -> Option<LatLon> {
     COORDINATES.iter().find(|(name, _, _)| same_region(name, region)).map(|&(_, lat, lon)| LatLon { lat, lon })
 }
 
+/// The great-circle distance between two points (haversine, mean Earth radius), rounded to 100 km.
+pub fn distance_km(a: LatLon, b: LatLon) -> u64 {
+    let (la, lb) = (a.lat.to_radians(), b.lat.to_radians());
+    let (dlat, dlon) = (lb - la, (b.lon - a.lon).to_radians());
+    let h = (dlat / 2.0).sin().powi(2) + la.cos() * lb.cos() * (dlon / 2.0).sin().powi(2);
+    let km = 2.0 * 6371.0 * h.sqrt().min(1.0).asin();
+    ((km / 100.0).round() * 100.0) as u64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,6 +87,15 @@ mod tests {
         assert_eq!(coordinates("west europe"), weu);
         assert_eq!(coordinates("Atlantis Central"), None);
         assert_eq!(coordinates(""), None);
+    }
+
+    #[test]
+    fn distances_are_great_circles() {
+        let at = |r: &str| coordinates(r).unwrap_or_else(|| panic!("{r}"));
+        // Virginia to Amsterdam is about 6,480 km; a region to itself is 0.
+        assert_eq!(distance_km(at("East US"), at("West Europe")), 6500);
+        assert_eq!(distance_km(at("East US"), at("East US")), 0);
+        assert_eq!(distance_km(at("West Europe"), at("East US")), distance_km(at("East US"), at("West Europe")));
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod compatibility;
 mod coordinates;
 mod cost;
 mod failover;
+mod protectors;
 mod regions;
 mod topology;
 
@@ -16,6 +17,7 @@ pub use compatibility::*;
 pub use coordinates::*;
 pub use cost::*;
 pub use failover::*;
+pub use protectors::*;
 pub use regions::*;
 pub use topology::*;
 

@@ -55,6 +55,11 @@ pub fn same_region(a: &str, b: &str) -> bool {
     normalize(a) == normalize(b)
 }
 
+/// The form [`same_region`] compares: one key per region, whatever the spelling (for grouping).
+pub fn region_key(region: &str) -> String {
+    normalize(region)
+}
+
 fn normalize(region: &str) -> String {
     region.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_lowercase).collect()
 }
