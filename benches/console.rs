@@ -385,7 +385,7 @@ fn criterion_groups(c: &mut Criterion, fleet: &Fleet) {
     let map_area = Rect::new(0, 0, 63, 12);
     let mut buf = Buffer::empty(map_area);
     for (name, resolution) in [("high", MapResolution::High), ("low", MapResolution::Low)] {
-        let map = || WorldMap { pins: &[], lines: &[], land: Color::DarkGray, line: Color::Blue, resolution };
+        let map = || WorldMap { pins: &[], lines: &[], land: Color::DarkGray, resolution };
         g.bench_function(name, |b| b.iter(|| black_box(map().render_pins(map_area, &mut buf))));
         let canvas = Canvas::default()
             .marker(ratatui::symbols::Marker::Braille)

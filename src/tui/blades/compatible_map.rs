@@ -83,9 +83,8 @@ impl RegionMap<'_> {
             pins.insert(0, Pin { at, symbol: PRIMARY, label: None, style: t.busy });
             targets.insert(0, None);
         }
-        let (land, line) = if t.no_color { (Color::Reset, Color::Reset) } else { (Color::DarkGray, Color::Blue) };
-        let placed =
-            WorldMap { pins: &pins, lines: &[], land, line, resolution: MapResolution::High }.render_pins(area, buf);
+        let land = if t.no_color { Color::Reset } else { Color::DarkGray };
+        let placed = WorldMap { pins: &pins, lines: &[], land, resolution: MapResolution::High }.render_pins(area, buf);
         for (rect, target) in placed.into_iter().zip(targets) {
             if let (Some(rect), Some(i)) = (rect, target) {
                 hits.push(rect, Target::Region(i));

@@ -44,7 +44,8 @@ impl PairMap<'_> {
             Pin { at: s, symbol: "●", label: None, style: t.button },
         ];
         let (land, line) = if t.no_color { (Color::Reset, Color::Reset) } else { (Color::DarkGray, Color::Blue) };
-        WorldMap { pins: &pins, lines: &[(p, s)], land, line, resolution: MapResolution::High }.render_pins(map, buf);
+        let lines = [(p, s, line)];
+        WorldMap { pins: &pins, lines: &lines, land, resolution: MapResolution::High }.render_pins(map, buf);
         let lines = vec![
             Line::from(vec![Span::styled("◆ ", t.busy), Span::styled(self.primary.name.clone(), t.value)]),
             Line::from(Span::styled(format!("  {p_loc} · primary"), t.muted)),

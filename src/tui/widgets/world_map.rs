@@ -35,13 +35,13 @@ pub struct Pin {
     pub style: Style,
 }
 
-/// The map: land in `land`'s colour, lines between regions, then the pins (earlier pins get their
-/// exact cell first when two fall on one: put the important ones first).
+/// The map: land in `land`'s colour, lines between regions (each in its colour; a later line wins a
+/// cell it shares), then the pins (earlier pins get their exact cell first when two fall on one: put
+/// the important ones first).
 pub struct WorldMap<'a> {
     pub pins: &'a [Pin],
-    pub lines: &'a [(LatLon, LatLon)],
+    pub lines: &'a [(LatLon, LatLon, Color)],
     pub land: Color,
-    pub line: Color,
     /// `High` reads better on a large map; `Low` is enough for a small one.
     pub resolution: MapResolution,
 }
@@ -54,13 +54,13 @@ impl WorldMap<'_> {
             return vec![None; self.pins.len()];
         }
         paint_land(area, self.resolution, self.land, buf);
-        let (line, lines) = (self.line, self.lines);
+        let lines = self.lines;
         if !lines.is_empty() {
             // Only the lines' cells are written: blank braille cells leave the land under them.
             canvas()
                 .paint(|ctx| {
-                    for (a, b) in lines {
-                        ctx.draw(&CanvasLine { x1: a.lon, y1: a.lat, x2: b.lon, y2: b.lat, color: line });
+                    for (a, b, color) in lines {
+                        ctx.draw(&CanvasLine { x1: a.lon, y1: a.lat, x2: b.lon, y2: b.lat, color: *color });
                     }
                 })
                 .render(area, buf);
@@ -189,13 +189,7 @@ mod tests {
         for _ in 0..2 {
             // The first draw plots, the second copies.
             let mut buf = Buffer::empty(Rect::new(0, 0, 70, 16));
-            let map = WorldMap {
-                pins: &[],
-                lines: &[],
-                land: Color::Green,
-                line: Color::Blue,
-                resolution: MapResolution::High,
-            };
+            let map = WorldMap { pins: &[], lines: &[], land: Color::Green, resolution: MapResolution::High };
             map.render_pins(area, &mut buf);
             assert_eq!(
                 buf.content.iter().map(|c| c.symbol()).collect::<String>(),
@@ -211,13 +205,7 @@ mod tests {
         let area = Rect::new(0, 0, 40, 12);
         let mut buf = Buffer::empty(area);
         let pins = [pin(37.37, -79.8, Some("12")), pin(36.7, -78.4, Some("3")), pin(52.4, 4.9, None)];
-        let map = WorldMap {
-            pins: &pins,
-            lines: &[],
-            land: Color::DarkGray,
-            line: Color::Blue,
-            resolution: MapResolution::Low,
-        };
+        let map = WorldMap { pins: &pins, lines: &[], land: Color::DarkGray, resolution: MapResolution::Low };
         let at = map.render_pins(area, &mut buf);
         let (a, b) = (at[0].expect("placed"), at[1].expect("placed"));
         assert!(!a.intersects(b), "two regions in one cell get two places: {a:?} {b:?}");
@@ -226,13 +214,7 @@ mod tests {
         assert_eq!(a.width, 3, "the marker and its count are one target");
         assert!(at[2].is_some());
         // Too small a map draws nothing and places nothing.
-        let tiny = WorldMap {
-            pins: &pins,
-            lines: &[],
-            land: Color::DarkGray,
-            line: Color::Blue,
-            resolution: MapResolution::Low,
-        };
+        let tiny = WorldMap { pins: &pins, lines: &[], land: Color::DarkGray, resolution: MapResolution::Low };
         assert_eq!(tiny.render_pins(Rect::new(0, 0, 3, 1), &mut buf), vec![None, None, None]);
     }
 }
