@@ -9,6 +9,10 @@
 //!   and Monitoring ▸ Geo-replication dashboard with 24 h of five metrics over 10 shards;
 //! - criterion group `data_10k`: what runs when the data changes rather than per frame: the Compatible
 //!   caches list's `refresh` over the 10,000 caches, Home's filter, and a whole `CachesLoaded`;
+//!   Home ▸ Geo-replication's rows on `--synthetic-fleet 10000:100` (the links, the unprotected caches
+//!   with what could protect them, the last-change record) and a whole poll with the view open;
+//! - in `frame_10k` too: Home ▸ Geo-replication on that fleet, on its links (with the map) and on the
+//!   unprotected caches;
 //!
 //! then, in bench mode only (these are counts, not timings), prints and writes to
 //! target/bench-console.txt:
@@ -35,6 +39,10 @@ mod counts;
 /// A day of metrics for the Geo-replication dashboard's frame.
 #[path = "console/dashboard.rs"]
 mod dashboard;
+
+/// Home ▸ Geo-replication on the synthetic 10,000-cache fleet.
+#[path = "console/fleet_geo.rs"]
+mod fleet_geo;
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -215,6 +223,8 @@ fn load(o: &mut Offline, state: &State) {
 struct Fleet {
     before: State,
     linking: State,
+    /// `--synthetic-fleet 10000:100`, for Home ▸ Geo-replication (many links).
+    synthetic: State,
 }
 
 /// Types `/`, `text` and Enter: filters the list on screen (Home or Compatible caches); the first
@@ -309,6 +319,9 @@ fn blades(fleet: &Fleet) -> Vec<(&'static str, Offline)> {
     let mut dialog = compat(fleet);
     dialog.keys(&[KeyCode::Enter, KeyCode::Enter]);
     out.push(("link_dialog", dialog));
+    // Home ▸ Geo-replication on --synthetic-fleet 10000:100: the links and their map, the unprotected.
+    out.push(("fleet_geo_replication_links", fleet_geo::console(&fleet.synthetic, false, (WIDTH, HEIGHT))));
+    out.push(("fleet_geo_replication_unprotected", fleet_geo::console(&fleet.synthetic, true, (WIDTH, HEIGHT))));
     for (name, o) in &mut out {
         let screen = o.screen();
         let want = match *name {
@@ -319,6 +332,8 @@ fn blades(fleet: &Fleet) -> Vec<(&'static str, Offline)> {
             "compatible_caches" => "Compatible caches",
             "compatible_caches_region" => "▸●",
             "geo_dashboard_24h_10_shards" => "━9",
+            "fleet_geo_replication_links" => "pairs of regions",
+            "fleet_geo_replication_unprotected" => "NEAREST CANDIDATE REGION",
             _ => "Link caches",
         };
         assert!(screen.contains(want), "{name} is not on screen:\n{screen}");
@@ -421,6 +436,25 @@ fn criterion_groups(c: &mut Criterion, fleet: &Fleet) {
             BatchSize::LargeInput,
         )
     });
+    // Home ▸ Geo-replication: its rows (links, then the unprotected caches and what could protect
+    // them, grouped), as a poll with the view open makes them.
+    let synthetic = fleet_geo::data(&fleet.synthetic);
+    let changes = {
+        let mut c = georep::tui::link_changes::LinkChanges::default();
+        c.observe(&synthetic);
+        c
+    };
+    g.bench_function("fleet_links", |b| b.iter(|| georep::tui::fleet_links::links(black_box(&synthetic), &changes)));
+    g.bench_function("fleet_unprotected", |b| b.iter(|| georep::tui::fleet_links::unprotected(black_box(&synthetic))));
+    g.bench_function("link_changes_observe", |b| {
+        let mut c = changes.clone();
+        b.iter(|| c.observe(black_box(&synthetic)))
+    });
+    let mut open = fleet_geo::console(&fleet.synthetic, false, (WIDTH, HEIGHT));
+    let (poll, previous) = fleet_geo::poll(&fleet.synthetic);
+    g.bench_function("poll_with_fleet_geo_open", |b| {
+        b.iter_batched(|| poll(&previous), |snap| open.app.update(Action::Polled(snap)), BatchSize::LargeInput)
+    });
     let (_, mut o) = apps.into_iter().find(|(n, _)| *n == "compatible_caches").expect("compatible");
     // A poll in which 5 of the 10,000 caches changed, folded in turn with the one before it.
     let a = Arc::new(Snapshot::build(subs.clone(), caches.clone(), linked.clone(), None));
@@ -469,7 +503,7 @@ fn main() {
     let bench_mode = std::env::args().any(|a| a == "--bench");
     let t = Instant::now();
     let before = fleet_state();
-    let fleet = Fleet { linking: linking(fleet_state()), before };
+    let fleet = Fleet { linking: linking(fleet_state()), before, synthetic: fleet_geo::state() };
     eprintln!("console bench: {CACHES}-cache fleet built in {:.2?}", t.elapsed());
 
     let mut c = Criterion::default().configure_from_args();

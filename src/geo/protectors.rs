@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 
-use crate::arm::{RedisResource, ResourceId};
+use crate::arm::RedisResource;
 
 use super::regions::region_key;
 use super::{Incompatibility, LatLon, Side, World, coordinates, distance_km, own_reasons, region_display_name};
@@ -20,17 +20,29 @@ use super::{Incompatibility, LatLon, Side, World, coordinates, distance_km, own_
 /// The caches that could be a secondary, grouped by what the pair rules compare.
 #[derive(Clone, Debug, Default)]
 pub struct Protectors {
-    /// (subscription, shards) -> per Redis major version (`None`: unknown, which matches any), the
-    /// candidates by region.
-    groups: HashMap<(String, Option<u32>), Vec<(Option<u32>, Vec<RegionSizes>)>>,
+    /// Subscription (lower-case) -> shards -> per Redis major version, the candidates by region.
+    groups: HashMap<String, HashMap<Option<u32>, Vec<ByVersion>>>,
+    /// The candidates' regions, each once (whatever the spelling), and where they are.
+    regions: Vec<Region>,
+    ids: HashMap<String, usize>,
+    /// Great-circle distances between those regions, `regions.len()` squared.
+    km: Vec<Option<u64>>,
+}
+
+/// One Redis major version's candidates (`None`: unknown, which matches any), by region.
+type ByVersion = (Option<u32>, Vec<RegionSizes>);
+
+#[derive(Clone, Debug)]
+struct Region {
+    /// Display name.
+    name: String,
+    at: Option<LatLon>,
 }
 
 /// One region's candidates in a group: their sizes, sorted.
 #[derive(Clone, Debug)]
 struct RegionSizes {
-    key: String,
-    /// Display name.
-    name: String,
+    region: usize,
     sizes: Vec<u32>,
 }
 
@@ -56,21 +68,22 @@ pub struct Nearest {
     pub count: usize,
 }
 
-/// The subscription the pair rule compares (as `compatibility` does: case-insensitive, and only when
-/// the id parses).
-fn subscription(cache: &RedisResource) -> String {
-    ResourceId::parse(cache.id()).map(|id| id.subscription.to_ascii_lowercase()).unwrap_or_default()
+/// Subscription ids compare ignoring case; most are lower-case already.
+fn lower(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) { s.to_ascii_lowercase().into() } else { s.into() }
 }
 
 impl Protectors {
-    /// Groups the caches that pass every check of their own as a secondary.
-    pub fn new<'a>(caches: impl IntoIterator<Item = &'a RedisResource>, world: &impl World) -> Self {
-        let mut groups: HashMap<(String, Option<u32>), Vec<(Option<u32>, Vec<RegionSizes>)>> = HashMap::new();
-        for c in caches {
+    /// Groups the caches that pass every check of their own as a secondary. Each comes with its
+    /// subscription (the id's, which the pair rule compares ignoring case).
+    pub fn new<'a>(caches: impl IntoIterator<Item = (&'a RedisResource, &'a str)>, world: &impl World) -> Self {
+        let mut p = Protectors::default();
+        for (c, subscription) in caches {
             if !own_reasons(Side::Secondary, c, world).is_empty() {
                 continue;
             }
-            let majors = groups.entry((subscription(c), c.shards())).or_default();
+            let region = p.region(&c.location);
+            let majors = p.groups.entry(lower(subscription).into_owned()).or_default().entry(c.shards()).or_default();
             let major = c.redis_major();
             let i = match majors.iter().position(|(m, _)| *m == major) {
                 Some(i) => i,
@@ -80,80 +93,76 @@ impl Protectors {
                 }
             };
             let regions = &mut majors[i].1;
-            let key = region_key(&c.location);
-            match regions.iter_mut().find(|r| r.key == key) {
+            match regions.iter_mut().find(|r| r.region == region) {
                 Some(r) => r.sizes.push(c.properties.sku.capacity),
-                None => {
-                    let name = region_display_name(&c.location);
-                    regions.push(RegionSizes { key, name, sizes: vec![c.properties.sku.capacity] })
-                }
+                None => regions.push(RegionSizes { region, sizes: vec![c.properties.sku.capacity] }),
             }
         }
-        for majors in groups.values_mut() {
+        for majors in p.groups.values_mut().flat_map(|s| s.values_mut()) {
             for (_, regions) in majors.iter_mut() {
                 for r in regions.iter_mut() {
                     r.sizes.sort_unstable();
                 }
             }
         }
-        Protectors { groups }
+        let n = p.regions.len();
+        p.km =
+            (0..n * n).map(|k| p.regions[k / n].at.zip(p.regions[k % n].at).map(|(a, b)| distance_km(a, b))).collect();
+        p
     }
 
-    /// The caches that could be linked as `primary`'s secondary, counted from the groups.
-    pub fn of(&self, primary: &RedisResource, world: &impl World) -> Protection {
+    /// The index of a region, added when new.
+    fn region(&mut self, location: &str) -> usize {
+        let key = region_key(location);
+        if let Some(i) = self.ids.get(&key) {
+            return *i;
+        }
+        let i = self.regions.len();
+        self.regions.push(Region { name: region_display_name(location), at: coordinates(location) });
+        self.ids.insert(key, i);
+        i
+    }
+
+    /// The caches that could be linked as `primary` (of `subscription`)'s secondary, counted from the
+    /// groups.
+    pub fn of(&self, primary: &RedisResource, subscription: &str, world: &impl World) -> Protection {
         let blocked = own_reasons(Side::Primary, primary, world);
         if !blocked.is_empty() {
             return Protection { candidates: 0, nearest: None, blocked };
         }
-        let (home, size, major) =
-            (region_key(&primary.location), primary.properties.sku.capacity, primary.redis_major());
-        // Region key -> candidates there (a region can be in several version groups).
-        let mut by_region: Vec<(&RegionSizes, usize)> = Vec::new();
-        let majors = self.groups.get(&(subscription(primary), primary.shards())).map_or(&[][..], Vec::as_slice);
-        for (m, regions) in majors {
+        let home = self.ids.get(&region_key(&primary.location)).copied();
+        let (size, major) = (primary.properties.sku.capacity, primary.redis_major());
+        // Candidates per region (a region can be in several version groups).
+        let mut counts = vec![0usize; self.regions.len()];
+        let majors = self.groups.get(lower(subscription).as_ref()).and_then(|s| s.get(&primary.shards()));
+        for (m, regions) in majors.map_or(&[][..], Vec::as_slice) {
             if let (Some(a), Some(b)) = (m, major)
                 && a != &b
             {
                 continue;
             }
-            for r in regions.iter().filter(|r| r.key != home) {
-                let n = r.sizes.len() - r.sizes.partition_point(|s| *s < size);
-                if n == 0 {
-                    continue;
-                }
-                match by_region.iter_mut().find(|(k, _)| k.key == r.key) {
-                    Some((_, count)) => *count += n,
-                    None => by_region.push((r, n)),
-                }
+            for r in regions.iter().filter(|r| Some(r.region) != home) {
+                counts[r.region] += r.sizes.len() - r.sizes.partition_point(|s| *s < size);
             }
         }
-        let candidates = by_region.iter().map(|(_, n)| n).sum();
-        let nearest = nearest(coordinates(&primary.location), &by_region);
+        let candidates = counts.iter().sum();
+        let nearest = self.nearest(primary, home, &counts);
         Protection { candidates, nearest, blocked }
     }
-}
 
-/// The nearest of `regions` to `from`: by distance, then by name; a region with no coordinates only
-/// when none has any.
-fn nearest(from: Option<LatLon>, regions: &[(&RegionSizes, usize)]) -> Option<Nearest> {
-    let mut best: Option<(Option<u64>, &str, usize)> = None;
-    for (r, count) in regions {
-        let name = r.name.as_str();
-        let km = from.zip(coordinates(&r.name)).map(|(a, b)| distance_km(a, b));
-        let better = match &best {
-            None => true,
-            Some((best_km, best_name, _)) => match (km, best_km) {
-                (Some(a), Some(b)) => (a, name) < (*b, *best_name),
-                (Some(_), None) => true,
-                (None, Some(_)) => false,
-                (None, None) => name < *best_name,
-            },
+    /// The nearest region with candidates: by distance, then by name; a region with no coordinates
+    /// only when none has any.
+    fn nearest(&self, primary: &RedisResource, home: Option<usize>, counts: &[usize]) -> Option<Nearest> {
+        let n = self.regions.len();
+        let from = if home.is_none() { coordinates(&primary.location) } else { None };
+        let km = |j: usize| match home {
+            Some(h) => self.km[h * n + j],
+            None => from.zip(self.regions[j].at).map(|(a, b)| distance_km(a, b)),
         };
-        if better {
-            best = Some((km, name, *count));
-        }
+        let rank = |j: usize| (km(j).is_none(), km(j), self.regions[j].name.as_str());
+        let best = (0..n).filter(|&j| counts[j] > 0).min_by(|&a, &b| rank(a).cmp(&rank(b)))?;
+        Some(Nearest { region: self.regions[best].name.clone(), km: km(best), count: counts[best] })
     }
-    best.map(|(km, region, count)| Nearest { region: region.to_string(), km, count })
 }
 
 #[cfg(test)]
@@ -213,6 +222,10 @@ mod tests {
             .collect()
     }
 
+    fn subscription(c: &RedisResource) -> String {
+        crate::arm::ResourceId::parse(c.id()).map(|id| id.subscription).unwrap_or_default()
+    }
+
     /// The pairwise rule, cache by cache.
     fn brute_force(primary: &RedisResource, fleet: &[RedisResource]) -> Protection {
         let blocked = own_reasons(Side::Primary, primary, &FromResources);
@@ -238,11 +251,12 @@ mod tests {
         let mut compatible_pairs = 0;
         for seed in 1..150 {
             let fleet = fleet(seed, 40);
-            let protectors = Protectors::new(&fleet, &FromResources);
-            for p in &fleet {
+            let subs: Vec<String> = fleet.iter().map(subscription).collect();
+            let protectors = Protectors::new(fleet.iter().zip(subs.iter().map(String::as_str)), &FromResources);
+            for (p, sub) in fleet.iter().zip(&subs) {
                 let want = brute_force(p, &fleet);
                 compatible_pairs += want.candidates;
-                assert_eq!(protectors.of(p, &FromResources), want, "seed {seed}, primary {p:?}");
+                assert_eq!(protectors.of(p, sub, &FromResources), want, "seed {seed}, primary {p:?}");
             }
         }
         assert!(compatible_pairs > 500, "the fleets hold enough compatible pairs to test: {compatible_pairs}");

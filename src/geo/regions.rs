@@ -52,7 +52,16 @@ pub fn known_regions() -> impl Iterator<Item = &'static str> {
 
 /// `"East US"`, `"eastus"` and `"EASTUS"` are one region: compare without spaces or case.
 pub fn same_region(a: &str, b: &str) -> bool {
+    // Allocates nothing for ASCII names: maps look their regions up on every frame, and the fleet's
+    // Geo-replication view for every cache.
+    if a.is_ascii() && b.is_ascii() {
+        return ascii_key(a).eq(ascii_key(b));
+    }
     normalize(a) == normalize(b)
+}
+
+fn ascii_key(s: &str) -> impl Iterator<Item = u8> + '_ {
+    s.bytes().filter(|c| !char::from(*c).is_whitespace()).map(|c| c.to_ascii_lowercase())
 }
 
 /// The form [`same_region`] compares: one key per region, whatever the spelling (for grouping).

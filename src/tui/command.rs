@@ -25,7 +25,9 @@ pub enum Command {
     NextPane,
     PreviousPane,
     Filter,
+    Sort,
     Subscription,
+    FleetGeoReplication,
     AddLink,
     Unlink,
     Failover,
@@ -50,7 +52,7 @@ pub enum Command {
 
 impl Command {
     /// Every command, in the order the help overlay and the default configuration list them.
-    pub const ALL: [Command; 34] = [
+    pub const ALL: [Command; 36] = [
         Command::Up,
         Command::Down,
         Command::Left,
@@ -64,7 +66,9 @@ impl Command {
         Command::NextPane,
         Command::PreviousPane,
         Command::Filter,
+        Command::Sort,
         Command::Subscription,
+        Command::FleetGeoReplication,
         Command::AddLink,
         Command::Unlink,
         Command::Failover,
@@ -103,7 +107,9 @@ impl Command {
             Command::NextPane => "next-pane",
             Command::PreviousPane => "previous-pane",
             Command::Filter => "filter",
+            Command::Sort => "sort",
             Command::Subscription => "subscription",
+            Command::FleetGeoReplication => "fleet-geo-replication",
             Command::AddLink => "add-link",
             Command::Unlink => "unlink",
             Command::Failover => "failover",
@@ -145,10 +151,14 @@ impl Command {
             Command::Last => "to the last row",
             Command::Enter => "open or press the selection",
             Command::Back => "close the dialog, menu or blade (back along the breadcrumb)",
-            Command::NextPane => "next pane (resource menu / blade)",
+            Command::NextPane => "next pane or tab (resource menu / blade; Links / Unprotected)",
             Command::PreviousPane => "previous pane",
             Command::Filter => "filter the list (matches any column)",
+            Command::Sort => "sort the list by the next column (Home ▸ Geo-replication)",
             Command::Subscription => "Home: one subscription, the next, then all again",
+            Command::FleetGeoReplication => {
+                "Home: Geo-replication of the whole fleet (every link, the unprotected caches)"
+            }
             Command::AddLink => "Add cache replication link",
             Command::Unlink => "Unlink caches",
             Command::Failover => "Failover: the geo-secondary becomes the geo-primary",
@@ -188,7 +198,9 @@ impl Command {
             Command::NextPane => &["tab"],
             Command::PreviousPane => &["backtab"],
             Command::Filter => &["/"],
+            Command::Sort => &["o"],
             Command::Subscription => &["s"],
+            Command::FleetGeoReplication => &["p"],
             Command::AddLink => &["a", "+"],
             Command::Unlink => &["u"],
             Command::Failover => &["f"],

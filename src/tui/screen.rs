@@ -12,6 +12,7 @@ use ratatui::widgets::{Paragraph, StatefulWidget, Widget, Wrap};
 use super::blades::Blade;
 use super::blades::compatible_view::CompatibleCachesView;
 use super::blades::confirm_dialog::ConfirmView;
+use super::blades::fleet_geo_view::FleetView;
 use super::blades::geo_dashboard::GeoDashboardView;
 use super::blades::geo_replication::GeoReplicationView;
 use super::blades::help::HelpView;
@@ -60,7 +61,11 @@ pub struct Screen<'a> {
 
 /// Breadcrumb segments and, for each, how many blades stay open when it is clicked.
 fn crumbs(stack: &[Blade]) -> Vec<(String, usize)> {
-    let mut out = vec![("Home".to_string(), 0), ("Azure Cache for Redis".to_string(), 0)];
+    let mut out = vec![("Home".to_string(), 0)];
+    // Home's two lists: the caches, or the fleet's Geo-replication (a blade of its own).
+    if !matches!(stack.first(), Some(Blade::Fleet(_))) {
+        out.push(("Azure Cache for Redis".to_string(), 0));
+    }
     for (i, blade) in stack.iter().enumerate() {
         match blade {
             Blade::Cache(b) => {
@@ -71,14 +76,17 @@ fn crumbs(stack: &[Blade]) -> Vec<(String, usize)> {
             }
             Blade::Compatible(_) => out.push(("Compatible caches".into(), i + 1)),
             Blade::Details(id, _) => out.push((format!("{} (details)", id.name), i + 1)),
+            Blade::Fleet(_) => out.push(("Geo-replication".into(), i + 1)),
         }
     }
     out
 }
 
 /// Hints dropped, in this order, when the bar is too narrow for all of them.
-const GIVE_WAY: [Command; 11] = [
+const GIVE_WAY: [Command; 12] = [
     Command::AllRegions,
+    // Home's top border names the fleet's Geo-replication and its key.
+    Command::FleetGeoReplication,
     Command::Notifications,
     Command::Refresh,
     // The one-line region filter does not say its key; the map's legend does.
@@ -221,6 +229,7 @@ impl Screen<'_> {
             None => HomeView { ctx: self.ctx, state: self.home }.render(area, buf, hits),
             Some(Blade::Cache(b)) => self.cache(b, area, buf, hits),
             Some(Blade::Compatible(c)) => CompatibleCachesView { ctx: self.ctx, state: c }.render(area, buf, hits),
+            Some(Blade::Fleet(f)) => FleetView { ctx: self.ctx, state: f, tz: self.tz }.render(area, buf, hits),
             Some(Blade::Details(id, scroll)) => {
                 let title = format!("{} · Overview (read-only)", id.name);
                 OverviewView { ctx: self.ctx, id, title, scroll: *scroll }.render(area, buf, hits)

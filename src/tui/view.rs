@@ -33,6 +33,8 @@ pub enum Open {
     Compatible(ResourceId),
     /// A candidate's Overview, read-only.
     Details(ResourceId),
+    /// Home ▸ Geo-replication, the fleet's.
+    FleetGeoReplication,
 }
 
 /// What a blade did with a command or a click.

@@ -6,6 +6,7 @@ use ratatui::crossterm::event::{KeyEvent, KeyEventKind, MouseButton, MouseEvent,
 use crate::tui::action::Effect;
 use crate::tui::blades::Blade;
 use crate::tui::blades::compatible_caches::CompatibleState;
+use crate::tui::blades::fleet_geo::FleetState;
 use crate::tui::blades::resource_menu::CacheState;
 use crate::tui::command::{self, Command, CommandInfo};
 use crate::tui::confirm::{Confirm, Confirmation};
@@ -57,6 +58,7 @@ fn commands_of(app: &App, with_help: bool) -> (String, Vec<CommandInfo>, Vec<Com
         None => ("Azure Cache for Redis".to_string(), app.home.commands(&app.data)),
         Some(Blade::Cache(b)) => (b.item.label().to_string(), b.commands(&app.data, app.read_only)),
         Some(Blade::Compatible(c)) => ("Compatible caches".to_string(), c.commands(app.read_only)),
+        Some(Blade::Fleet(f)) => ("Geo-replication (fleet)".to_string(), f.commands()),
         Some(Blade::Details(..)) => (
             "details".to_string(),
             vec![CommandInfo::new(Command::Down, "scroll").quiet(), CommandInfo::new(Command::Back, "back")],
@@ -97,6 +99,10 @@ impl App {
             }
             Some(Blade::Compatible(c)) if c.editing => {
                 c.edit(key, &self.data);
+                true
+            }
+            Some(Blade::Fleet(f)) if f.editing => {
+                f.edit(key);
                 true
             }
             _ => false,
@@ -156,6 +162,7 @@ impl App {
                 b.on_command(cmd, data, max, view)
             }
             Some(Blade::Compatible(c)) => c.on_command(cmd, data, page, read_only),
+            Some(Blade::Fleet(f)) => f.on_command(cmd, page),
             Some(Blade::Details(_, scroll)) => match cmd {
                 Command::Up => {
                     *scroll = scroll.saturating_sub(1);
@@ -215,6 +222,9 @@ impl App {
                 self.stack.push(Blade::Compatible(CompatibleState::new(primary, &self.data)))
             }
             Outcome::Open(Open::Details(id)) => self.stack.push(Blade::Details(id, 0)),
+            Outcome::Open(Open::FleetGeoReplication) => {
+                self.stack.push(Blade::Fleet(FleetState::new(&self.data, &self.link_changes)))
+            }
             Outcome::Back => {
                 self.stack.pop();
             }
@@ -313,6 +323,7 @@ impl App {
                     None => self.home.on_click(target, &self.data),
                     Some(Blade::Cache(b)) => b.on_click(target, &self.data),
                     Some(Blade::Compatible(c)) => c.on_click(target, right, &self.data, read_only),
+                    Some(Blade::Fleet(f)) => f.on_click(target),
                     Some(Blade::Details(..)) => Outcome::Ignored,
                 };
                 self.apply(outcome)

@@ -53,6 +53,8 @@ impl App {
                 Blade::Cache(b) => &b.id,
                 Blade::Compatible(c) => &c.primary,
                 Blade::Details(id, _) => id,
+                // The fleet's list reads every link now and then, as Home does ("reading…" until).
+                Blade::Fleet(_) => continue,
             };
             let peer = self.data.link(id).map(|l| l.peer);
             for id in std::iter::once(id.clone()).chain(peer) {

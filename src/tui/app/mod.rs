@@ -93,6 +93,8 @@ pub struct App {
     watching: Option<super::health::MetricsWatch>,
     /// The caches whose links the poller was last told to read every poll.
     watching_links: Vec<crate::arm::ResourceId>,
+    /// When each link's state last changed, as this console saw it (Home ▸ Geo-replication).
+    link_changes: super::link_changes::LinkChanges,
 }
 
 impl App {
@@ -124,6 +126,7 @@ impl App {
             to_share: Vec::new(),
             watching: None,
             watching_links: Vec::new(),
+            link_changes: Default::default(),
         }
     }
 
@@ -147,7 +150,7 @@ impl App {
         match self.stack.last() {
             Some(Blade::Cache(b)) => self.data.moving(&b.id),
             Some(Blade::Details(id, _)) => self.data.moving(id),
-            None | Some(Blade::Compatible(_)) => false,
+            None | Some(Blade::Compatible(_)) | Some(Blade::Fleet(_)) => false,
         }
     }
 
@@ -190,6 +193,7 @@ impl App {
 
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
         let mut fx = self.handle(action);
+        self.refresh_fleet();
         fx.extend(self.to_share.drain(..).map(Effect::Share));
         fx.extend(self.watch_metrics());
         fx.extend(self.watch_links());
@@ -208,6 +212,7 @@ impl App {
             Action::FrameDrawn(hits) => self.frame_drawn(hits),
             Action::Polled(snapshot) => {
                 self.data.apply(snapshot);
+                self.link_changes.observe(&self.data);
                 self.data_changed();
             }
             Action::SubscriptionsLoaded(subs) => {
@@ -216,10 +221,12 @@ impl App {
             }
             Action::CachesLoaded(caches) => {
                 self.data.set_caches(caches);
+                self.link_changes.observe(&self.data);
                 self.data_changed();
             }
             Action::LinkedServersLoaded(linked) => {
                 self.data.set_linked(linked);
+                self.link_changes.observe(&self.data);
                 self.data_changed();
             }
             Action::PollFailed { error, retry_in } => {
@@ -294,11 +301,24 @@ impl App {
         self.reconcile_ops();
         self.home.refilter(&self.data);
         for blade in &mut self.stack {
-            if let Blade::Compatible(c) = blade {
-                c.refresh(&self.data);
+            match blade {
+                Blade::Compatible(c) => c.refresh(&self.data),
+                Blade::Fleet(f) => f.mark_stale(),
+                _ => {}
             }
         }
         self.dirty = true;
+    }
+
+    /// Makes the fleet's Geo-replication rows again when the fleet changed and they are on screen
+    /// (not for every poll while another blade covers them, and never per frame).
+    fn refresh_fleet(&mut self) {
+        if let Some(Blade::Fleet(f)) = self.stack.last_mut()
+            && f.stale()
+        {
+            f.refresh(&self.data, &self.link_changes);
+            self.dirty = true;
+        }
     }
 
     fn set_notice(&mut self, text: String) {

@@ -125,6 +125,7 @@ impl HomeState {
             CommandInfo::new(Command::Subscription, "subscription")
                 .off(one.then(|| "Only one subscription is listed: there is nothing to choose.".into())),
         );
+        out.push(CommandInfo::new(Command::FleetGeoReplication, "geo-replication"));
         if !self.filter.is_empty() {
             out.push(CommandInfo::new(Command::Back, "clear filter"));
         }
@@ -138,6 +139,7 @@ impl HomeState {
         }
         match cmd {
             Command::Filter => self.editing = true,
+            Command::FleetGeoReplication => return Outcome::Open(Open::FleetGeoReplication),
             Command::Subscription => {
                 self.next_subscription(data);
                 self.apply_filter(data);
@@ -294,6 +296,10 @@ impl StatefulWidget for HomeView<'_> {
         let block = widgets::pane(t, &title, self.ctx.focused);
         let inner = block.inner(area);
         block.render(area, buf);
+        let pill = format!("Geo-replication ▸ {}", self.ctx.keys.first_key(Command::FleetGeoReplication));
+        if let Some(r) = widgets::border_pill(area, &pill, t.button, buf) {
+            hits.push(r, Target::Command(Command::FleetGeoReplication));
+        }
         let [filter_area, scope_area, table_area] =
             Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Fill(1)]).areas(inner);
         Paragraph::new(self.filter_line()).render(filter_area, buf);

@@ -8,6 +8,8 @@ pub mod compatible_view;
 pub mod confirm_dialog;
 pub mod context_menu;
 pub mod failover_dialog;
+pub mod fleet_geo;
+pub mod fleet_geo_view;
 pub mod geo_dashboard;
 pub mod geo_replication;
 pub mod geo_urls;
@@ -25,6 +27,7 @@ pub mod resource_menu;
 use crate::arm::ResourceId;
 
 use compatible_caches::CompatibleState;
+use fleet_geo::FleetState;
 use resource_menu::CacheState;
 
 /// A blade on the stack above Home.
@@ -34,4 +37,6 @@ pub enum Blade {
     Compatible(CompatibleState),
     /// A candidate's Overview, read-only, scrolled.
     Details(ResourceId, u16),
+    /// Home ▸ Geo-replication: every link of the fleet, and the unprotected caches.
+    Fleet(FleetState),
 }

@@ -7,6 +7,7 @@ pub mod scroll_text;
 pub mod world_map;
 pub mod wrap;
 
+use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::Span;
 use ratatui::widgets::{Block, Borders};
@@ -74,4 +75,17 @@ pub fn pane<'a>(t: &Theme, text: &str, focused: bool) -> Block<'a> {
         .borders(Borders::ALL)
         .border_style(if focused { t.border_focused } else { t.border })
         .title(Span::styled(title, t.title))
+}
+
+/// A clickable label on a pane's top border, at its right end (`┤ Geo-replication · p ├`): Home's
+/// two lists name each other there, like the tabs of the portal's browse pages. Returns where it went
+/// (nothing when the pane is too narrow for it).
+pub fn border_pill(area: Rect, text: &str, style: Style, buf: &mut ratatui::buffer::Buffer) -> Option<Rect> {
+    let w = text.chars().count() as u16 + 2;
+    if area.width < w + 40 {
+        return None;
+    }
+    let r = Rect::new(area.right() - w - 2, area.y, w, 1);
+    buf.set_string(r.x, r.y, format!(" {text} "), style);
+    Some(r)
 }
