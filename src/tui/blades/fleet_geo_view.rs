@@ -259,7 +259,8 @@ impl StatefulWidget for FleetView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer, hits: &mut Hits) {
         let (t, s) = (self.ctx.theme, self.state);
         let reading = s.links.iter().filter(|l| l.state.is_none()).count();
-        let mut title = format!("Geo-replication · {} links", s.links.len());
+        let n = s.links.len();
+        let mut title = format!("Geo-replication · {n} link{}", if n == 1 { "" } else { "s" });
         if reading > 0 {
             title.push_str(&format!(" ({reading} reading…)"));
         }
