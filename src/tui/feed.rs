@@ -195,6 +195,11 @@ impl Poller {
     fn publish(&self, last: Option<&Arc<Snapshot>>, snap: Arc<Snapshot>) {
         let unchanged = last
             .is_some_and(|l| l.revs == snap.revs && l.linked == snap.linked && l.subscriptions == snap.subscriptions);
+        if !unchanged {
+            // Made here, once for every console and off their input paths, rather than by the first
+            // console that shows Home ▸ Geo-replication.
+            snap.unprotected();
+        }
         let fetched = if unchanged { last.cloned() } else { Some(snap) };
         self.tx.send_replace(Arc::new(Polled { fetched, failure: None }));
     }

@@ -3,6 +3,7 @@
 //! and every unprotected Premium cache with what could protect it. Made when the data changes, never
 //! while drawing.
 
+use crate::tui::snapshot::Snapshot;
 use fnv::{FnvHashMap, FnvHashSet};
 
 use chrono::{DateTime, Utc};
@@ -196,9 +197,9 @@ pub fn links(data: &Data, changes: &LinkChanges) -> Vec<LinkRow> {
 
 /// Every Premium cache with no link and no link being made, with how many caches could be its
 /// secondary and the nearest region among them (from [`Protectors`]: no pairwise check).
-pub fn unprotected(data: &Data) -> Vec<UnprotectedRow> {
+pub fn unprotected(data: &Snapshot) -> Vec<UnprotectedRow> {
     let world = FromResources;
-    let caches = || data.caches().iter().zip(data.ids());
+    let caches = || data.caches.iter().zip(&data.ids);
     let protectors = Protectors::new(caches().map(|(c, id)| (c, id.subscription.as_str())), &world);
     let mut out = Vec::new();
     for (i, (c, id)) in caches().enumerate() {
@@ -212,7 +213,7 @@ pub fn unprotected(data: &Data) -> Vec<UnprotectedRow> {
         };
         let nearest = protection.nearest.as_ref().map_or("", |n| n.region.as_str());
         // What Home's filter matches (name, group, subscription, location...), then this list's own.
-        let home = data.search().get(i).map_or("", String::as_str);
+        let home = data.search.get(i).map_or("", String::as_str);
         let search = words(&[home, &size, nearest]);
         out.push(UnprotectedRow { id: id.clone(), region: c.location.clone(), size, protection, search });
     }

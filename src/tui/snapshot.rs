@@ -6,11 +6,13 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use crate::arm::{LinkedServer, RedisResource, ReplicationRole, ResourceId, Subscription};
 use crate::geo::{FromResources, LinkPhase, World};
 
 use super::data::{LinkView, Role};
+use super::fleet_links::UnprotectedRow;
 
 /// Revisions are unique in the process: equal revisions mean the same cache, unchanged.
 static NEXT_REV: AtomicU64 = AtomicU64::new(1);
@@ -39,6 +41,8 @@ pub struct Snapshot {
     pub busy: Vec<ResourceId>,
     /// Each cache's name and subscription name in characters, for the lists' column widths.
     pub widths: Vec<(u16, u16)>,
+    /// The Premium caches nobody protects, with what could ([`Snapshot::unprotected`]).
+    unprotected: OnceLock<Arc<Vec<UnprotectedRow>>>,
 }
 
 impl Snapshot {
@@ -82,6 +86,13 @@ impl Snapshot {
             .map(|(c, id)| (chars(c.name()), chars(s.subscription_name(&id.subscription))))
             .collect();
         s
+    }
+
+    /// Every Premium cache with no link, with how many caches could be its secondary and the nearest
+    /// region among them: made once per snapshot, for every console of the process (the poller makes
+    /// it before publishing, off the consoles' input paths).
+    pub fn unprotected(&self) -> &Arc<Vec<UnprotectedRow>> {
+        self.unprotected.get_or_init(|| Arc::new(super::fleet_links::unprotected(self)))
     }
 
     /// The same caches with other subscriptions or links (each revision kept).

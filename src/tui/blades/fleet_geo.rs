@@ -108,7 +108,8 @@ pub struct FleetState {
     pub link_sort: LinkSort,
     pub unprotected_sort: UnprotectedSort,
     pub links: Vec<LinkRow>,
-    pub unprotected: Vec<UnprotectedRow>,
+    /// Shared with the snapshot (made once per poll for every console of the process).
+    pub unprotected: std::sync::Arc<Vec<UnprotectedRow>>,
     /// The shown tab's rows that pass the filter, sorted: indexes into `links` or `unprotected`.
     pub visible: Vec<usize>,
     /// The links that pass the filter, one line per pair of regions, worst health last (drawn on top).
@@ -155,7 +156,7 @@ impl FleetState {
     pub fn refresh(&mut self, data: &Data, changes: &LinkChanges) {
         let keep = self.selected_id().cloned();
         self.links = fleet_links::links(data, changes);
-        self.unprotected = fleet_links::unprotected(data);
+        self.unprotected = data.snapshot().unprotected().clone();
         self.stale = false;
         self.apply();
         if let Some(k) = keep {
