@@ -228,7 +228,22 @@ fn config_command(args: &ConfigArgs, path: Option<&Path>) -> ExitCode {
     }
 }
 
+/// Big buffers go back to the system when they are freed. glibc serves blocks of 128 KiB and more with
+/// mmap, but raises that threshold to the size of each such block freed (up to 32 MiB): once the first
+/// poll of a 10,000-cache fleet has freed its multi-MB vectors, the next polls' vectors come from the
+/// heap, whose freed space the process keeps. The console then sat at 115-163 MiB after 30 s of polling
+/// instead of 81-96, and `georep ssh` with 50 sessions at 215 MiB instead of 139 (BENCHMARKS.md, issue
+/// 12). Setting the threshold fixes it where it is.
+fn fix_mmap_threshold() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt sets an allocator parameter; called first thing in main, before any thread starts.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+    }
+}
+
 fn main() -> ExitCode {
+    fix_mmap_threshold();
     let cli = Cli::parse();
     // The console's and `georep ssh`'s configuration, before anything starts (or fails on the terminal).
     let config = match &cli.command {
