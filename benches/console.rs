@@ -455,13 +455,19 @@ fn criterion_groups(c: &mut Criterion, fleet: &Fleet) {
     let mut open = fleet_geo::console(&fleet.synthetic, false, (WIDTH, HEIGHT));
     let (poll, previous) = fleet_geo::poll(&fleet.synthetic);
     g.bench_function("poll_with_fleet_geo_open", |b| {
-        // As the poller publishes it: the unprotected caches made before (off the input path).
-        let warmed = || {
+        // As the poller publishes it: the unprotected caches made before (off the input path), and the
+        // snapshots held by the follower until the next but one arrives (it frees them, not the loop).
+        let mut held: std::collections::VecDeque<Arc<Snapshot>> = Default::default();
+        let mut warmed = || {
             let snap = poll(&previous);
             snap.unprotected();
+            held.push_back(snap.clone());
+            if held.len() > 2 {
+                held.pop_front();
+            }
             snap
         };
-        b.iter_batched(warmed, |snap| open.app.update(Action::Polled(snap)), BatchSize::LargeInput)
+        b.iter_batched(&mut warmed, |snap| open.app.update(Action::Polled(snap)), BatchSize::PerIteration)
     });
     let (_, mut o) = apps.into_iter().find(|(n, _)| *n == "compatible_caches").expect("compatible");
     // A poll in which 5 of the 10,000 caches changed, folded in turn with the one before it.

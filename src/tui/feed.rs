@@ -209,6 +209,9 @@ impl Poller {
 /// banner counts down to the next try), and the recovery after them.
 async fn follow(mut rx: watch::Receiver<Arc<Polled>>, tx: UnboundedSender<Action>) {
     let mut seen: Option<Arc<Snapshot>> = None;
+    // The snapshot before `seen`, kept until the next one arrives: by then the console has let go of
+    // it, so its 10,000 caches are freed here rather than on the console's input path.
+    let mut _before: Option<Arc<Snapshot>> = None;
     let mut failed = false;
     loop {
         let polled = rx.borrow_and_update().clone();
@@ -224,7 +227,7 @@ async fn follow(mut rx: watch::Receiver<Arc<Polled>>, tx: UnboundedSender<Action
                 }
                 if !seen.as_ref().is_some_and(|s| Arc::ptr_eq(s, snap)) {
                     actions.push(Action::Polled(snap.clone()));
-                    seen = Some(snap.clone());
+                    _before = seen.replace(snap.clone());
                 }
             }
             (None, None) => {}

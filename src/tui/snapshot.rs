@@ -53,29 +53,25 @@ impl Snapshot {
         linked: HashMap<ResourceId, Vec<LinkedServer>>,
         previous: Option<&Snapshot>,
     ) -> Snapshot {
-        let mut keyed: Vec<(String, ResourceId, RedisResource)> = caches
-            .drain(..)
-            .filter_map(|c| {
-                let id = ResourceId::parse(c.id()).ok()?;
-                Some((c.name().to_ascii_lowercase(), id, c))
+        // Sorted and sifted in place: at 10,000 caches each copy of the list is ~15 MB, and the previous
+        // snapshot is still alive while this one is made.
+        caches.retain(|c| ResourceId::parse(c.id()).is_ok());
+        caches.sort_by_cached_key(|c| c.name().to_ascii_lowercase());
+        let mut s = Snapshot { subscriptions, linked, caches, ..Snapshot::default() };
+        s.ids = s.caches.iter().filter_map(|c| ResourceId::parse(c.id()).ok()).collect();
+        s.revs = s
+            .ids
+            .iter()
+            .zip(&s.caches)
+            .map(|(id, cache)| {
+                previous
+                    .and_then(|p| p.index.get(id).map(|&j| (p, j)))
+                    .filter(|(p, j)| p.caches.get(*j) == Some(cache))
+                    .and_then(|(p, j)| p.revs.get(j).copied())
+                    .unwrap_or_else(next_rev)
             })
             .collect();
-        keyed.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut s = Snapshot { subscriptions, linked, ..Snapshot::default() };
-        s.ids.reserve(keyed.len());
-        s.caches.reserve(keyed.len());
-        s.revs.reserve(keyed.len());
-        for (i, (_, id, cache)) in keyed.into_iter().enumerate() {
-            let rev = previous
-                .and_then(|p| p.index.get(&id).map(|&j| (p, j)))
-                .filter(|(p, j)| p.caches.get(*j) == Some(&cache))
-                .and_then(|(p, j)| p.revs.get(j).copied())
-                .unwrap_or_else(next_rev);
-            s.index.insert(id.clone(), i);
-            s.ids.push(id);
-            s.caches.push(cache);
-            s.revs.push(rev);
-        }
+        s.index = s.ids.iter().enumerate().map(|(i, id)| (id.clone(), i)).collect();
         s.search = (0..s.caches.len()).map(|i| s.search_text(i)).collect();
         s.busy = s.ids.iter().filter(|id| s.backend_busy(id)).cloned().collect();
         let chars = |t: &str| u16::try_from(t.chars().count()).unwrap_or(u16::MAX);
