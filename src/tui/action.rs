@@ -128,5 +128,8 @@ pub enum Effect {
     WatchMetrics(Option<crate::tui::health::MetricsWatch>),
     /// The caches on screen, whose links the poller reads every poll (the others' now and then).
     WatchLinks(Vec<ResourceId>),
+    /// A snapshot this console no longer shows: freed off the input path (at 10,000 caches freeing
+    /// one takes milliseconds) when this was the last console holding it.
+    Release(crate::tui::snapshot::Retired),
     Quit,
 }

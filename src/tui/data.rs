@@ -174,10 +174,12 @@ impl Data {
     }
 
     /// Takes a poll's snapshot: one pointer, and the clocks of operations seen on the backend.
-    pub fn apply(&mut self, snap: Arc<Snapshot>) {
-        self.snap = snap;
+    /// Returns the one it replaces, for the caller to free off the input path.
+    pub fn apply(&mut self, snap: Arc<Snapshot>) -> Arc<Snapshot> {
+        let old = std::mem::replace(&mut self.snap, snap);
         self.loaded = true;
         self.note_busy();
+        old
     }
 
     pub fn set_caches(&mut self, caches: Vec<RedisResource>) {

@@ -21,6 +21,16 @@ fn next_rev() -> u64 {
     NEXT_REV.fetch_add(1, Ordering::Relaxed)
 }
 
+/// A snapshot a console let go of, on its way to be freed ([`super::action::Effect::Release`]).
+#[derive(Clone, Debug)]
+pub struct Retired(pub Arc<Snapshot>);
+
+impl PartialEq for Retired {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct Snapshot {
     pub subscriptions: Vec<Subscription>,

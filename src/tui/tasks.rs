@@ -58,6 +58,9 @@ impl Effects {
                 self.metrics.send_replace(watch);
             }
             Effect::WatchLinks(caches) => self.interest.set(caches),
+            Effect::Release(retired) => {
+                tokio::task::spawn_blocking(move || drop(retired));
+            }
             Effect::StartLink { op, primary, secondary, secondary_location } => {
                 tokio::spawn(async move {
                     let action = match this.client.create_link(&primary, &secondary, &secondary_location).await {

@@ -211,9 +211,10 @@ impl App {
             Action::Tick(now) => self.tick(now),
             Action::FrameDrawn(hits) => self.frame_drawn(hits),
             Action::Polled(snapshot) => {
-                self.data.apply(snapshot);
+                let old = self.data.apply(snapshot);
                 self.link_changes.observe(&self.data);
                 self.data_changed();
+                return vec![Effect::Release(super::snapshot::Retired(old))];
             }
             Action::SubscriptionsLoaded(subs) => {
                 self.data.set_subscriptions(subs);
