@@ -199,17 +199,7 @@ type Linked = HashMap<ResourceId, Vec<LinkedServer>>;
 
 /// The caches and linked servers as the poller hands them to the App.
 fn resources(state: &State) -> (Vec<RedisResource>, Linked) {
-    let caches = state.caches.values().map(|r| state.render(r)).collect();
-    let linked = state
-        .caches
-        .values()
-        .filter_map(|r| {
-            let id = ResourceId::parse(r.resource.id()).ok()?;
-            let entries = state.linked_servers(&id);
-            (!entries.is_empty()).then_some((id, entries))
-        })
-        .collect();
-    (caches, linked)
+    state.listed()
 }
 
 fn load(o: &mut Offline, state: &State) {

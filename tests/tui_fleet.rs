@@ -27,17 +27,8 @@ fn demo_poll(
     state: &georep::emulator::store::State,
     change: impl Fn(&mut georep::arm::RedisResource),
 ) -> (Vec<georep::arm::RedisResource>, std::collections::HashMap<ResourceId, Vec<georep::arm::LinkedServer>>) {
-    let mut caches: Vec<_> = state.caches.values().map(|r| state.render(r)).collect();
+    let (mut caches, linked) = state.listed();
     caches.iter_mut().for_each(change);
-    let linked = state
-        .caches
-        .values()
-        .filter_map(|r| {
-            let id = ResourceId::parse(r.resource.id()).ok()?;
-            let entries = state.linked_servers(&id);
-            (!entries.is_empty()).then_some((id, entries))
-        })
-        .collect();
     (caches, linked)
 }
 

@@ -3,10 +3,8 @@
 //! console fed it as the poller would, the view open on the links (its map) or on the unprotected
 //! caches, and the data behind it made as `App::update` makes it.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use georep::arm::ResourceId;
 use georep::emulator::fleet;
 use georep::emulator::store::State;
 use georep::emulator::synthetic::{SyntheticSpec, generate};
@@ -27,16 +25,7 @@ pub fn state() -> State {
 
 /// What one poll of the fleet reads, as the poller folds it (`previous`: the last poll's).
 fn snapshot(state: &State, previous: Option<&Snapshot>) -> Snapshot {
-    let caches = state.caches.values().map(|r| state.render(r)).collect();
-    let linked: HashMap<_, _> = state
-        .caches
-        .values()
-        .filter_map(|r| {
-            let id = ResourceId::parse(r.resource.id()).ok()?;
-            let entries = state.linked_servers(&id);
-            (!entries.is_empty()).then_some((id, entries))
-        })
-        .collect();
+    let (caches, linked) = state.listed();
     Snapshot::build(state.subscriptions.clone(), caches, linked, previous)
 }
 

@@ -235,6 +235,22 @@ impl State {
         r
     }
 
+    /// What a client reads of the whole state: every cache as the API shows it, and the linked-server
+    /// entries of each linked cache (for tests and benchmarks that feed a console directly).
+    pub fn listed(&self) -> (Vec<RedisResource>, std::collections::HashMap<ResourceId, Vec<LinkedServer>>) {
+        let caches = self.caches.values().map(|r| self.render(r)).collect();
+        let linked = self
+            .caches
+            .values()
+            .filter_map(|r| {
+                let id = ResourceId::parse(r.resource.id()).ok()?;
+                let entries = self.linked_servers(&id);
+                (!entries.is_empty()).then_some((id, entries))
+            })
+            .collect();
+        (caches, linked)
+    }
+
     /// The cache's linked-server entries as the API shows them.
     pub fn linked_servers(&self, cache: &ResourceId) -> Vec<LinkedServer> {
         self.topology.entries(cache).iter().map(|e| linked_server(cache, e)).collect()

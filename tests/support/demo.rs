@@ -4,7 +4,6 @@
 
 #![allow(dead_code)]
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use georep::arm::{OperationState, ResourceId};
@@ -62,16 +61,7 @@ pub fn linking_state() -> State {
 
 /// Feeds the state to the console as the poller does: subscriptions, linked servers, then caches.
 pub fn load(o: &mut Offline, state: &State) {
-    let caches: Vec<_> = state.caches.values().map(|r| state.render(r)).collect();
-    let linked: HashMap<_, _> = state
-        .caches
-        .values()
-        .filter_map(|r| {
-            let id = ResourceId::parse(r.resource.id()).ok()?;
-            let entries = state.linked_servers(&id);
-            (!entries.is_empty()).then_some((id, entries))
-        })
-        .collect();
+    let (caches, linked) = state.listed();
     o.send(Action::SubscriptionsLoaded(state.subscriptions.clone()));
     o.send(Action::LinkedServersLoaded(linked));
     o.send(Action::CachesLoaded(caches));
