@@ -58,8 +58,10 @@ impl Effects {
                 self.metrics.send_replace(watch);
             }
             Effect::WatchLinks(caches) => self.interest.set(caches),
+            // Freed by a task of its own, after the loop has gone on (not on a blocking thread: fifty
+            // sessions letting go of one snapshot would start fifty threads).
             Effect::Release(retired) => {
-                tokio::task::spawn_blocking(move || drop(retired));
+                tokio::spawn(async move { drop(retired) });
             }
             Effect::StartLink { op, primary, secondary, secondary_location } => {
                 tokio::spawn(async move {
