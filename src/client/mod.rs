@@ -215,15 +215,7 @@ impl ArmClient {
     pub async fn subscriptions_in_scope(&self) -> Result<Vec<Subscription>, ClientError> {
         let Some(only) = &self.subscription else { return self.list_subscriptions().await };
         let listed = self.list_subscriptions().await?;
-        Ok(vec![listed.into_iter().find(|s| s.subscription_id.eq_ignore_ascii_case(only)).unwrap_or_else(|| {
-            Subscription {
-                id: format!("/subscriptions/{only}"),
-                subscription_id: only.clone(),
-                display_name: String::new(),
-                state: String::new(),
-                extra: Default::default(),
-            }
-        })])
+        Ok(vec![Subscription::from_list(&listed, only)])
     }
 
     /// Every cache of a subscription.

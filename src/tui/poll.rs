@@ -67,7 +67,7 @@ impl Reader {
         let subs: Vec<Subscription> = if self.scope.subscriptions.is_empty() {
             listed
         } else {
-            self.scope.subscriptions.iter().map(|want| named(&listed, want)).collect()
+            self.scope.subscriptions.iter().map(|want| Subscription::from_list(&listed, want)).collect()
         };
         if subs.is_empty() {
             return Ok((subs, Vec::new()));
@@ -148,17 +148,6 @@ impl Reader {
         must.extend(ranked.into_iter().take(DETAILS_PER_POLL).map(|(_, _, id)| id.clone()));
         must
     }
-}
-
-/// A subscription asked for by id: as listed, or by its id alone when the list does not show it.
-fn named(listed: &[Subscription], want: &str) -> Subscription {
-    listed.iter().find(|s| s.subscription_id.eq_ignore_ascii_case(want)).cloned().unwrap_or_else(|| Subscription {
-        id: format!("/subscriptions/{want}"),
-        subscription_id: want.to_string(),
-        display_name: String::new(),
-        state: String::new(),
-        extra: Default::default(),
-    })
 }
 
 fn listed(cache: &RedisResource) -> Vec<String> {
