@@ -5,6 +5,7 @@
 //! do not know parses into `Other(..)` instead of failing.
 
 mod cache;
+pub mod enterprise;
 mod error;
 mod linked_server;
 pub mod metrics;

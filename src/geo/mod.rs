@@ -4,7 +4,9 @@
 //! reason why. `Topology` is the link state machine shared by the emulator (which enforces it) and by
 //! tests. `regions` knows each region's geography,
 //! `coordinates` where it is on the globe, and `cost` estimates the cross-region transfer.
+//! `active_group` holds the rules of Managed Redis active geo-replication groups.
 
+mod active_group;
 mod compatibility;
 mod coordinates;
 mod cost;
@@ -13,6 +15,7 @@ mod protectors;
 mod regions;
 mod topology;
 
+pub use active_group::*;
 pub use compatibility::*;
 pub use coordinates::*;
 pub use cost::*;
