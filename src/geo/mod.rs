@@ -3,8 +3,10 @@
 //! `compatibility` says whether a cache can be linked as secondary to a primary and, when not, every
 //! reason why. `Topology` is the link state machine shared by the emulator (which enforces it) and by
 //! tests. `regions` knows each region's geography,
-//! `coordinates` where it is on the globe, and `cost` estimates the cross-region transfer.
+//! `coordinates` where it is on the globe, and `cost` estimates the cross-region transfer. `amr_sizes` is
+//! the Azure Managed Redis SKU table and the size that holds a Premium cache's data.
 
+mod amr_sizes;
 mod compatibility;
 mod coordinates;
 mod cost;
@@ -13,6 +15,7 @@ mod protectors;
 mod regions;
 mod topology;
 
+pub use amr_sizes::*;
 pub use compatibility::*;
 pub use coordinates::*;
 pub use cost::*;
