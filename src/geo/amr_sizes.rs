@@ -165,7 +165,7 @@ impl AmrSize {
 
     /// `12 GB`, `0.5 GB`.
     pub fn memory_label(&self) -> String {
-        if self.tenths_gb % 10 == 0 {
+        if self.tenths_gb.is_multiple_of(10) {
             format!("{} GB", self.tenths_gb / 10)
         } else {
             format!("{}.{} GB", self.tenths_gb / 10, self.tenths_gb % 10)
