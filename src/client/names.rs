@@ -4,8 +4,8 @@
 //! The rules are Azure's own: a cache name (and so a linked server's name, which is the name of the
 //! cache on the other end) is 1 to 63 letters, digits and hyphens, starting and ending with a letter
 //! or digit, with no two hyphens in a row (a Managed Redis cluster or database name alike, up to 60); a
-//! resource group is 1 to 90 letters, digits, underscores,
-//! hyphens, periods and parentheses, not ending in a period; a subscription id is a GUID.
+//! resource group is 1 to 90 letters, digits, underscores, hyphens, periods and parentheses, not ending
+//! in a period; a subscription id is a GUID.
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
