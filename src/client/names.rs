@@ -3,8 +3,9 @@
 //!
 //! The rules are Azure's own: a cache name (and so a linked server's name, which is the name of the
 //! cache on the other end) is 1 to 63 letters, digits and hyphens, starting and ending with a letter
-//! or digit, with no two hyphens in a row; a resource group is 1 to 90 letters, digits, underscores,
-//! hyphens, periods and parentheses, not ending in a period; a subscription id is a GUID.
+//! or digit, with no two hyphens in a row (a Managed Redis cluster or database name alike, up to 60); a
+//! resource group is 1 to 90 letters, digits, underscores, hyphens, periods and parentheses, not ending
+//! in a period; a subscription id is a GUID.
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
@@ -25,18 +26,36 @@ pub(crate) fn segment(name: &str) -> Result<String, ClientError> {
 
 /// Why `name` is not a valid cache name, or `None` when it is one.
 pub fn cache_name_problem(name: &str) -> Option<String> {
+    hyphenated_name_problem("a cache name", name, 63)
+}
+
+/// Why `name` is not a valid Azure Managed Redis cluster name, or `None` when it is one: the spec's
+/// `^(?=.{1,60}$)[A-Za-z0-9]+(-[A-Za-z0-9]+)*$` (api-version 2025-07-01, `clusterName`).
+pub fn cluster_name_problem(name: &str) -> Option<String> {
+    hyphenated_name_problem("a cluster name", name, 60)
+}
+
+/// Why `name` is not a valid name for a database of a cluster, or `None`: the same pattern as a
+/// cluster's (`databaseName`).
+pub fn database_name_problem(name: &str) -> Option<String> {
+    hyphenated_name_problem("a database name", name, 60)
+}
+
+/// 1 to `max` letters, digits and hyphens, starting and ending with a letter or digit, no two hyphens
+/// in a row; `what` names it in the message.
+fn hyphenated_name_problem(what: &str, name: &str, max: usize) -> Option<String> {
     if let Some(c) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-')) {
-        return Some(format!("a cache name has only letters, digits and hyphens; '{}' is not one", c.escape_debug()));
+        return Some(format!("{what} has only letters, digits and hyphens; '{}' is not one", c.escape_debug()));
     }
     let n = name.chars().count();
-    if n == 0 || n > 63 {
-        return Some(format!("a cache name is 1 to 63 characters long; this one has {n}"));
+    if n == 0 || n > max {
+        return Some(format!("{what} is 1 to {max} characters long; this one has {n}"));
     }
     if name.starts_with('-') || name.ends_with('-') {
-        return Some("a cache name starts and ends with a letter or digit".into());
+        return Some(format!("{what} starts and ends with a letter or digit"));
     }
     if name.contains("--") {
-        return Some("a cache name has no two hyphens in a row".into());
+        return Some(format!("{what} has no two hyphens in a row"));
     }
     None
 }
@@ -94,6 +113,22 @@ mod tests {
         for bad in ["", "-a", "a-", "a--b", "a_b", "a.b", "a/b", "..", "cache?x=1", "é", &"x".repeat(64)] {
             assert!(cache_name_problem(bad).is_some(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn cluster_and_database_names_follow_the_spec() {
+        for good in ["c", "contoso-amr-eus", "default", "A1-b2", &"x".repeat(60)] {
+            assert_eq!(cluster_name_problem(good), None, "{good}");
+            assert_eq!(database_name_problem(good), None, "{good}");
+        }
+        for bad in ["", "-a", "a-", "a--b", "a_b", "a.b", "a/b", "..", "c?x=1", "a#b", "a%2F", "é", &"x".repeat(61)] {
+            assert!(cluster_name_problem(bad).is_some(), "{bad:?}");
+            assert!(database_name_problem(bad).is_some(), "{bad:?}");
+        }
+        assert_eq!(
+            cluster_name_problem("a/b").as_deref(),
+            Some("a cluster name has only letters, digits and hyphens; '/' is not one")
+        );
     }
 
     #[test]
