@@ -66,8 +66,20 @@ pub(crate) struct ServeArgs {
     /// Connections open at once; more wait until one closes [default: half the open-file limit, at most 1024].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     max_connections: Option<u32>,
+    /// Mark an Azure region as down (repeatable): Managed Redis members there stop replicating, their
+    /// group's geoReplicationHealthy turns 0 and its links LinkFailed after a while.
+    #[arg(long, value_name = "REGION", value_parser = known_region)]
+    region_down: Vec<String>,
     #[command(flatten)]
     pub(crate) data_plane: DataPlaneArgs,
+}
+
+/// `--region-down`: a region georep knows, in any spelling ("West Europe", "westeurope").
+fn known_region(s: &str) -> Result<String, String> {
+    georep::geo::known_regions()
+        .find(|r| georep::geo::same_region(r, s))
+        .map(str::to_string)
+        .ok_or_else(|| format!("'{s}' is not an Azure region georep knows (e.g. \"West Europe\" or westeurope)"))
 }
 
 pub(crate) async fn serve(args: ServeArgs) -> ExitCode {
@@ -107,6 +119,7 @@ pub(crate) async fn serve(args: ServeArgs) -> ExitCode {
         read_limit: (!args.no_read_limit).then_some(args.read_limit),
         access_log: args.access_log,
         resource_graph: true,
+        regions_down: args.region_down.clone(),
     };
     let choice = args.data_plane.choice();
     let running = match Emulator::open(config, &choice).await {
@@ -150,6 +163,9 @@ pub(crate) async fn serve(args: ServeArgs) -> ExitCode {
     );
     if let Some(chaos) = running.emulator.chaos() {
         georep::say!("georep serve: injecting faults ({}), seed {}", chaos.spec, chaos.seed);
+    }
+    if !args.region_down.is_empty() {
+        georep::say!("georep serve: regions down: {}", args.region_down.join(", "));
     }
     georep::signals::stop_requested().await;
     // After SIGHUP the terminal is gone: say! ignores the failed write, which must not come before

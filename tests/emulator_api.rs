@@ -623,7 +623,8 @@ async fn unknown_routes_are_404_and_wrong_methods_405() {
             "/subscriptions/{SUB1}/resourceGroups/{}/providers/Microsoft.Cache/redis/{}/linkedServers/{}/more",
             p.rg, p.name, s.name
         ),
-        format!("/subscriptions/{SUB1}/resourceGroups/{}/providers/Microsoft.Cache/redisEnterprise", p.rg),
+        // Microsoft.Cache/redisEnterprise is served now (tests/emulator_enterprise.rs); other types are not.
+        format!("/subscriptions/{SUB1}/resourceGroups/{}/providers/Microsoft.Cache/redisClusters", p.rg),
         format!("/subscriptions/{SUB1}/providers/Microsoft.Cache/locations/eastus/operationResults/x"),
     ] {
         emu.get(&emu.api(&path)).await.expect_error(404, "NotFound");

@@ -25,6 +25,12 @@ pub struct FleetFile {
     /// Links that exist (and are in sync) when the emulator starts.
     #[serde(default)]
     pub links: Vec<FleetLink>,
+    /// Azure Managed Redis clusters (each with its database, when it has one).
+    #[serde(default)]
+    pub managed_redis: Vec<super::enterprise::fleet::FleetCluster>,
+    /// Active geo-replication groups linked and in sync at start.
+    #[serde(default)]
+    pub active_groups: Vec<super::enterprise::fleet::FleetGroup>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -46,6 +52,8 @@ pub struct Fleet {
     pub links: Vec<(ResourceId, ResourceId)>,
     /// (primary, secondary) of the links still being made at start.
     pub linking: Vec<(ResourceId, ResourceId)>,
+    /// The Managed Redis clusters, databases and groups.
+    pub enterprise: super::enterprise::EnterpriseState,
 }
 
 #[derive(Debug, Deserialize)]
@@ -120,6 +128,7 @@ pub fn load(text: &str) -> Result<Fleet, FleetError> {
             extra: Map::new(),
         })
         .collect::<Vec<_>>();
+    let enterprise = super::enterprise::fleet::load(&subscriptions, file.managed_redis, file.active_groups)?;
     let mut caches = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for c in file.caches {
@@ -241,7 +250,7 @@ pub fn load(text: &str) -> Result<Fleet, FleetError> {
         let pair = (find(&l.primary).map_err(bad)?, find(&l.secondary).map_err(bad)?);
         if l.in_progress { linking.push(pair) } else { links.push(pair) }
     }
-    Ok(Fleet { subscriptions, caches, links, linking })
+    Ok(Fleet { subscriptions, caches, links, linking, enterprise })
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ mod access_log;
 pub mod chaos;
 pub mod data_plane;
 mod edge;
+pub mod enterprise;
 mod errors;
 pub mod fleet;
 pub mod live;
@@ -73,6 +74,8 @@ pub struct Config {
     /// Serve Azure Resource Graph's `resources` query; without it the route is not found (as for a
     /// credential Resource Graph refuses), so that clients' fallback can be tried.
     pub resource_graph: bool,
+    /// Regions that are down at start (`--region-down`): Managed Redis members there stop replicating.
+    pub regions_down: Vec<String>,
 }
 
 impl Default for Config {
@@ -91,6 +94,7 @@ impl Default for Config {
             read_limit: None,
             access_log: None,
             resource_graph: true,
+            regions_down: Vec::new(),
         }
     }
 }
@@ -220,6 +224,10 @@ impl Emulator {
             },
             None => State::from_fleet(fleet::load(&config.fleet)?)?,
         };
+        let mut state = state;
+        for region in &config.regions_down {
+            state.enterprise.set_region_down(region, true, chrono::Utc::now());
+        }
         data_plane.attach(&state).map_err(EmulatorError::DataPlane)?;
         let writer = match &config.state_file {
             Some(path) => Some(
@@ -348,7 +356,9 @@ impl Emulator {
     pub fn tick(&self) {
         let now = chrono::Utc::now();
         let mut state = self.lock();
-        let changes = operations::advance(&mut state, self.inner.data_plane.as_ref(), now);
+        let mut changes = operations::advance(&mut state, self.inner.data_plane.as_ref(), now);
+        changes.structural |= enterprise::advance::advance(&mut state.enterprise, now, self.inner.config.time_scale);
+        enterprise::metrics::record(&mut state.enterprise, now);
         // After `advance`: an operation that ends in this pass shows with the figures of its end.
         operations::observe(&mut state, self.inner.data_plane.as_ref());
         // Queued for the writer, not waited for: the driver runs on the runtime.

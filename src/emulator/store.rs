@@ -128,6 +128,9 @@ pub struct State {
     pub caches: BTreeMap<String, CacheRecord>,
     pub topology: Topology,
     pub operations: Vec<Operation>,
+    /// Azure Managed Redis: clusters, databases, groups and their operations.
+    #[serde(default)]
+    pub enterprise: super::enterprise::EnterpriseState,
 }
 
 /// Finished operations kept for status queries.
@@ -149,6 +152,7 @@ impl State {
             caches,
             topology: Topology::default(),
             operations: Vec::new(),
+            enterprise: fleet.enterprise,
         };
         for (p, s) in fleet.links {
             let bad = |why: String| FleetError::Link { primary: p.name.clone(), secondary: s.name.clone(), why };

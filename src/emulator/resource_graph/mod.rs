@@ -1,9 +1,11 @@
-//! Azure Resource Graph's `resources` query, over the caches the emulator serves: the rows are the
+//! Azure Resource Graph's `resources` query, over the caches the emulator serves (and, for
+//! `microsoft.cache/redisenterprise`, the Managed Redis clusters: [`enterprise`]): the rows are the
 //! caches as `GET` renders them (with `type` lower-cased as Resource Graph has it, and the
 //! `resourceGroup` and `subscriptionId` columns), in the subscriptions the request names. Paging is
 //! stable: rows are sorted by id (or by name with `order by name`), and a `$skipToken` carries the
 //! position, the page size and a hash of the query and scope it belongs to.
 
+mod enterprise;
 pub mod query;
 
 use base64::Engine;
@@ -66,10 +68,15 @@ pub(crate) fn answer(state: &State, request: &QueryRequest) -> Result<QueryRespo
         }
         None => token.as_ref().map_or(0, |t| t.p),
     };
-    let rows = matching(state, request, &q);
-    let total = rows.len() as u64;
-    let page: Vec<Map<String, Value>> =
-        rows.iter().skip(skip as usize).take(top as usize).map(|(record, id)| row(state, record, id, &q)).collect();
+    let (total, page): (u64, Vec<Map<String, Value>>) = if q.kind == enterprise::ENTERPRISE_TYPE {
+        let rows = enterprise::matching(state, request, &q);
+        let page = rows.iter().skip(skip as usize).take(top as usize);
+        (rows.len() as u64, page.map(|(c, id)| enterprise::row(state, c, id, &q)).collect())
+    } else {
+        let rows = matching(state, request, &q);
+        let page = rows.iter().skip(skip as usize).take(top as usize);
+        (rows.len() as u64, page.map(|(record, id)| row(state, record, id, &q)).collect())
+    };
     let next = skip + page.len() as u64;
     let skip_token = (next < total).then(|| write_token(&Token { p: next, t: top, q: hash }));
     let count = page.len() as u64;

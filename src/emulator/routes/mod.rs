@@ -13,10 +13,10 @@
 
 mod commit;
 mod metrics;
-mod parse;
+pub(crate) mod parse;
 mod plan;
 mod read;
-mod validate;
+pub(crate) mod validate;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
@@ -61,6 +61,9 @@ async fn handle(
     emu.settled().await;
     let req = Req::parse(emu, method, &uri, headers);
     let n = req.segs.len();
+    if super::enterprise::routes::matches(&req) {
+        return super::enterprise::routes::handle(emu, &req, body).await;
+    }
     if req.seg_is(0, "subscriptions") && n == 1 {
         return only_get(&req).and_then(|_| read::list_subscriptions(emu, &req));
     }
@@ -128,7 +131,7 @@ fn only_get(req: &Req) -> Result<(), ArmError> {
     if req.method == Method::GET { Ok(()) } else { Err(method_not_allowed(req, "GET")) }
 }
 
-fn method_not_allowed(req: &Req, allow: &'static str) -> ArmError {
+pub(crate) fn method_not_allowed(req: &Req, allow: &'static str) -> ArmError {
     let mut e = ArmError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "MethodNotAllowed",
@@ -138,7 +141,7 @@ fn method_not_allowed(req: &Req, allow: &'static str) -> ArmError {
     e
 }
 
-fn json<T: serde::Serialize>(status: StatusCode, body: &T) -> Response {
+pub(crate) fn json<T: serde::Serialize>(status: StatusCode, body: &T) -> Response {
     (status, axum::Json(body)).into_response()
 }
 

@@ -11,7 +11,7 @@ use super::super::errors::ArmError;
 pub const MAX_BODY: usize = 64 * 1024;
 
 /// The request as the handlers need it.
-pub(super) struct Req {
+pub(crate) struct Req {
     pub method: Method,
     /// The path's segments, percent-decoded.
     pub segs: Vec<String>,

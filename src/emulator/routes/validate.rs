@@ -10,7 +10,7 @@ use super::super::errors::ArmError;
 use super::super::store::{CacheRecord, State};
 use super::parse::Req;
 
-pub(super) fn api_version(req: &Req, want: &str) -> Result<(), ArmError> {
+pub(crate) fn api_version(req: &Req, want: &str) -> Result<(), ArmError> {
     api_versions(req, &[want])
 }
 
@@ -34,7 +34,7 @@ pub(super) fn api_versions(req: &Req, wants: &[&str]) -> Result<(), ArmError> {
 }
 
 /// Where a page of a list starts (`$skipToken`, handed out in `nextLink`).
-pub(super) fn skip_token(req: &Req) -> Result<usize, ArmError> {
+pub(crate) fn skip_token(req: &Req) -> Result<usize, ArmError> {
     match req.query("$skipToken") {
         None => Ok(0),
         Some(t) => t
