@@ -1,5 +1,7 @@
 //! Scripting subcommands, mirroring `az redis server-link` and `New/Get/Remove-AzRedisCacheLink`:
-//! `georep caches list`, `georep links list|show`, `georep link`, `georep unlink`, `georep failover`.
+//! `georep caches list`, `georep links list|show`, `georep link`, `georep unlink`, `georep failover`;
+//! and for Azure Managed Redis, mirroring `az redisenterprise`: `georep amr list|group show|force-unlink|
+//! force-link|flush` ([`amr`]).
 //!
 //! Each command talks to one backend ([`backend::Session`]): `--endpoint URL` (a `georep serve`),
 //! `--azure` (Azure Resource Manager), or `--demo` (the embedded demo emulator). Results go to stdout,
@@ -13,6 +15,7 @@
 //! Every name is checked against Azure's rules before anything is sent ([`args`]), and the client
 //! encodes every path segment: no name can address another resource.
 
+mod amr;
 mod args;
 mod backend;
 mod caches;
@@ -52,6 +55,11 @@ pub enum Command {
     Unlink(link::UnlinkArgs),
     /// Fail over to the current secondary: unlink, then link again the other way round.
     Failover(failover::FailoverArgs),
+    /// Azure Managed Redis and its active geo-replication groups (`az redisenterprise`).
+    Amr {
+        #[command(subcommand)]
+        command: amr::AmrCommand,
+    },
 }
 
 /// Options every scripting subcommand takes (`--endpoint` is `georep`'s global one).
@@ -255,6 +263,7 @@ impl Command {
             Command::Link(a) => &a.common,
             Command::Unlink(a) => &a.common,
             Command::Failover(a) => &a.common,
+            Command::Amr { command } => command.common(),
         }
     }
 
@@ -266,6 +275,7 @@ impl Command {
             Command::Link(_) => "link",
             Command::Unlink(_) => "unlink",
             Command::Failover(_) => "failover",
+            Command::Amr { command } => command.name(),
         }
     }
 }
@@ -282,6 +292,7 @@ pub async fn run(command: Command, endpoint: Option<String>) -> ExitCode {
         Command::Link(args) => link::link(args, endpoint).await,
         Command::Unlink(args) => link::unlink(args, endpoint).await,
         Command::Failover(args) => failover::failover(args, endpoint).await,
+        Command::Amr { command } => command.run(endpoint).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,10 +1,12 @@
-//! The ARM client (reqwest): caches, linked servers, long-running operations.
+//! The ARM client (reqwest): caches, linked servers, long-running operations, and Azure Managed Redis
+//! clusters and databases ([`enterprise`]).
 //!
 //! GETs are retried with backoff on connection errors, 429 and 5xx (honouring `Retry-After`); PUT and
 //! DELETE are sent once. ARM error bodies become [`ClientError::Arm`] with their code, message and
 //! `x-ms-request-id`.
 
 mod credential;
+pub mod enterprise;
 mod error;
 pub mod failover;
 mod graph;
@@ -20,6 +22,7 @@ use reqwest::{Method, StatusCode};
 use tokio::time::Instant;
 
 pub use credential::{ARM_RESOURCE, AzureCli, Credential, DEFAULT_REFRESH_MARGIN, Secret, TOKEN_VARIABLE};
+pub use enterprise::DEFAULT_DATABASE;
 pub use error::{ClientError, seconds};
 pub use graph::{CACHES_QUERY, CacheSource};
 pub use lro::{Follow, Lro, LroStatus};

@@ -6,10 +6,15 @@
 //! ordered steps, each a typed value with a sentence.
 //!
 //! The group rules themselves are not here: an existing group comes in as an [`ExistingGroup`], which
-//! answers with the rules' own refusals (`geo::active_group`), so each rule stays in one place.
+//! answers with the rules' own refusals; [`ActiveGroup`] is one, asking `geo::active_group`, so each
+//! rule stays in one place.
 
 use crate::arm::RedisResource;
+use crate::arm::enterprise::{
+    Cluster, ClusterProperties, EnterpriseProvisioningState, EnterpriseSku, HighAvailability,
+};
 
+use super::active_group::{ActiveGroup, GroupIncompatibility, JoinBy, JoinCandidate, MAX_GROUP_MEMBERS, join_reasons};
 use super::amr_sizes::{AmrSize, SizeChoice, amr_size_for, premium_bytes};
 use super::failover::size_label;
 use super::regions::same_region;
@@ -308,6 +313,46 @@ pub fn plan_move<G: ExistingGroup>(
         None => Vec::new(),
     };
     MovePlan { primary: p, secondary: s, size, groups: options, steps, obstacles }
+}
+
+/// The group rules of [`super::active_group`], asked about two new caches created into the group (the
+/// portal's "Join existing group"): clusters of `size`, running, high availability on, with no database
+/// yet (a database created into a group takes the group's settings).
+impl ExistingGroup for ActiveGroup<'_> {
+    fn nickname(&self) -> &str {
+        self.nickname
+    }
+
+    fn member_locations(&self) -> Vec<String> {
+        self.members.iter().map(|m| m.cluster.location.clone()).collect()
+    }
+
+    fn refusals(&self, size: &AmrSize, joining: usize) -> Vec<GroupRefusal> {
+        let cluster = Cluster {
+            id: None,
+            name: None,
+            resource_type: None,
+            location: String::new(),
+            kind: None,
+            sku: EnterpriseSku::new(&size.sku_name(), None),
+            zones: None,
+            tags: None,
+            properties: ClusterProperties {
+                provisioning_state: Some(EnterpriseProvisioningState::Succeeded),
+                high_availability: Some(HighAvailability::Enabled),
+                ..ClusterProperties::default()
+            },
+            extra: Default::default(),
+        };
+        let candidate = JoinCandidate { cluster: &cluster, database: None };
+        let mut reasons = join_reasons(self, &candidate, JoinBy::Create { replacing: None });
+        // The rules ask about one cache; the move adds `joining`, which all need room.
+        let full = |r: &GroupIncompatibility| matches!(r, GroupIncompatibility::GroupFull { .. });
+        if !reasons.iter().any(full) && self.members.len() + joining > MAX_GROUP_MEMBERS {
+            reasons.insert(0, GroupIncompatibility::GroupFull { members: self.members.len() });
+        }
+        reasons.into_iter().map(|r| GroupRefusal { code: r.code().to_string(), message: r.message() }).collect()
+    }
 }
 
 #[cfg(test)]

@@ -179,3 +179,54 @@ fn lists_read_as_sentences() {
     assert_eq!(and_list(&["a".into()]), "a");
     assert_eq!(and_list(&["a".into(), "b".into(), "c".into()]), "a, b and c");
 }
+
+// ------------------------------------------------------------------------------ with the group rules
+
+use crate::arm::enterprise::{Cluster, Database};
+use crate::geo::{ActiveGroup, GroupMember};
+
+fn amr_cluster(name: &str, location: &str, sku: &str) -> Cluster {
+    serde_json::from_value(serde_json::json!({
+        "id": format!("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Cache/redisEnterprise/{name}"),
+        "name": name, "location": location, "sku": { "name": sku },
+        "properties": { "provisioningState": "Succeeded", "highAvailability": "Enabled" }
+    }))
+    .unwrap()
+}
+
+fn amr_database(cluster: &str) -> Database {
+    serde_json::from_value(serde_json::json!({
+        "id": format!("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Cache/redisEnterprise/{cluster}/databases/default"),
+        "properties": { "provisioningState": "Succeeded", "geoReplication": { "groupNickname": "orders" } }
+    }))
+    .unwrap()
+}
+
+#[test]
+fn the_group_rules_decide_through_active_group() {
+    let p = premium("a", "East US", 1, None);
+    let s = premium("b", "West Europe", 1, None);
+    let regions =
+        [("amr-eus", "East US"), ("amr-weu", "West Europe"), ("amr-wus", "West US"), ("amr-jpe", "Japan East")];
+    let plan_with = |sku: &str, members: usize| {
+        let clusters: Vec<Cluster> = regions[..members].iter().map(|(n, l)| amr_cluster(n, l, sku)).collect();
+        let databases: Vec<Database> = regions[..members].iter().map(|(n, _)| amr_database(n)).collect();
+        let members: Vec<GroupMember> =
+            clusters.iter().zip(&databases).map(|(cluster, database)| GroupMember { cluster, database }).collect();
+        let group = ActiveGroup { nickname: "orders", members: &members };
+        plan_move(&p, &s, None, &[group])
+    };
+    // Three members of the plan's size (B10): room for the two new ones.
+    let plan = plan_with("Balanced_B10", 3);
+    assert_eq!(plan.joins().map(|g| g.nickname.as_str()), Some("orders"));
+    assert_eq!(plan.groups[0].regions_reached, ["East US", "West Europe"]);
+    // Four: the two would make six.
+    let plan = plan_with("Balanced_B10", 4);
+    assert!(plan.joins().is_none());
+    assert_eq!(plan.groups[0].refusals.iter().map(|r| r.code.as_str()).collect::<Vec<_>>(), ["GroupFull"]);
+    // Another size: the rules' SKU mismatch, with its sentence.
+    let plan = plan_with("Balanced_B20", 2);
+    assert_eq!(plan.groups[0].refusals[0].code, "SkuMismatch");
+    assert!(plan.groups[0].refusals[0].message.contains("every member must have the same SKU"));
+    assert_eq!(plan.steps[1], MoveStep::CreateDatabases { group: GroupChoice::New { nickname: "a-group".into() } });
+}
