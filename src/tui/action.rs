@@ -118,6 +118,11 @@ pub enum Effect {
         primary: ResourceId,
         secondary: ResourceId,
     },
+    /// A Managed Redis group operation (force unlink, force link, create into a group, flush).
+    Managed {
+        op: u64,
+        call: crate::tui::managed::ManagedCall,
+    },
     /// Ask the poller for fresh data now.
     Refresh,
     /// Put text on the clipboard of the terminal the console is drawn on (OSC 52).

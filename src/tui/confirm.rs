@@ -2,7 +2,9 @@
 //! `ConfirmAction`). One confirm path in `App` carries out whichever it is.
 
 use crate::arm::ResourceId;
+use crate::arm::enterprise::EnterpriseId;
 use crate::geo::{FromResources, compatibility};
+use crate::tui::managed::ManagedCall;
 
 use super::action::Effect;
 use super::data::Data;
@@ -23,6 +25,8 @@ pub enum Confirm {
         primary: ResourceId,
         secondary: ResourceId,
     },
+    /// A Managed Redis group operation: force unlink, add to group, flush.
+    Managed(crate::tui::managed::ManagedCall),
     /// Quit while an operation runs; says which.
     Quit {
         running: String,
@@ -48,11 +52,17 @@ impl Confirmation {
 
     /// The title and the confirm button's label.
     pub fn labels(&self) -> (&'static str, &'static str) {
-        match self.what {
+        match &self.what {
             Confirm::Link { .. } => ("Link caches", "Link"),
             Confirm::Unlink { .. } => ("Unlink caches", "Unlink"),
             Confirm::Failover { .. } => ("Failover", "Failover"),
             Confirm::Quit { .. } => ("Quit georep", "Quit"),
+            Confirm::Managed(call) => match call {
+                ManagedCall::ForceUnlink { .. } => ("Force unlink", "Force unlink"),
+                ManagedCall::ForceLink { .. } => ("Add cache to group", "Force link"),
+                ManagedCall::Create { .. } => ("Add cache to group", "Create"),
+                ManagedCall::Flush { .. } => ("Flush caches", "Flush"),
+            },
         }
     }
 
@@ -85,6 +95,7 @@ impl Confirmation {
                 }
             }
             Confirm::Failover { primary, secondary } => failover_blocked(data, primary, secondary),
+            Confirm::Managed(call) => managed_blocked(data, call),
             Confirm::Quit { .. } => None,
         }
     }
@@ -111,7 +122,79 @@ impl Confirmation {
                 format!("--name {}", secondary.name),
                 format!("--resource-group {}", secondary.resource_group),
             ]),
+            Confirm::Managed(call) => Some(managed_az(call)),
             Confirm::Quit { .. } => None,
+        }
+    }
+}
+
+/// `az redisenterprise database ...` for a Managed Redis call (`georep amr ...` takes the same).
+fn managed_az(call: &ManagedCall) -> Vec<String> {
+    let head = |verb: &str, db: &EnterpriseId| {
+        vec![
+            format!("az redisenterprise database {verb}"),
+            format!("--cluster-name {}", db.cluster),
+            format!("--resource-group {}", db.resource_group),
+        ]
+    };
+    match call {
+        ManagedCall::ForceUnlink { on, ids } => {
+            let mut a = head("force-unlink", on);
+            a.push("--unlink-ids".into());
+            a.extend(ids.iter().map(|i| i.to_string()));
+            a
+        }
+        ManagedCall::ForceLink { database, nickname, members } => {
+            let mut a = head("force-link-to-replication-group", database);
+            a.push(format!("--group-nickname {nickname}"));
+            a.push("--linked-databases".into());
+            a.extend(members.iter().map(|m| format!("id={m}")));
+            a
+        }
+        ManagedCall::Create { database, nickname, members, .. } => {
+            let mut a = head("create", database);
+            a.push(format!("--group-nickname {nickname}"));
+            a.push("--linked-databases".into());
+            a.extend(members.iter().map(|m| format!("id={m}")));
+            a
+        }
+        ManagedCall::Flush { on, ids } => {
+            let mut a = head("flush", on);
+            if !ids.is_empty() {
+                a.push("--linked-ids".into());
+                a.extend(ids.iter().map(|i| i.to_string()));
+            }
+            a
+        }
+    }
+}
+
+/// Why a Managed Redis call can no longer be made as the dialog says: the group changed under it.
+fn managed_blocked(data: &Data, call: &ManagedCall) -> Option<String> {
+    if let Some(o) = data.managed_ops.iter().find(|o| o.running() && o.call.touches().iter().any(|d| call.involves(d)))
+    {
+        return Some(format!("{} is running; wait for it to finish.", o.call.describe()));
+    }
+    let fleet = data.managed();
+    let members = |db: &EnterpriseId| fleet.group(db).map(|(_, m)| m).unwrap_or_default();
+    match call {
+        ManagedCall::ForceUnlink { on, ids } | ManagedCall::Flush { on, ids } => {
+            let m = members(on);
+            if m.is_empty() {
+                return Some(format!("{} is no longer in a group.", on.cluster));
+            }
+            let gone = ids.iter().find(|i| !m.iter().any(|x| &x.database == *i));
+            gone.map(|g| format!("{} is no longer a member of the group.", g.cluster))
+        }
+        ManagedCall::ForceLink { database, members: ids, .. } | ManagedCall::Create { database, members: ids, .. } => {
+            let anchor = ids.iter().find(|m| *m != database)?;
+            let verdict = crate::tui::blades::group_candidates::candidates(data, &anchor.cluster_id())
+                .into_iter()
+                .find(|c| c.id == database.cluster_id());
+            match verdict {
+                None => Some(format!("{} can no longer be added to this group.", database.cluster)),
+                Some(c) => c.reasons.first().map(|r| format!("This changed since the dialog opened: {}", r.message())),
+            }
         }
     }
 }

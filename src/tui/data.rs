@@ -142,6 +142,8 @@ pub struct Data {
     pub health: Vec<crate::tui::health::GeoHealth>,
     /// Why the metrics of the pair shown could not be read, when the last try failed.
     pub health_error: Option<String>,
+    /// The Managed Redis operations this console started.
+    pub managed_ops: Vec<super::managed::ManagedOp>,
 }
 
 impl Data {
@@ -171,6 +173,16 @@ impl Data {
 
     pub fn linked(&self) -> &HashMap<ResourceId, Vec<LinkedServer>> {
         &self.snap.linked
+    }
+
+    /// Azure Managed Redis: clusters, databases, groups.
+    pub fn managed(&self) -> &super::managed::ManagedFleet {
+        &self.snap.managed
+    }
+
+    /// The newest Managed Redis operation of this console that changes the cluster `id`.
+    pub fn managed_op_for(&self, id: &crate::arm::enterprise::EnterpriseId) -> Option<&super::managed::ManagedOp> {
+        self.managed_ops.iter().rev().find(|o| o.call.involves(id))
     }
 
     /// Takes a poll's snapshot: one pointer, and the clocks of operations seen on the backend.

@@ -175,8 +175,9 @@ impl Poller {
             }
         };
         let linked = reader.details(&self.client, &caches, &self.wanted.union(), false).await;
-        let snap = Arc::new(Snapshot::build(subs, caches, linked, last.as_deref()));
-        let busy = !snap.busy.is_empty();
+        let managed = reader.managed(&self.client, &subs, last.as_ref().map(|l| &l.managed)).await;
+        let snap = Arc::new(Snapshot::build(subs, caches, linked, last.as_deref()).with_managed(managed));
+        let busy = !snap.busy.is_empty() || snap.managed.ids.iter().any(|id| snap.managed.busy(id));
         self.publish(last.as_ref(), snap);
         if busy { intervals.busy } else { intervals.idle }
     }
@@ -193,8 +194,12 @@ impl Poller {
 
     /// Publishes `snap` unless it says what `last` said.
     fn publish(&self, last: Option<&Arc<Snapshot>>, snap: Arc<Snapshot>) {
-        let unchanged = last
-            .is_some_and(|l| l.revs == snap.revs && l.linked == snap.linked && l.subscriptions == snap.subscriptions);
+        let unchanged = last.is_some_and(|l| {
+            l.revs == snap.revs
+                && l.linked == snap.linked
+                && l.subscriptions == snap.subscriptions
+                && Arc::ptr_eq(&l.managed, &snap.managed)
+        });
         if !unchanged {
             // Made here, once for every console and off their input paths, rather than by the first
             // console that shows Home ▸ Geo-replication.

@@ -102,3 +102,20 @@ mod tests {
         assert_eq!(usd(0.048), "US$0.05");
     }
 }
+
+/// A Managed Redis SKU in a list's column: `Balanced B5`, `Memory M10`, with `×2` for a capacity
+/// (the Overview shows the whole name).
+pub fn amr_sku(sku: &crate::arm::enterprise::EnterpriseSku) -> String {
+    let tier = match sku.tier() {
+        "MemoryOptimized" => "Memory",
+        "ComputeOptimized" => "Compute",
+        "FlashOptimized" => "Flash",
+        "EnterpriseFlash" => "Ent. Flash",
+        other => other,
+    };
+    let base = if sku.size().is_empty() { sku.name.clone() } else { format!("{tier} {}", sku.size()) };
+    match sku.capacity {
+        Some(c) => format!("{base} ×{c}"),
+        None => base,
+    }
+}

@@ -53,6 +53,7 @@ pub struct Reader {
     /// The poll in which Resource Graph last refused, if it did.
     graph_refused_in: Option<u64>,
     details: HashMap<ResourceId, Detail>,
+    managed: super::poll_managed::ManagedReader,
 }
 
 impl Reader {
@@ -82,6 +83,31 @@ impl Reader {
             CacheSource::PerSubscription => {}
         }
         Ok((subs, caches))
+    }
+
+    /// Azure Managed Redis in the same subscriptions: on failure the last read is kept (a backend
+    /// without Managed Redis still shows its caches).
+    pub async fn managed(
+        &mut self,
+        client: &ArmClient,
+        subs: &[Subscription],
+        last: Option<&std::sync::Arc<super::managed::ManagedFleet>>,
+    ) -> std::sync::Arc<super::managed::ManagedFleet> {
+        let ids: Vec<String> = subs.iter().map(|s| s.subscription_id.clone()).collect();
+        let name = |id: &str| {
+            let found = subs.iter().find(|s| s.subscription_id.eq_ignore_ascii_case(id));
+            found.map_or_else(|| id.to_string(), |s| s.display_name.clone())
+        };
+        match self.managed.read(client, &ids, name).await {
+            Ok(fleet) => match last {
+                Some(l) if **l == fleet => l.clone(),
+                _ => std::sync::Arc::new(fleet),
+            },
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read Azure Managed Redis");
+                last.cloned().unwrap_or_default()
+            }
+        }
     }
 
     /// Reads the linked servers this poll should (see [`DETAILS_PER_POLL`]; every one of `wanted`,

@@ -63,8 +63,10 @@ pub struct Screen<'a> {
 fn crumbs(stack: &[Blade]) -> Vec<(String, usize)> {
     let mut out = vec![("Home".to_string(), 0)];
     // Home's two lists: the caches, or the fleet's Geo-replication (a blade of its own).
-    if !matches!(stack.first(), Some(Blade::Fleet(_))) {
-        out.push(("Azure Cache for Redis".to_string(), 0));
+    match stack.first() {
+        Some(Blade::Fleet(_)) => {}
+        Some(Blade::ManagedList(_)) => out.push(("Azure Managed Redis".to_string(), 1)),
+        _ => out.push(("Azure Cache for Redis".to_string(), 0)),
     }
     for (i, blade) in stack.iter().enumerate() {
         match blade {
@@ -77,17 +79,28 @@ fn crumbs(stack: &[Blade]) -> Vec<(String, usize)> {
             Blade::Compatible(_) => out.push(("Compatible caches".into(), i + 1)),
             Blade::Details(id, _) => out.push((format!("{} (details)", id.name), i + 1)),
             Blade::Fleet(_) => out.push(("Geo-replication".into(), i + 1)),
+            // Named by Home's segment above.
+            Blade::ManagedList(_) => {}
+            Blade::Managed(b) => {
+                out.push((b.id.cluster.clone(), i + 1));
+                if b.item != crate::tui::view::ManagedItem::Overview {
+                    out.push((b.item.label().to_string(), i + 1));
+                }
+            }
+            Blade::Candidates(_) => out.push(("Add cache to group".into(), i + 1)),
+            Blade::MovePlan(_) => out.push(("Plan move to Azure Managed Redis".into(), i + 1)),
         }
     }
     out
 }
 
 /// Hints dropped, in this order, when the bar is too narrow for all of them.
-const GIVE_WAY: [Command; 12] = [
+const GIVE_WAY: [Command; 13] = [
     Command::AllRegions,
     // Home's top border names the fleet's Geo-replication and its key.
     Command::FleetGeoReplication,
     Command::Notifications,
+    Command::PlanMove,
     Command::Refresh,
     // The one-line region filter does not say its key; the map's legend does.
     Command::NextRegion,
@@ -230,6 +243,18 @@ impl Screen<'_> {
             Some(Blade::Cache(b)) => self.cache(b, area, buf, hits),
             Some(Blade::Compatible(c)) => CompatibleCachesView { ctx: self.ctx, state: c }.render(area, buf, hits),
             Some(Blade::Fleet(f)) => FleetView { ctx: self.ctx, state: f, tz: self.tz }.render(area, buf, hits),
+            Some(Blade::ManagedList(m)) => {
+                super::blades::managed_home::ManagedListView { ctx: self.ctx, state: m }.render(area, buf, hits)
+            }
+            Some(Blade::Managed(m)) => {
+                super::blades::managed_cache::ManagedCacheView { ctx: self.ctx, state: m }.render(area, buf, hits)
+            }
+            Some(Blade::MovePlan(m)) => {
+                super::blades::move_plan::MovePlanView { ctx: self.ctx, state: m }.render(area, buf, hits)
+            }
+            Some(Blade::Candidates(c)) => {
+                super::blades::group_candidates::CandidatesView { ctx: self.ctx, state: c }.render(area, buf, hits)
+            }
             Some(Blade::Details(id, scroll)) => {
                 let title = format!("{} · Overview (read-only)", id.name);
                 OverviewView { ctx: self.ctx, id, title, scroll: *scroll }.render(area, buf, hits)

@@ -13,6 +13,7 @@ use crate::geo::{FromResources, LinkPhase, World};
 
 use super::data::{LinkView, Role};
 use super::fleet_links::UnprotectedRow;
+use super::managed::ManagedFleet;
 
 /// Revisions are unique in the process: equal revisions mean the same cache, unchanged.
 static NEXT_REV: AtomicU64 = AtomicU64::new(1);
@@ -53,6 +54,8 @@ pub struct Snapshot {
     pub widths: Vec<(u16, u16)>,
     /// The Premium caches nobody protects, with what could ([`Snapshot::unprotected`]).
     unprotected: OnceLock<Arc<Vec<UnprotectedRow>>>,
+    /// Azure Managed Redis: its clusters, their databases and groups.
+    pub managed: Arc<ManagedFleet>,
 }
 
 impl Snapshot {
@@ -103,7 +106,13 @@ impl Snapshot {
 
     /// The same caches with other subscriptions or links (each revision kept).
     pub fn with(&self, subscriptions: Vec<Subscription>, linked: HashMap<ResourceId, Vec<LinkedServer>>) -> Snapshot {
-        Snapshot::build(subscriptions, self.caches.clone(), linked, Some(self))
+        let s = Snapshot::build(subscriptions, self.caches.clone(), linked, Some(self));
+        s.with_managed(self.managed.clone())
+    }
+
+    /// This snapshot with `managed` as its Managed Redis part.
+    pub fn with_managed(self, managed: Arc<ManagedFleet>) -> Snapshot {
+        Snapshot { managed, ..self }
     }
 
     pub fn position(&self, id: &ResourceId) -> Option<usize> {

@@ -83,6 +83,16 @@ impl Effects {
                     this.refresh.notify_one();
                 });
             }
+            Effect::Managed { op, call } => {
+                tokio::spawn(async move {
+                    let action = match this.managed(&call).await {
+                        Ok(lro) => Action::OperationAccepted { op, lro },
+                        Err(error) => Action::OperationRejected { op, error },
+                    };
+                    let _ = this.tx.send(action);
+                    this.refresh.notify_one();
+                });
+            }
             Effect::StartFailover { op, secondary, .. } => {
                 tokio::spawn(async move { this.failover(op, secondary).await });
             }
@@ -134,6 +144,30 @@ impl Effects {
 }
 
 impl Effects {
+    /// Asks the backend for a Managed Redis call; the operation to follow, if it is not done at once.
+    async fn managed(
+        &self,
+        call: &crate::tui::managed::ManagedCall,
+    ) -> Result<Option<crate::client::Lro>, crate::client::ClientError> {
+        use crate::arm::enterprise::{ForceLinkParameters, GeoReplication, LinkedDatabase};
+        use crate::tui::managed::ManagedCall;
+        let group = |nickname: &str, members: &[crate::arm::enterprise::EnterpriseId]| {
+            GeoReplication::new(nickname, members.iter().map(|m| LinkedDatabase::new(m, None)).collect())
+        };
+        match call {
+            ManagedCall::ForceUnlink { on, ids } => self.client.force_unlink(on, ids).await,
+            ManagedCall::Flush { on, ids } => self.client.flush(on, ids).await,
+            ManagedCall::ForceLink { database, nickname, members } => {
+                let parameters = ForceLinkParameters { geo_replication: group(nickname, members) };
+                self.client.force_link(database, &parameters).await
+            }
+            ManagedCall::Create { database, nickname, members, like } => {
+                let body = crate::tui::managed::create_body(like, group(nickname, members));
+                self.client.create_database(database, &body).await.map(|(_, lro)| Some(lro))
+            }
+        }
+    }
+
     /// Runs the failover to `secondary` with the orchestration `georep failover` runs: its steps and
     /// their progress come back as actions (a step's end is not the failover's: that is `FailoverEnded`).
     async fn failover(&self, op: u64, secondary: ResourceId) {

@@ -1,6 +1,7 @@
 //! What blades share: the context a view draws with, and what a blade asks the app to do.
 
 use crate::arm::ResourceId;
+use crate::arm::enterprise::EnterpriseId;
 
 use super::action::Effect;
 use super::command::Keymap;
@@ -35,6 +36,14 @@ pub enum Open {
     Details(ResourceId),
     /// Home ▸ Geo-replication, the fleet's.
     FleetGeoReplication,
+    /// Home ▸ Azure Managed Redis, the other browse list.
+    ManagedList,
+    /// A Managed Redis cache (by its cluster's id), on a resource menu item.
+    Managed(EnterpriseId, ManagedItem),
+    /// Add cache to group: the caches that could join the group of this cluster's database.
+    GroupCandidates(EnterpriseId),
+    /// Plan move to Azure Managed Redis, for the linked pair of this cache.
+    MovePlan(ResourceId),
 }
 
 /// What a blade did with a command or a click.
@@ -93,6 +102,42 @@ impl MenuItem {
 
     pub fn index(self) -> usize {
         MenuItem::ALL.iter().position(|m| *m == self).unwrap_or(0)
+    }
+}
+
+/// An item of a Managed Redis cache's resource menu.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ManagedItem {
+    Overview,
+    ActiveGeoReplication,
+}
+
+impl ManagedItem {
+    pub const ALL: [ManagedItem; 2] = [ManagedItem::Overview, ManagedItem::ActiveGeoReplication];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ManagedItem::Overview => "Overview",
+            ManagedItem::ActiveGeoReplication => "Active geo-replication",
+        }
+    }
+
+    pub fn short_label(self) -> &'static str {
+        match self {
+            ManagedItem::ActiveGeoReplication => "Active geo-rep",
+            other => other.label(),
+        }
+    }
+
+    pub fn group(self) -> &'static str {
+        match self {
+            ManagedItem::Overview => "GENERAL",
+            ManagedItem::ActiveGeoReplication => "SETTINGS",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        ManagedItem::ALL.iter().position(|m| *m == self).unwrap_or(0)
     }
 }
 

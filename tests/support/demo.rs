@@ -207,3 +207,39 @@ pub fn throttled() -> ClientError {
         details: Vec::new(),
     }
 }
+
+/// Feeds `state` as one poll, Azure Managed Redis included: every cluster and every database read.
+pub fn load_with_managed(o: &mut Offline, state: &State) {
+    use std::collections::HashMap;
+    use std::sync::Arc;
+
+    use georep::tui::managed::{ManagedFleet, cluster_id};
+    use georep::tui::snapshot::Snapshot;
+
+    let (caches, linked) = state.listed();
+    let clusters: Vec<_> =
+        state.subscriptions.iter().flat_map(|s| state.enterprise.clusters_in(&s.subscription_id, None)).collect();
+    let databases: HashMap<_, _> = clusters
+        .iter()
+        .filter_map(cluster_id)
+        .map(|id| {
+            let dbs = state.enterprise.databases_of(&id);
+            (id, dbs)
+        })
+        .collect();
+    let subs = state.subscriptions.clone();
+    let name = |id: &str| {
+        subs.iter().find(|s| s.subscription_id == id).map_or_else(|| id.to_string(), |s| s.display_name.clone())
+    };
+    let managed = Arc::new(ManagedFleet::build(clusters, databases, name));
+    let snap = Snapshot::build(state.subscriptions.clone(), caches, linked, None).with_managed(managed);
+    o.send(Action::Polled(Arc::new(snap)));
+}
+
+/// A 120x36 console on the demo fleet, Managed Redis included, showing Home ▸ Azure Managed Redis.
+pub fn managed_console() -> Offline {
+    let mut o = Offline::new(AppOptions::new("demo backend", Theme::azure()), (120, 36));
+    load_with_managed(&mut o, &fleet_state());
+    o.key(KeyCode::Char('t'));
+    o
+}

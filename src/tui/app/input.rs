@@ -7,6 +7,10 @@ use crate::tui::action::Effect;
 use crate::tui::blades::Blade;
 use crate::tui::blades::compatible_caches::CompatibleState;
 use crate::tui::blades::fleet_geo::FleetState;
+use crate::tui::blades::group_candidates::CandidatesState;
+use crate::tui::blades::managed_cache::ManagedState;
+use crate::tui::blades::managed_home::ManagedListState;
+use crate::tui::blades::move_plan::MovePlanState;
 use crate::tui::blades::resource_menu::CacheState;
 use crate::tui::command::{self, Command, CommandInfo};
 use crate::tui::confirm::{Confirm, Confirmation};
@@ -59,6 +63,13 @@ fn commands_of(app: &App, with_help: bool) -> (String, Vec<CommandInfo>, Vec<Com
         Some(Blade::Cache(b)) => (b.item.label().to_string(), b.commands(&app.data, app.read_only)),
         Some(Blade::Compatible(c)) => ("Compatible caches".to_string(), c.commands(app.read_only)),
         Some(Blade::Fleet(f)) => ("Geo-replication (fleet)".to_string(), f.commands()),
+        Some(Blade::ManagedList(m)) => ("Azure Managed Redis".to_string(), m.commands(&app.data)),
+        Some(Blade::Managed(m)) => (m.item.label().to_string(), m.commands(&app.data, app.read_only)),
+        Some(Blade::Candidates(c)) => ("Add cache to group".to_string(), c.commands(app.read_only)),
+        Some(Blade::MovePlan(_)) => (
+            "Plan move to Azure Managed Redis".to_string(),
+            vec![CommandInfo::new(Command::Down, "scroll").quiet(), CommandInfo::new(Command::Back, "back")],
+        ),
         Some(Blade::Details(..)) => (
             "details".to_string(),
             vec![CommandInfo::new(Command::Down, "scroll").quiet(), CommandInfo::new(Command::Back, "back")],
@@ -103,6 +114,10 @@ impl App {
             }
             Some(Blade::Fleet(f)) if f.editing => {
                 f.edit(key);
+                true
+            }
+            Some(Blade::ManagedList(m)) if m.editing => {
+                m.edit(key, &self.data);
                 true
             }
             _ => false,
@@ -163,6 +178,20 @@ impl App {
             }
             Some(Blade::Compatible(c)) => c.on_command(cmd, data, page, read_only),
             Some(Blade::Fleet(f)) => f.on_command(cmd, page),
+            Some(Blade::ManagedList(m)) => m.on_command(cmd, data, page),
+            Some(Blade::Managed(m)) => m.on_command(cmd, data, max),
+            Some(Blade::Candidates(c)) => c.on_command(cmd, data, page),
+            Some(Blade::MovePlan(m)) => match cmd {
+                Command::Up => {
+                    m.scroll = m.scroll.saturating_sub(1);
+                    Outcome::Consumed
+                }
+                Command::Down => {
+                    m.scroll = m.scroll.saturating_add(1).min(max);
+                    Outcome::Consumed
+                }
+                _ => Outcome::Ignored,
+            },
             Some(Blade::Details(_, scroll)) => match cmd {
                 Command::Up => {
                     *scroll = scroll.saturating_sub(1);
@@ -225,13 +254,28 @@ impl App {
             Outcome::Open(Open::FleetGeoReplication) => {
                 self.stack.push(Blade::Fleet(FleetState::new(&self.data, &self.link_changes)))
             }
+            Outcome::Open(Open::ManagedList) => {
+                self.stack.clear();
+                self.stack.push(Blade::ManagedList(ManagedListState::new(&self.data)));
+            }
+            Outcome::Open(Open::Managed(id, item)) => self.stack.push(Blade::Managed(ManagedState::new(id, item))),
+            Outcome::Open(Open::GroupCandidates(id)) => {
+                self.stack.push(Blade::Candidates(CandidatesState::new(id, &self.data)))
+            }
+            Outcome::Open(Open::MovePlan(id)) => {
+                if let Some(link) = self.data.link(&id) {
+                    let (primary, secondary) = link.pair(&id);
+                    self.stack.push(Blade::MovePlan(MovePlanState::new(primary, secondary, &self.data)));
+                }
+            }
             Outcome::Back => {
                 self.stack.pop();
             }
             Outcome::Confirm(mut c) => {
                 if let Effect::StartLink { op, .. }
                 | Effect::StartUnlink { op, .. }
-                | Effect::StartFailover { op, .. } = &mut c.effect
+                | Effect::StartFailover { op, .. }
+                | Effect::Managed { op, .. } = &mut c.effect
                 {
                     *op = self.next_op;
                     self.next_op += 1;
@@ -324,6 +368,10 @@ impl App {
                     Some(Blade::Cache(b)) => b.on_click(target, &self.data),
                     Some(Blade::Compatible(c)) => c.on_click(target, right, &self.data, read_only),
                     Some(Blade::Fleet(f)) => f.on_click(target),
+                    Some(Blade::ManagedList(m)) => m.on_click(target, &self.data),
+                    Some(Blade::Managed(m)) => m.on_click(target, &self.data),
+                    Some(Blade::Candidates(c)) => c.on_click(target, &self.data),
+                    Some(Blade::MovePlan(_)) => Outcome::Ignored,
                     Some(Blade::Details(..)) => Outcome::Ignored,
                 };
                 self.apply(outcome)

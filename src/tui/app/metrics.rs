@@ -55,6 +55,9 @@ impl App {
                 Blade::Details(id, _) => id,
                 // The fleet's list reads every link now and then, as Home does ("reading…" until).
                 Blade::Fleet(_) => continue,
+                // Managed Redis has no linked servers: its databases are read every poll.
+                Blade::ManagedList(_) | Blade::Managed(_) | Blade::Candidates(_) => continue,
+                Blade::MovePlan(m) => &m.primary,
             };
             let peer = self.data.link(id).map(|l| l.peer);
             for id in std::iter::once(id.clone()).chain(peer) {

@@ -3,6 +3,7 @@
 //! results); the fields are private, and drawing reads them through [`App::draw`].
 
 mod input;
+mod managed_ops;
 mod metrics;
 mod ops;
 
@@ -150,7 +151,15 @@ impl App {
         match self.stack.last() {
             Some(Blade::Cache(b)) => self.data.moving(&b.id),
             Some(Blade::Details(id, _)) => self.data.moving(id),
-            None | Some(Blade::Compatible(_)) | Some(Blade::Fleet(_)) => false,
+            Some(Blade::Managed(m)) => {
+                self.data.managed_op_for(&m.id).is_some_and(|o| o.running()) || self.data.managed().busy(&m.id)
+            }
+            None
+            | Some(Blade::Compatible(_))
+            | Some(Blade::Fleet(_))
+            | Some(Blade::ManagedList(_))
+            | Some(Blade::Candidates(_))
+            | Some(Blade::MovePlan(_)) => false,
         }
     }
 
@@ -282,6 +291,8 @@ impl App {
                 match self.stack.last_mut() {
                     Some(Blade::Cache(b)) => b.scroll = b.scroll.min(max),
                     Some(Blade::Details(_, scroll)) => *scroll = (*scroll).min(max),
+                    Some(Blade::Managed(m)) => m.scroll = m.scroll.min(max),
+                    Some(Blade::MovePlan(m)) => m.scroll = m.scroll.min(max),
                     _ => {}
                 }
             }
@@ -300,11 +311,15 @@ impl App {
     fn data_changed(&mut self) {
         self.live();
         self.reconcile_ops();
+        self.reconcile_managed();
         self.home.refilter(&self.data);
         for blade in &mut self.stack {
             match blade {
                 Blade::Compatible(c) => c.refresh(&self.data),
                 Blade::Fleet(f) => f.mark_stale(),
+                Blade::ManagedList(m) => m.refilter(&self.data),
+                Blade::Candidates(c) => c.refresh(&self.data),
+                Blade::MovePlan(m) => m.refresh(&self.data),
                 _ => {}
             }
         }

@@ -30,6 +30,14 @@ impl App {
                 self.quit = true;
                 return vec![Effect::Quit];
             }
+            Confirm::Managed(call) => {
+                let op = match &d.effect {
+                    Effect::Managed { op, .. } => *op,
+                    _ => 0,
+                };
+                self.start_managed(op, call.clone());
+                return vec![d.effect];
+            }
         };
         let op = match &mut d.effect {
             Effect::StartLink { op, secondary_location, secondary: s, .. } => {
@@ -85,6 +93,9 @@ impl App {
 
     /// The backend accepted the request: only now is it "started".
     pub(super) fn op_accepted(&mut self, op: u64, lro: Option<Lro>) -> Vec<Effect> {
+        if self.is_managed(op) {
+            return self.managed_accepted(op, lro);
+        }
         let clock = self.data.clock;
         let Some(o) = self.op_mut(op) else { return Vec::new() };
         o.accepted = true;
@@ -111,6 +122,9 @@ impl App {
 
     /// Refused, or never reached the backend: one notification, in plain words.
     pub(super) fn op_rejected(&mut self, op: u64, error: ClientError) -> Vec<Effect> {
+        if self.is_managed(op) {
+            return self.managed_rejected(op, error);
+        }
         tracing::warn!(%error, op, "operation refused");
         let text = status::plain(&error, &self.backend);
         self.finish_op(op, OperationState::Failed, Some(text));
@@ -118,6 +132,9 @@ impl App {
     }
 
     pub(super) fn op_progress(&mut self, op: u64, status: LroStatus) -> Vec<Effect> {
+        if self.is_managed(op) {
+            return self.managed_progress(op, status);
+        }
         // An operation already ended (see `reconcile_ops`) keeps its ending.
         let Some(o) = self.op_mut(op).filter(|o| o.running()) else { return Vec::new() };
         o.percent = status.percent.or(o.percent);
@@ -170,6 +187,9 @@ impl App {
     }
 
     pub(super) fn op_poll_failed(&mut self, op: u64, error: ClientError) -> Vec<Effect> {
+        if self.is_managed(op) {
+            return self.managed_poll_failed(op, error);
+        }
         tracing::warn!(%error, op, "lost track of the operation");
         let text = format!("lost track of the operation: {}", status::plain(&error, &self.backend));
         self.finish_op(op, OperationState::Failed, Some(text));

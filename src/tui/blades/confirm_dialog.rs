@@ -123,6 +123,7 @@ impl ConfirmView<'_> {
             Confirm::Failover { primary, secondary } => {
                 super::failover_dialog::body(self.ctx, primary, secondary, text_width)
             }
+            Confirm::Managed(call) => super::managed_dialogs::body(self.ctx, call),
             Confirm::Quit { running, embedded, failover } => {
                 let mut l = vec![Line::from(format!("{running} is still running."))];
                 l.push(Line::from(match (*embedded, *failover) {

@@ -65,21 +65,6 @@ impl HomeState {
         self.widths = (name.min(64), sub.min(40));
     }
 
-    /// The next subscription of the scope: all, then each listed one by name, then all again. A chosen
-    /// one that is no longer listed counts as all.
-    fn next_subscription(&mut self, data: &Data) {
-        let mut subs: Vec<&crate::arm::Subscription> = data.subscriptions().iter().collect();
-        subs.sort_by_cached_key(|s| s.display_name.to_ascii_lowercase());
-        let at = self
-            .subscription
-            .as_ref()
-            .and_then(|c| subs.iter().position(|s| s.subscription_id.eq_ignore_ascii_case(c)));
-        self.subscription = match at {
-            None => subs.first().map(|s| s.subscription_id.clone()),
-            Some(i) => subs.get(i + 1).map(|s| s.subscription_id.clone()),
-        };
-    }
-
     fn clamp(&mut self) {
         let n = self.visible.len();
         self.table.select(Some(self.selected().min(n.saturating_sub(1))));
@@ -126,6 +111,7 @@ impl HomeState {
                 .off(one.then(|| "Only one subscription is listed: there is nothing to choose.".into())),
         );
         out.push(CommandInfo::new(Command::FleetGeoReplication, "geo-replication"));
+        out.push(CommandInfo::new(Command::ManagedRedis, "managed redis"));
         if !self.filter.is_empty() {
             out.push(CommandInfo::new(Command::Back, "clear filter"));
         }
@@ -140,8 +126,9 @@ impl HomeState {
         match cmd {
             Command::Filter => self.editing = true,
             Command::FleetGeoReplication => return Outcome::Open(Open::FleetGeoReplication),
+            Command::ManagedRedis => return Outcome::Open(Open::ManagedList),
             Command::Subscription => {
-                self.next_subscription(data);
+                self.subscription = next_subscription(self.subscription.as_deref(), data);
                 self.apply_filter(data);
                 self.table.select(Some(0));
             }
@@ -176,6 +163,52 @@ impl HomeState {
 
 pub use crate::tui::format::status;
 
+/// The next subscription of a list's scope: all, then each listed one by name, then all again. A
+/// chosen one that is no longer listed counts as all.
+pub fn next_subscription(current: Option<&str>, data: &Data) -> Option<String> {
+    let mut subs: Vec<&crate::arm::Subscription> = data.subscriptions().iter().collect();
+    subs.sort_by_cached_key(|s| s.display_name.to_ascii_lowercase());
+    let at = current.and_then(|c| subs.iter().position(|s| s.subscription_id.eq_ignore_ascii_case(c)));
+    match at {
+        None => subs.first().map(|s| s.subscription_id.clone()),
+        Some(i) => subs.get(i + 1).map(|s| s.subscription_id.clone()),
+    }
+}
+
+/// A list's filter line: the text being typed, the filter in force, or what `/` does (`hint`).
+pub fn filter_line(t: &crate::tui::theme::Theme, filter: &str, editing: bool, hint: &str) -> Line<'static> {
+    if editing {
+        Line::from(vec![Span::styled(" Filter: ", t.label), Span::styled(format!("{filter}▏"), t.value)])
+    } else if filter.is_empty() {
+        Line::from(Span::styled(hint.to_string(), t.muted))
+    } else {
+        Line::from(vec![
+            Span::styled(" Filter: ", t.label),
+            Span::styled(filter.to_string(), t.value),
+            Span::styled("   (/ to change, Esc to clear)", t.muted),
+        ])
+    }
+}
+
+/// The subscription filter, like the portal's pill: `Subscription: All (3)` or the one chosen.
+pub fn scope_line(ctx: Ctx<'_>, chosen: Option<&str>) -> Option<Line<'static>> {
+    let (t, data) = (ctx.theme, ctx.data);
+    let n = data.subscriptions().len();
+    if n < 2 && chosen.is_none() {
+        return None;
+    }
+    let key = ctx.keys.first_key(Command::Subscription);
+    let chosen = match chosen {
+        Some(id) => data.subscription_name(id).to_string(),
+        None => format!("All ({n})"),
+    };
+    Some(Line::from(vec![
+        Span::styled(" Subscription: ", t.label),
+        Span::styled(format!("[ {chosen} ▾ ]"), t.button),
+        Span::styled(format!("  {key} next"), t.muted),
+    ]))
+}
+
 /// The Home list, drawn over the state.
 pub struct HomeView<'a> {
     pub ctx: Ctx<'a>,
@@ -183,40 +216,6 @@ pub struct HomeView<'a> {
 }
 
 impl HomeView<'_> {
-    fn filter_line(&self) -> Line<'static> {
-        let (t, s) = (self.ctx.theme, self.state);
-        if s.editing {
-            Line::from(vec![Span::styled(" Filter: ", t.label), Span::styled(format!("{}▏", s.filter), t.value)])
-        } else if s.filter.is_empty() {
-            Line::from(Span::styled(" / Filter by name, location, tier, group, subscription…", t.muted))
-        } else {
-            Line::from(vec![
-                Span::styled(" Filter: ", t.label),
-                Span::styled(s.filter.clone(), t.value),
-                Span::styled("   (/ to change, Esc to clear)", t.muted),
-            ])
-        }
-    }
-
-    /// The subscription filter, like the portal's pill: `Subscription: All (3)` or the one chosen.
-    fn scope_line(&self) -> Option<Line<'static>> {
-        let (t, data, s) = (self.ctx.theme, self.ctx.data, self.state);
-        let n = data.subscriptions().len();
-        if n < 2 && s.subscription.is_none() {
-            return None;
-        }
-        let key = self.ctx.keys.first_key(Command::Subscription);
-        let chosen = match &s.subscription {
-            Some(id) => data.subscription_name(id).to_string(),
-            None => format!("All ({n})"),
-        };
-        Some(Line::from(vec![
-            Span::styled(" Subscription: ", t.label),
-            Span::styled(format!("[ {chosen} ▾ ]"), t.button),
-            Span::styled(format!("  {key} next"), t.muted),
-        ]))
-    }
-
     fn row(&self, pos: usize, i: usize, wide: bool) -> Row<'static> {
         let (t, data) = (self.ctx.theme, self.ctx.data);
         let (c, id) = (&data.caches()[i], &data.ids()[i]);
@@ -299,12 +298,17 @@ impl StatefulWidget for HomeView<'_> {
         let pill = format!("Geo-replication ▸ {}", self.ctx.keys.first_key(Command::FleetGeoReplication));
         if let Some(r) = widgets::border_pill(area, &pill, t.button, buf) {
             hits.push(r, Target::Command(Command::FleetGeoReplication));
+            let managed = format!("Azure Managed Redis ▸ {}", self.ctx.keys.first_key(Command::ManagedRedis));
+            if let Some(m) = widgets::border_pill_before(area, r.x.saturating_sub(1), &managed, t.button, buf) {
+                hits.push(m, Target::Command(Command::ManagedRedis));
+            }
         }
         let [filter_area, scope_area, table_area] =
             Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Fill(1)]).areas(inner);
-        Paragraph::new(self.filter_line()).render(filter_area, buf);
+        let line = filter_line(t, &s.filter, s.editing, " / Filter by name, location, tier, group, subscription…");
+        Paragraph::new(line).render(filter_area, buf);
         hits.push(filter_area, Target::Command(Command::Filter));
-        if let Some(line) = self.scope_line() {
+        if let Some(line) = scope_line(self.ctx, s.subscription.as_deref()) {
             Paragraph::new(line).render(scope_area, buf);
             hits.push(scope_area, Target::Command(Command::Subscription));
         }

@@ -2,6 +2,7 @@
 //! that draws it (a ratatui `StatefulWidget` whose state is the frame's click targets). No blade
 //! knows the app; the app hands each what it draws.
 
+pub mod active_geo;
 pub mod compatible_caches;
 pub mod compatible_map;
 pub mod compatible_view;
@@ -13,9 +14,15 @@ pub mod fleet_geo_view;
 pub mod geo_dashboard;
 pub mod geo_replication;
 pub mod geo_urls;
+pub mod group_candidates;
 pub mod health_line;
 pub mod help;
 pub mod home;
+pub mod managed_cache;
+pub mod managed_dialogs;
+pub mod managed_home;
+pub mod managed_overview;
+pub mod move_plan;
 pub mod notifications;
 pub mod overview;
 pub mod pair_map;
@@ -39,4 +46,12 @@ pub enum Blade {
     Details(ResourceId, u16),
     /// Home ▸ Geo-replication: every link of the fleet, and the unprotected caches.
     Fleet(FleetState),
+    /// Home ▸ Azure Managed Redis: the other browse list.
+    ManagedList(managed_home::ManagedListState),
+    /// An open Managed Redis cache.
+    Managed(managed_cache::ManagedState),
+    /// Add cache to group.
+    Candidates(group_candidates::CandidatesState),
+    /// Plan move to Azure Managed Redis, for a linked Premium pair.
+    MovePlan(move_plan::MovePlanState),
 }

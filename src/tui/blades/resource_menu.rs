@@ -67,6 +67,11 @@ impl CacheState {
         out.push(CommandInfo::new(Command::NextPane, "pane"));
         out.push(CommandInfo::new(Command::PreviousPane, "previous pane").quiet());
         out.extend(geo_replication::action_commands(data, &self.id, read_only));
+        let why_not = match data.link(&self.id) {
+            None => Some(format!("{} is not linked: the plan is for a linked Premium pair.", self.id.name)),
+            Some(_) => None,
+        };
+        out.push(CommandInfo::new(Command::PlanMove, "plan move to AMR").off(why_not));
         out.extend([
             CommandInfo::new(Command::JumpOverview, "Overview").quiet(),
             CommandInfo::new(Command::JumpGeoReplication, "Geo-replication").quiet(),
@@ -89,6 +94,7 @@ impl CacheState {
             Command::JumpGeoReplication => self.show(MenuItem::GeoReplication),
             Command::JumpProperties => self.show(MenuItem::Properties),
             Command::JumpDashboard => self.show(MenuItem::GeoDashboard),
+            Command::PlanMove => return Outcome::Open(crate::tui::view::Open::MovePlan(self.id.clone())),
             Command::NextWindow | Command::PreviousWindow => {
                 self.show(MenuItem::GeoDashboard);
                 return geo_dashboard::on_command(&mut self.dashboard, &mut self.pane, cmd);
@@ -186,46 +192,63 @@ impl StatefulWidget for ResourceMenuView<'_> {
     type State = Hits;
 
     fn render(self, area: Rect, buf: &mut Buffer, hits: &mut Hits) {
-        let t = self.ctx.theme;
+        let items: Vec<Item> = MenuItem::ALL.iter().map(|m| (m.group(), m.label(), m.short_label())).collect();
         let focused = self.ctx.focused && self.state.pane == Pane::Menu;
-        let name = widgets::ellipsize(&self.state.id.name, area.width.saturating_sub(6) as usize);
-        let block = widgets::pane(t, &name, focused);
-        let inner = block.inner(area);
-        block.render(area, buf);
-        let mut lines = Vec::new();
-        let mut group = "";
-        for (n, item) in MenuItem::ALL.into_iter().enumerate() {
-            if item.group() != group {
-                group = item.group();
-                lines.push(Line::from(Span::styled(format!(" {group}"), t.group)));
-            }
-            let selected = item == self.state.item;
-            let marker = if selected { "▶" } else { " " };
-            let style = match (selected, focused) {
-                (true, true) => t.selected,
-                (true, false) => t.selected_unfocused,
-                _ => t.value,
-            };
-            let full = format!(" {marker} {}", item.label());
-            let label = if full.chars().count() <= inner.width as usize {
-                full
-            } else {
-                format!(
-                    " {marker} {}",
-                    widgets::ellipsize(item.short_label(), (inner.width as usize).saturating_sub(3))
-                )
-            };
-            // The jump key, where there is room for it after a space.
-            let room = (inner.width as usize).saturating_sub(label.chars().count());
-            let jump = if room >= 3 { format!("{} ", n + 1) } else { String::new() };
-            let pad = room.saturating_sub(jump.len());
-            let y = inner.y + lines.len() as u16;
-            lines.push(Line::from(vec![
-                Span::styled(format!("{label}{}", " ".repeat(pad)), style),
-                Span::styled(jump, if selected { style } else { t.muted }),
-            ]));
-            hits.push(Rect::new(inner.x, y, inner.width, 1).intersection(inner), Target::Menu(n));
-        }
-        Paragraph::new(lines).render(inner, buf);
+        render_menu(self.ctx, &self.state.id.name, &items, self.state.item.index(), focused, area, buf, hits);
     }
+}
+
+/// A menu item: its group's heading, its label, and the label where the menu is narrow.
+pub type Item = (&'static str, &'static str, &'static str);
+
+/// A resource menu titled `name`: `items` under their group headings, `selected` marked, each item's
+/// jump key where there is room, each a click target ([`Target::Menu`]).
+#[allow(clippy::too_many_arguments)]
+pub fn render_menu(
+    ctx: Ctx<'_>,
+    name: &str,
+    items: &[Item],
+    selected: usize,
+    focused: bool,
+    area: Rect,
+    buf: &mut Buffer,
+    hits: &mut Hits,
+) {
+    let t = ctx.theme;
+    let name = widgets::ellipsize(name, area.width.saturating_sub(6) as usize);
+    let block = widgets::pane(t, &name, focused);
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let mut lines = Vec::new();
+    let mut group = "";
+    for (n, (item_group, label, short)) in items.iter().enumerate() {
+        if *item_group != group {
+            group = item_group;
+            lines.push(Line::from(Span::styled(format!(" {group}"), t.group)));
+        }
+        let is_selected = n == selected;
+        let marker = if is_selected { "▶" } else { " " };
+        let style = match (is_selected, focused) {
+            (true, true) => t.selected,
+            (true, false) => t.selected_unfocused,
+            _ => t.value,
+        };
+        let full = format!(" {marker} {label}");
+        let label = if full.chars().count() <= inner.width as usize {
+            full
+        } else {
+            format!(" {marker} {}", widgets::ellipsize(short, (inner.width as usize).saturating_sub(3)))
+        };
+        // The jump key, where there is room for it after a space.
+        let room = (inner.width as usize).saturating_sub(label.chars().count());
+        let jump = if room >= 3 { format!("{} ", n + 1) } else { String::new() };
+        let pad = room.saturating_sub(jump.len());
+        let y = inner.y + lines.len() as u16;
+        lines.push(Line::from(vec![
+            Span::styled(format!("{label}{}", " ".repeat(pad)), style),
+            Span::styled(jump, if is_selected { style } else { t.muted }),
+        ]));
+        hits.push(Rect::new(inner.x, y, inner.width, 1).intersection(inner), Target::Menu(n));
+    }
+    Paragraph::new(lines).render(inner, buf);
 }

@@ -81,11 +81,22 @@ pub fn pane<'a>(t: &Theme, text: &str, focused: bool) -> Block<'a> {
 /// two lists name each other there, like the tabs of the portal's browse pages. Returns where it went
 /// (nothing when the pane is too narrow for it).
 pub fn border_pill(area: Rect, text: &str, style: Style, buf: &mut ratatui::buffer::Buffer) -> Option<Rect> {
+    border_pill_before(area, area.right().saturating_sub(2), text, style, buf)
+}
+
+/// A pill as [`border_pill`], ending one cell before column `end` (left of another pill).
+pub fn border_pill_before(
+    area: Rect,
+    end: u16,
+    text: &str,
+    style: Style,
+    buf: &mut ratatui::buffer::Buffer,
+) -> Option<Rect> {
     let w = text.chars().count() as u16 + 2;
-    if area.width < w + 40 {
+    if end < area.x + w + 40 {
         return None;
     }
-    let r = Rect::new(area.right() - w - 2, area.y, w, 1);
+    let r = Rect::new(end - w, area.y, w, 1);
     buf.set_string(r.x, r.y, format!(" {text} "), style);
     Some(r)
 }
