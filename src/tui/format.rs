@@ -86,23 +86,6 @@ pub fn usd(v: f64) -> String {
     if v < 0.01 && v > 0.0 { "< US$0.01".into() } else { format!("US${v:.2}") }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn figures() {
-        assert_eq!(bytes(0), "0 B");
-        assert_eq!(bytes(2_400_000_000), "2.4 GB");
-        assert_eq!(bytes(150_000_000), "150 MB");
-        assert_eq!(count(1_800_000), "1,800,000");
-        assert_eq!(count(12), "12");
-        assert_eq!(elapsed(Duration::from_secs(72)), "01:12");
-        assert_eq!(elapsed(Duration::from_secs(3723)), "1:02:03");
-        assert_eq!(usd(0.048), "US$0.05");
-    }
-}
-
 /// A Managed Redis SKU in a list's column: `Balanced B5`, `Memory M10`, with `×2` for a capacity
 /// (the Overview shows the whole name).
 pub fn amr_sku(sku: &crate::arm::enterprise::EnterpriseSku) -> String {
@@ -117,5 +100,22 @@ pub fn amr_sku(sku: &crate::arm::enterprise::EnterpriseSku) -> String {
     match sku.capacity {
         Some(c) => format!("{base} ×{c}"),
         None => base,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn figures() {
+        assert_eq!(bytes(0), "0 B");
+        assert_eq!(bytes(2_400_000_000), "2.4 GB");
+        assert_eq!(bytes(150_000_000), "150 MB");
+        assert_eq!(count(1_800_000), "1,800,000");
+        assert_eq!(count(12), "12");
+        assert_eq!(elapsed(Duration::from_secs(72)), "01:12");
+        assert_eq!(elapsed(Duration::from_secs(3723)), "1:02:03");
+        assert_eq!(usd(0.048), "US$0.05");
     }
 }
