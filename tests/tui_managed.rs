@@ -184,3 +184,21 @@ async fn force_unlink_then_add_the_member_back_then_flush() {
     c.keys(&[KeyCode::Right, KeyCode::Enter]);
     wait(&mut c, "the flush to end", |s| s.contains("Flush: Succeeded")).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_shows_geo_replication_healthy() {
+    let emu = start_emulator().await;
+    let mut c = console(&emu.url());
+    wait(&mut c, "Home", |s| s.contains("Azure Cache for Redis · 22 of 22")).await;
+    open_active(&mut c, "amr-orders-eus").await;
+    c.key(KeyCode::Char('4'));
+    let screen = c.screen();
+    assert!(crumb(&screen).ends_with("amr-orders-eus > Geo-replication dashboard"), "{screen}");
+    wait(&mut c, "the metric", |s| s.contains("Healthy (1)") && s.contains("Geo Replication Healthy")).await;
+    assert!(c.screen().contains("in group orders-geo"), "{}", c.screen());
+    // A cache outside any group has no geo metrics.
+    c.keys(&[KeyCode::Esc, KeyCode::Esc, KeyCode::Char('/')]);
+    c.text("amr-catalog-cus");
+    c.keys(&[KeyCode::Enter, KeyCode::Enter, KeyCode::Char('4')]);
+    assert!(c.screen().contains("no geo metrics"), "{}", c.screen());
+}

@@ -102,3 +102,25 @@ fn plan_move_to_managed_redis() {
     o.key(KeyCode::Char('v'));
     snap("move_plan", &mut o);
 }
+
+#[test]
+fn managed_dashboard() {
+    use georep::arm::enterprise::EnterpriseId;
+    use georep::tui::action::Action;
+    use georep::tui::health::Window;
+    use georep::tui::managed_health::{ManagedHealth, ManagedWatch};
+
+    let mut o = managed_console();
+    open(&mut o, "amr-orders-eus", '4');
+    let cluster = EnterpriseId::cluster(demo::SUB, "rg-contoso-amr", "amr-orders-eus");
+    // Healthy for 20 minutes, a dip to 0 for 4, healthy again.
+    let points = (0..30).map(|m| (f64::from(m) - 29.0, if (18..22).contains(&m) { 0.0 } else { 1.0 })).collect();
+    let health = ManagedHealth {
+        watch: ManagedWatch { cluster, window: Window::Minutes30 },
+        points,
+        latest: Some(1.0),
+        newest: None,
+    };
+    o.send(Action::ManagedMetricsLoaded(Ok(Box::new(health))));
+    snap("managed_dashboard", &mut o);
+}

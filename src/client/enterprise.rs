@@ -23,7 +23,7 @@ pub const DEFAULT_DATABASE: &str = "default";
 impl ArmClient {
     /// `/subscriptions/{s}/resourceGroups/{g}/providers/Microsoft.Cache/redisEnterprise/{c}`, every name
     /// encoded as one segment.
-    fn cluster_path(id: &EnterpriseId) -> Result<String, ClientError> {
+    pub(crate) fn cluster_path(id: &EnterpriseId) -> Result<String, ClientError> {
         Ok(format!(
             "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.Cache/redisEnterprise/{}",
             segment(&id.subscription)?,

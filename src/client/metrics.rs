@@ -67,6 +67,17 @@ impl ArmClient {
         let url = format!("{}{}", self.url(&path, METRICS_API_VERSION), query.query_string());
         self.get_json(&url).await
     }
+
+    /// Azure Monitor metrics of a Managed Redis cluster (`geoReplicationHealthy` is its geo metric).
+    pub async fn cluster_metrics(
+        &self,
+        cluster: &crate::arm::enterprise::EnterpriseId,
+        query: &MetricsQuery,
+    ) -> Result<Response, ClientError> {
+        let path = format!("{}/providers/Microsoft.Insights/metrics", Self::cluster_path(cluster)?);
+        let url = format!("{}{}", self.url(&path, METRICS_API_VERSION), query.query_string());
+        self.get_json(&url).await
+    }
 }
 
 #[cfg(test)]

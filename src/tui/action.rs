@@ -92,6 +92,8 @@ pub enum Action {
     PeerOperation(SharedOp),
     /// The metrics poller read a pair's health (sent only when a new point arrived), or failed to.
     MetricsLoaded(Result<Box<crate::tui::health::GeoHealth>, String>),
+    /// The metrics poller read a Managed Redis cluster's health (only when a new point arrived).
+    ManagedMetricsLoaded(Result<Box<crate::tui::managed_health::ManagedHealth>, String>),
 }
 
 /// A side effect, carried out by a task (or the loop) that reports back with actions.
@@ -131,6 +133,8 @@ pub enum Effect {
     Share(SharedOp),
     /// What the metrics poller should read now (`None`: nothing on screen needs metrics).
     WatchMetrics(Option<crate::tui::health::MetricsWatch>),
+    /// What the Managed Redis metrics poller should read now.
+    WatchManagedMetrics(Option<crate::tui::managed_health::ManagedWatch>),
     /// The caches on screen, whose links the poller reads every poll (the others' now and then).
     WatchLinks(Vec<ResourceId>),
     /// A snapshot this console no longer shows: freed off the input path (at 10,000 caches freeing

@@ -144,6 +144,8 @@ pub struct Data {
     pub health_error: Option<String>,
     /// The Managed Redis operations this console started.
     pub managed_ops: Vec<super::managed::ManagedOp>,
+    /// The health of the Managed Redis cache on screen, as last read, or why it could not be.
+    pub managed_health: Option<Result<super::managed_health::ManagedHealth, String>>,
 }
 
 impl Data {

@@ -86,6 +86,8 @@ pub struct Feed {
     wanted: Arc<Wanted>,
     /// The metrics the consoles read, shared likewise.
     pub metrics: Arc<super::metrics_poll::MetricsCache>,
+    /// The Managed Redis clusters' metrics, likewise.
+    pub managed_metrics: Arc<super::metrics_poll::MetricsCache<super::managed_health::ManagedWatch>>,
 }
 
 /// The poller's task: stops when dropped.
@@ -107,7 +109,8 @@ impl Feed {
         let poller =
             Poller { client, tx: tx.clone(), refresh: refresh.clone(), parked: parked.clone(), wanted: wanted.clone() };
         let task = tokio::spawn(poller.run(Reader::new(scope), intervals));
-        (Feed { tx, refresh, parked, wanted, metrics: Arc::default() }, FeedTask(task))
+        let feed = Feed { tx, refresh, parked, wanted, metrics: Arc::default(), managed_metrics: Arc::default() };
+        (feed, FeedTask(task))
     }
 
     /// Follows the poller for one console, sending its actions to `tx`, until the console is gone.

@@ -19,6 +19,7 @@ pub mod hits;
 pub mod keys;
 pub mod link_changes;
 pub mod managed;
+pub mod managed_health;
 pub mod metrics_poll;
 pub mod poll;
 pub mod poll_managed;
@@ -102,7 +103,12 @@ where
     let (watch, watched) = tokio::sync::watch::channel(app.metrics_watch());
     let metrics = metrics_poll::poller(client.clone(), tx.clone(), watched, intervals.idle, feed.metrics.clone());
     let _metrics = AbortOnDrop(tokio::spawn(metrics));
-    let effects = Effects { client, tx, refresh, metrics: watch, interest: std::sync::Arc::new(feed.interest()) };
+    let (managed_watch, managed_watched) = tokio::sync::watch::channel(None);
+    let managed =
+        metrics_poll::poller(client.clone(), tx.clone(), managed_watched, intervals.idle, feed.managed_metrics.clone());
+    let _managed_metrics = AbortOnDrop(tokio::spawn(managed));
+    let interest = std::sync::Arc::new(feed.interest());
+    let effects = Effects { client, tx, refresh, metrics: watch, interest, managed_metrics: managed_watch };
     let start = Instant::now();
     let now = || Now { elapsed: start.elapsed(), wall: chrono::Utc::now() };
     let mut tick = tokio::time::interval(TICK);

@@ -45,6 +45,8 @@ pub struct Effects {
     pub metrics: tokio::sync::watch::Sender<Option<super::health::MetricsWatch>>,
     /// Which caches' links the poller reads every poll for this console ([`super::feed`]).
     pub interest: Arc<super::feed::Interest>,
+    /// What the Managed Redis metrics poller reads.
+    pub managed_metrics: tokio::sync::watch::Sender<Option<super::managed_health::ManagedWatch>>,
 }
 
 impl Effects {
@@ -56,6 +58,9 @@ impl Effects {
             Effect::Refresh => self.refresh.notify_one(),
             Effect::WatchMetrics(watch) => {
                 self.metrics.send_replace(watch);
+            }
+            Effect::WatchManagedMetrics(watch) => {
+                self.managed_metrics.send_replace(watch);
             }
             Effect::WatchLinks(caches) => self.interest.set(caches),
             // Freed by a task of its own, after the loop has gone on (not on a blocking thread: fifty

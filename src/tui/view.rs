@@ -110,21 +110,26 @@ impl MenuItem {
 pub enum ManagedItem {
     Overview,
     ActiveGeoReplication,
+    /// Monitoring: `geoReplicationHealthy` over a window.
+    GeoDashboard,
 }
 
 impl ManagedItem {
-    pub const ALL: [ManagedItem; 2] = [ManagedItem::Overview, ManagedItem::ActiveGeoReplication];
+    pub const ALL: [ManagedItem; 3] =
+        [ManagedItem::Overview, ManagedItem::ActiveGeoReplication, ManagedItem::GeoDashboard];
 
     pub fn label(self) -> &'static str {
         match self {
             ManagedItem::Overview => "Overview",
             ManagedItem::ActiveGeoReplication => "Active geo-replication",
+            ManagedItem::GeoDashboard => "Geo-replication dashboard",
         }
     }
 
     pub fn short_label(self) -> &'static str {
         match self {
             ManagedItem::ActiveGeoReplication => "Active geo-rep",
+            ManagedItem::GeoDashboard => "Geo-rep dashboard",
             other => other.label(),
         }
     }
@@ -133,11 +138,21 @@ impl ManagedItem {
         match self {
             ManagedItem::Overview => "GENERAL",
             ManagedItem::ActiveGeoReplication => "SETTINGS",
+            ManagedItem::GeoDashboard => "MONITORING",
         }
     }
 
     pub fn index(self) -> usize {
         ManagedItem::ALL.iter().position(|m| *m == self).unwrap_or(0)
+    }
+
+    /// The digit that jumps to it: the passive menu's for the same kind of item (1, 2, 4).
+    pub fn key(self) -> usize {
+        match self {
+            ManagedItem::Overview => 1,
+            ManagedItem::ActiveGeoReplication => 2,
+            ManagedItem::GeoDashboard => 4,
+        }
     }
 }
 

@@ -168,6 +168,7 @@ pub struct Console {
     poller: JoinHandle<()>,
     /// The metrics poller (reads what the screen shows of Azure Monitor).
     metrics_poller: JoinHandle<()>,
+    managed_poller: JoinHandle<()>,
     start: Instant,
     pub size: (u16, u16),
     /// What the console put on the clipboard.
@@ -190,6 +191,14 @@ impl Console {
             follow.await
         });
         let (metrics, watched) = tokio::sync::watch::channel(None);
+        let (managed_metrics, managed_watched) = tokio::sync::watch::channel(None);
+        let managed_poller = tokio::spawn(georep::tui::metrics_poll::poller(
+            client.clone(),
+            tx.clone(),
+            managed_watched,
+            intervals.idle,
+            feed.managed_metrics.clone(),
+        ));
         let metrics_poller = tokio::spawn(georep::tui::metrics_poll::poller(
             client.clone(),
             tx.clone(),
@@ -199,10 +208,18 @@ impl Console {
         ));
         let mut c = Console {
             app: App::new(options),
-            runner: Effects { client, tx, refresh, metrics, interest: std::sync::Arc::new(feed.interest()) },
+            runner: Effects {
+                client,
+                tx,
+                refresh,
+                metrics,
+                interest: std::sync::Arc::new(feed.interest()),
+                managed_metrics,
+            },
             rx,
             poller,
             metrics_poller,
+            managed_poller,
             start: Instant::now(),
             size: (120, 36),
             copied: Vec::new(),
@@ -304,5 +321,6 @@ impl Drop for Console {
     fn drop(&mut self) {
         self.poller.abort();
         self.metrics_poller.abort();
+        self.managed_poller.abort();
     }
 }

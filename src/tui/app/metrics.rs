@@ -32,6 +32,26 @@ impl App {
         Some(MetricsWatch { primary, secondary, window })
     }
 
+    /// The Managed Redis cluster whose health is on screen: its Geo-replication dashboard.
+    pub(super) fn managed_metrics_wanted(&self) -> Option<crate::tui::managed_health::ManagedWatch> {
+        let Some(Blade::Managed(m)) = self.stack.last() else { return None };
+        (m.item == crate::tui::view::ManagedItem::GeoDashboard)
+            .then(|| crate::tui::managed_health::ManagedWatch { cluster: m.id.clone(), window: m.dashboard.window })
+    }
+
+    /// An effect for the Managed Redis metrics poller when what the screen needs changed.
+    pub(super) fn watch_managed_metrics(&mut self) -> Option<Effect> {
+        let wanted = self.managed_metrics_wanted();
+        if wanted == self.watching_managed {
+            return None;
+        }
+        if wanted.as_ref().map(|w| &w.cluster) != self.watching_managed.as_ref().map(|w| &w.cluster) {
+            self.data.managed_health = None;
+        }
+        self.watching_managed = wanted.clone();
+        Some(Effect::WatchManagedMetrics(wanted))
+    }
+
     /// An effect for the metrics poller when what the screen needs changed.
     pub(super) fn watch_metrics(&mut self) -> Option<Effect> {
         let wanted = self.metrics_wanted();

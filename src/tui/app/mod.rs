@@ -92,6 +92,8 @@ pub struct App {
     to_share: Vec<super::action::SharedOp>,
     /// The pair whose metrics the poller reads (`metrics.rs`).
     watching: Option<super::health::MetricsWatch>,
+    /// The Managed Redis cluster whose metrics the poller reads.
+    watching_managed: Option<super::managed_health::ManagedWatch>,
     /// The caches whose links the poller was last told to read every poll.
     watching_links: Vec<crate::arm::ResourceId>,
     /// When each link's state last changed, as this console saw it (Home ▸ Geo-replication).
@@ -126,6 +128,7 @@ impl App {
             wall: DateTime::<Utc>::UNIX_EPOCH,
             to_share: Vec::new(),
             watching: None,
+            watching_managed: None,
             watching_links: Vec::new(),
             link_changes: Default::default(),
         }
@@ -205,6 +208,7 @@ impl App {
         self.refresh_fleet();
         fx.extend(self.to_share.drain(..).map(Effect::Share));
         fx.extend(self.watch_metrics());
+        fx.extend(self.watch_managed_metrics());
         fx.extend(self.watch_links());
         fx
     }
@@ -264,6 +268,10 @@ impl App {
                 self.dirty = true;
             }
             Action::MetricsLoaded(result) => self.metrics_loaded(result),
+            Action::ManagedMetricsLoaded(result) => {
+                self.data.managed_health = Some(result.map(|h| *h));
+                self.dirty = true;
+            }
         }
         Vec::new()
     }

@@ -66,23 +66,29 @@ fn ago(minutes: f64) -> String {
     }
 }
 
+/// The window tabs at the start of `area`: `Time range  [30 min] 6 h 24 h`, the next one clickable.
+pub fn window_tabs(t: &Theme, window: Window, area: Rect, hits: &mut Hits) -> Vec<Span<'static>> {
+    let mut spans = vec![Span::styled("Time range  ", t.label)];
+    let mut x = area.x + 12;
+    for w in Window::ALL {
+        let text = format!(" {} ", w.label());
+        let width = text.chars().count() as u16;
+        let style = if w == window { t.selected } else { t.value };
+        spans.push(Span::styled(text, style));
+        spans.push(Span::raw(" "));
+        if w == window.next() {
+            hits.push(Rect::new(x, area.y, width, 1).intersection(area), Target::Command(Command::NextWindow));
+        }
+        x += width + 1;
+    }
+    spans
+}
+
 impl GeoDashboardView<'_> {
-    /// The window tabs: `[30 min] 6 h 24 h`, each clickable.
+    /// The window tabs, and the shards' colours.
     fn header(&self, area: Rect, buf: &mut Buffer, hits: &mut Hits) {
         let t = self.ctx.theme;
-        let mut spans = vec![Span::styled("Time range  ", t.label)];
-        let mut x = area.x + 12;
-        for w in Window::ALL {
-            let text = format!(" {} ", w.label());
-            let width = text.chars().count() as u16;
-            let style = if w == self.state.window { t.selected } else { t.value };
-            spans.push(Span::styled(text, style));
-            spans.push(Span::raw(" "));
-            if w == self.state.window.next() {
-                hits.push(Rect::new(x, area.y, width, 1).intersection(area), Target::Command(Command::NextWindow));
-            }
-            x += width + 1;
-        }
+        let mut spans = window_tabs(t, self.state.window, area, hits);
         // The legend: one colour per shard, as the charts draw them (the hint bar names the keys).
         let shards = self.ctx.data.geo_health(self.id).map_or(0, |h| h.charts.iter().map(Vec::len).max().unwrap_or(0));
         if shards > 0 {

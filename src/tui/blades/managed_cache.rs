@@ -22,12 +22,20 @@ pub struct ManagedState {
     pub item: ManagedItem,
     pub pane: Pane,
     pub active: ActiveState,
+    pub dashboard: super::geo_dashboard::DashboardState,
     pub scroll: u16,
 }
 
 impl ManagedState {
     pub fn new(id: EnterpriseId, item: ManagedItem) -> Self {
-        let mut s = ManagedState { id, item, pane: Pane::Menu, active: ActiveState::default(), scroll: 0 };
+        let mut s = ManagedState {
+            id,
+            item,
+            pane: Pane::Menu,
+            active: ActiveState::default(),
+            dashboard: Default::default(),
+            scroll: 0,
+        };
         if item != ManagedItem::Overview {
             s.show(item);
         }
@@ -49,6 +57,7 @@ impl ManagedState {
         match (self.pane, self.item) {
             (Pane::Menu, _) => out.push(CommandInfo::new(Command::Enter, "open")),
             (Pane::Content, ManagedItem::ActiveGeoReplication) => out.extend(active_geo::nav_commands(&self.active)),
+            (Pane::Content, ManagedItem::GeoDashboard) => out.extend(super::geo_dashboard::commands()),
             (Pane::Content, ManagedItem::Overview) => out.extend([
                 CommandInfo::new(Command::PageUp, "scroll a page up").quiet(),
                 CommandInfo::new(Command::PageDown, "scroll a page down").quiet(),
@@ -61,6 +70,7 @@ impl ManagedState {
         out.extend([
             CommandInfo::new(Command::JumpOverview, "Overview").quiet(),
             CommandInfo::new(Command::JumpGeoReplication, "Active geo-replication").quiet(),
+            CommandInfo::new(Command::JumpDashboard, "Geo-replication dashboard").quiet(),
             CommandInfo::new(Command::Back, "back"),
         ]);
         out
@@ -74,6 +84,11 @@ impl ManagedState {
             }
             Command::JumpOverview => self.show(ManagedItem::Overview),
             Command::JumpGeoReplication => self.show(ManagedItem::ActiveGeoReplication),
+            Command::JumpDashboard => self.show(ManagedItem::GeoDashboard),
+            Command::NextWindow | Command::PreviousWindow => {
+                self.show(ManagedItem::GeoDashboard);
+                return super::geo_dashboard::on_command(&mut self.dashboard, &mut self.pane, cmd);
+            }
             Command::AddLink | Command::Unlink | Command::Flush | Command::Refresh => {
                 self.show(ManagedItem::ActiveGeoReplication);
                 return active_geo::press(&self.id, &mut self.active, cmd, data);
@@ -81,6 +96,9 @@ impl ManagedState {
             _ if self.pane == Pane::Menu => return self.menu_command(cmd),
             _ if self.item == ManagedItem::ActiveGeoReplication => {
                 return active_geo::on_command(&self.id, &mut self.active, &mut self.pane, cmd, data);
+            }
+            _ if self.item == ManagedItem::GeoDashboard => {
+                return super::geo_dashboard::on_command(&mut self.dashboard, &mut self.pane, cmd);
             }
             _ => return self.scroll_command(cmd, scroll_max),
         }
@@ -160,7 +178,8 @@ impl StatefulWidget for ManagedCacheView<'_> {
         let s = self.state;
         let [menu, content] =
             Layout::horizontal([Constraint::Length(resource_menu::width(area.width)), Constraint::Fill(1)]).areas(area);
-        let items: Vec<Item> = ManagedItem::ALL.iter().map(|m| (m.group(), m.label(), m.short_label())).collect();
+        let items: Vec<Item> =
+            ManagedItem::ALL.iter().map(|m| (m.group(), m.label(), m.short_label(), m.key())).collect();
         let focused = self.ctx.focused && s.pane == Pane::Menu;
         resource_menu::render_menu(self.ctx, &s.id.cluster, &items, s.item.index(), focused, menu, buf, hits);
         let ctx = self.ctx.focus(s.pane == Pane::Content);
@@ -170,6 +189,10 @@ impl StatefulWidget for ManagedCacheView<'_> {
             }
             ManagedItem::ActiveGeoReplication => {
                 ActiveGeoView { ctx, id: &s.id, state: &s.active }.render(content, buf, hits)
+            }
+            ManagedItem::GeoDashboard => {
+                super::managed_dashboard::ManagedDashboardView { ctx, id: &s.id, state: &s.dashboard }
+                    .render(content, buf, hits)
             }
         }
     }

@@ -19,6 +19,7 @@ pub mod health_line;
 pub mod help;
 pub mod home;
 pub mod managed_cache;
+pub mod managed_dashboard;
 pub mod managed_dialogs;
 pub mod managed_home;
 pub mod managed_overview;

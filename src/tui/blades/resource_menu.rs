@@ -192,14 +192,15 @@ impl StatefulWidget for ResourceMenuView<'_> {
     type State = Hits;
 
     fn render(self, area: Rect, buf: &mut Buffer, hits: &mut Hits) {
-        let items: Vec<Item> = MenuItem::ALL.iter().map(|m| (m.group(), m.label(), m.short_label())).collect();
+        let items: Vec<Item> =
+            MenuItem::ALL.iter().enumerate().map(|(n, m)| (m.group(), m.label(), m.short_label(), n + 1)).collect();
         let focused = self.ctx.focused && self.state.pane == Pane::Menu;
         render_menu(self.ctx, &self.state.id.name, &items, self.state.item.index(), focused, area, buf, hits);
     }
 }
 
-/// A menu item: its group's heading, its label, and the label where the menu is narrow.
-pub type Item = (&'static str, &'static str, &'static str);
+/// A menu item: its group's heading, its label, the label where the menu is narrow, and its jump key.
+pub type Item = (&'static str, &'static str, &'static str, usize);
 
 /// A resource menu titled `name`: `items` under their group headings, `selected` marked, each item's
 /// jump key where there is room, each a click target ([`Target::Menu`]).
@@ -221,7 +222,7 @@ pub fn render_menu(
     block.render(area, buf);
     let mut lines = Vec::new();
     let mut group = "";
-    for (n, (item_group, label, short)) in items.iter().enumerate() {
+    for (n, (item_group, label, short, key)) in items.iter().enumerate() {
         if *item_group != group {
             group = item_group;
             lines.push(Line::from(Span::styled(format!(" {group}"), t.group)));
@@ -241,7 +242,7 @@ pub fn render_menu(
         };
         // The jump key, where there is room for it after a space.
         let room = (inner.width as usize).saturating_sub(label.chars().count());
-        let jump = if room >= 3 { format!("{} ", n + 1) } else { String::new() };
+        let jump = if room >= 3 { format!("{key} ") } else { String::new() };
         let pad = room.saturating_sub(jump.len());
         let y = inner.y + lines.len() as u16;
         lines.push(Line::from(vec![
