@@ -4,7 +4,9 @@
 //! geo-replication metrics per shard with `metrics.list`. The flow itself is tests/python/sdk_flow.py; this test
 //! makes a venv under target/ (reused when it already has the packages), starts the emulator in-process
 //! on 127.0.0.1:0 and runs the script against it. `azure-mgmt-resourcegraph` pages through Resource
-//! Graph over a synthetic fleet of 2,500 caches (tests/python/sdk_graph.py).
+//! Graph over a synthetic fleet of 2,500 caches (tests/python/sdk_graph.py). `azure-mgmt-redisenterprise`
+//! lists Managed Redis clusters and databases, creates a database into a group and waits for it,
+//! force-unlinks it and flushes (tests/python/sdk_enterprise.py).
 //!
 //! Without python3, venv or pip (or PyPI) the test prints why and passes as skipped, unless
 //! `GEOREP_REQUIRE_PYTHON=1` (as .ci/run sets), when it fails.
@@ -23,8 +25,13 @@ use georep::emulator::{Config, Emulator};
 /// 14.5.0 speaks api-version 2024-11-01, the emulator's.
 /// azure-mgmt-monitor 7.0.0 reads metrics with api-version 2024-02-01 (the emulator accepts it and 2023-10-01).
 /// azure-mgmt-resourcegraph 8.x sends 2021-03-01 (the emulator accepts it and 2024-04-01).
-const REQUIREMENTS: &[&str] =
-    &["azure-mgmt-redis==14.5.0", "azure-mgmt-monitor==7.0.0", "azure-mgmt-resourcegraph==8.0.1"];
+/// azure-mgmt-redisenterprise 3.1.0 speaks api-version 2025-07-01, the emulator's Managed Redis version.
+const REQUIREMENTS: &[&str] = &[
+    "azure-mgmt-redis==14.5.0",
+    "azure-mgmt-monitor==7.0.0",
+    "azure-mgmt-resourcegraph==8.0.1",
+    "azure-mgmt-redisenterprise==3.1.0",
+];
 /// The emulator requires this bearer token, so the test also shows the SDK sends one.
 const TOKEN: &str = "georep-sdk-test";
 /// 50 model seconds per second: Retry-After is 1 s, the link takes ~3 s and the unlink ~2 s.
@@ -113,7 +120,7 @@ fn sdk_python() -> Result<PathBuf, String> {
         fs::read_to_string(&stamp).is_ok_and(|s| s == wanted)
             && run(
                 Command::new(&python)
-                    .args(["-c", "import azure.mgmt.redis, azure.mgmt.monitor, azure.mgmt.resourcegraph, azure.core"]),
+                    .args(["-c", "import azure.mgmt.redis, azure.mgmt.monitor, azure.mgmt.resourcegraph, azure.mgmt.redisenterprise, azure.core"]),
                 Duration::from_secs(60),
             )
             .is_ok_and(|o| o.status.success())
@@ -240,5 +247,44 @@ fn azure_sdk_for_python_pages_through_resource_graph() {
     assert!(out.status.success(), "sdk_graph.py failed with {}:\n{}\n{}", out.status, out.stdout, out.stderr);
     for expected in ["api-version 2021-03-01", "resources: 2500 caches in 3 pages, each once", "sdk graph: ok"] {
         assert!(out.stdout.contains(expected), "sdk_graph.py output lacks {expected:?}:\n{}", out.stdout);
+    }
+}
+
+#[test]
+fn azure_sdk_for_python_drives_managed_redis() {
+    let python = match sdk_python() {
+        Ok(p) => p,
+        Err(why) => return unavailable(why),
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("tokio runtime");
+    let config = Config { time_scale: TIME_SCALE, token: Some(TOKEN.to_string()), ..Default::default() };
+    let running = rt
+        .block_on(async { Emulator::simulated(config).expect("emulator").bind("127.0.0.1:0".parse().unwrap()).await })
+        .expect("bind the emulator");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/sdk_enterprise.py");
+    let result = run(
+        Command::new(&python)
+            .arg(&script)
+            .args(["--url", &running.url(), "--token", TOKEN])
+            .env("PYTHONUNBUFFERED", "1")
+            .env("PYTHONDONTWRITEBYTECODE", "1"),
+        FLOW_TIMEOUT,
+    );
+    rt.block_on(running.shutdown());
+    let out = result.unwrap_or_else(|e| panic!("{e}"));
+    println!("--- sdk_enterprise.py stdout\n{}\n--- stderr\n{}", out.stdout, out.stderr);
+    assert!(out.status.success(), "sdk_enterprise.py failed with {}:\n{}\n{}", out.status, out.stdout, out.stderr);
+    for expected in [
+        "api-version 2025-07-01",
+        "redis_enterprise.list: 15 clusters; get: amr-orders-eus (East US, Balanced_B5)",
+        "databases.list_by_cluster: amr-orders-eus/default in orders-geo with 3 members, all Linked",
+        "databases.begin_create: InProgress",
+        "begin_create(...).result(): amr-orders-jpe/default Succeeded, 4 members Linked",
+        "begin_force_unlink(not a member): HttpResponseError 400 NotInGroup",
+        "begin_force_unlink(...).result(): amr-orders-jpe unlinked; amr-orders-eus lists 3 members",
+        "begin_flush(...).result(): keys",
+        "sdk enterprise: ok",
+    ] {
+        assert!(out.stdout.contains(expected), "sdk_enterprise.py output lacks {expected:?}:\n{}", out.stdout);
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod demo;
 pub mod emulator;
+pub mod enterprise;
 pub mod headless;
 pub mod tmux;
 pub mod wait;
