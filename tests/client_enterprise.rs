@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use georep::arm::OperationState;
 use georep::arm::enterprise::{Database, EnterpriseId, ForceLinkParameters, GeoReplication, LinkedDatabase};
-use georep::client::{ArmClient, ClientError, Lro};
+use georep::client::{ArmClient, CacheSource, ClientError, Lro};
 use georep::emulator::{Config, Running, fleet::DEMO_FLEET};
 use support::emulator::start;
 
@@ -87,7 +87,20 @@ async fn lists_and_reads_clusters_and_databases() {
         names.sort();
         assert_eq!(names, want);
     }
-    assert_eq!(c.clusters_in(&[SUB.to_string()]).await.unwrap().len(), want.len());
+    // Through Resource Graph (one query across subscriptions) the same clusters, as GET shows them.
+    let subs = [SUB.to_string()];
+    let (graph, source) = c.clusters_in(&subs, true).await.unwrap();
+    assert_eq!(source, CacheSource::ResourceGraph);
+    let (listed, source) = c.clusters_in(&subs, false).await.unwrap();
+    assert_eq!(source, CacheSource::PerSubscription);
+    assert_eq!(graph.len(), want.len());
+    for g in &graph {
+        let l = listed.iter().find(|l| l.id == g.id).expect("the same cluster listed");
+        assert_eq!(
+            (&g.resource_type, &g.location, &g.sku, &g.properties),
+            (&l.resource_type, &l.location, &l.sku, &l.properties)
+        );
+    }
 
     let eus = c.get_cluster(&db(EUS)).await.unwrap();
     assert_eq!((eus.cluster_name(), eus.location.as_str()), (EUS, "East US"));

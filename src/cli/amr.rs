@@ -149,11 +149,6 @@ pub fn member(flag: &str, value: &str) -> Result<MemberArg, Failure> {
         };
     }
     let id = EnterpriseId::parse(value).map_err(|e| Failure::usage(format!("{flag}: {e}")))?;
-    let Some(database) = id.database.as_deref() else {
-        return Err(Failure::usage(format!(
-            "{flag}: '{value}' is a cluster's id: give its database's (…/databases/default)"
-        )));
-    };
     let part = |what: &str, problem: Option<String>| match problem {
         Some(p) => Err(refuse(flag, value, format!("its {what}: {p}"))),
         None => Ok(()),
@@ -161,6 +156,11 @@ pub fn member(flag: &str, value: &str) -> Result<MemberArg, Failure> {
     part("subscription", subscription_problem(&id.subscription))?;
     part("resource group", resource_group_problem(&id.resource_group))?;
     part("cluster name", cluster_name_problem(&id.cluster))?;
+    let Some(database) = id.database.as_deref() else {
+        return Err(Failure::usage(format!(
+            "{flag}: '{value}' is a cluster's id: give its database's (…/databases/default)"
+        )));
+    };
     part("database name", database_name_problem(database))?;
     Ok(MemberArg::Id(id))
 }

@@ -24,7 +24,7 @@ use tokio::time::Instant;
 pub use credential::{ARM_RESOURCE, AzureCli, Credential, DEFAULT_REFRESH_MARGIN, Secret, TOKEN_VARIABLE};
 pub use enterprise::DEFAULT_DATABASE;
 pub use error::{ClientError, seconds};
-pub use graph::{CACHES_QUERY, CacheSource};
+pub use graph::{CACHES_QUERY, CLUSTERS_QUERY, CacheSource};
 pub use lro::{Follow, Lro, LroStatus};
 pub use metrics::MetricsQuery;
 use names::segment;

@@ -11,10 +11,12 @@
 
 use crate::arm::RedisResource;
 use crate::arm::enterprise::{
-    Cluster, ClusterProperties, EnterpriseProvisioningState, EnterpriseSku, HighAvailability,
+    Cluster, ClusterProperties, Database, EnterpriseId, EnterpriseProvisioningState, EnterpriseSku, HighAvailability,
 };
 
-use super::active_group::{ActiveGroup, GroupIncompatibility, JoinBy, JoinCandidate, MAX_GROUP_MEMBERS, join_reasons};
+use super::active_group::{
+    ActiveGroup, GroupIncompatibility, GroupMember, JoinBy, JoinCandidate, MAX_GROUP_MEMBERS, join_reasons,
+};
 use super::amr_sizes::{AmrSize, SizeChoice, amr_size_for, premium_bytes};
 use super::failover::size_label;
 use super::regions::same_region;
@@ -315,6 +317,32 @@ pub fn plan_move<G: ExistingGroup>(
     MovePlan { primary: p, secondary: s, size, groups: options, steps, obstacles }
 }
 
+/// The members of each active geo-replication group among `clusters` and their `databases`: one entry a
+/// group, keyed by its nickname and the databases its members list (two groups can share a nickname
+/// in different subscriptions; a force-unlinked splinter lists fewer), members in the order given. Build
+/// each [`ActiveGroup`] from an entry: `ActiveGroup { nickname, members: &members }`.
+pub fn group_members<'a>(clusters: &'a [Cluster], databases: &'a [Database]) -> Vec<(String, Vec<GroupMember<'a>>)> {
+    let mut groups: Vec<(String, Vec<String>, Vec<GroupMember<'a>>)> = Vec::new();
+    for database in databases {
+        let (Some(nickname), Some(id)) = (database.group_nickname(), database.database_id()) else { continue };
+        let Some(cluster) = clusters
+            .iter()
+            .find(|c| c.id.as_deref().and_then(|i| EnterpriseId::parse(i).ok()).is_some_and(|c| c == id.cluster_id()))
+        else {
+            continue;
+        };
+        let mut listed: Vec<String> =
+            database.linked_databases().iter().filter_map(|l| l.database_id()).map(|i| i.key()).collect();
+        listed.sort();
+        let member = GroupMember { cluster, database };
+        match groups.iter_mut().find(|(n, l, _)| n.eq_ignore_ascii_case(nickname) && *l == listed) {
+            Some((_, _, members)) => members.push(member),
+            None => groups.push((nickname.to_string(), listed, vec![member])),
+        }
+    }
+    groups.into_iter().map(|(n, _, m)| (n, m)).collect()
+}
+
 /// The group rules of [`super::active_group`], asked about two new caches created into the group (the
 /// portal's "Join existing group"): clusters of `size`, running, high availability on, with no database
 /// yet (a database created into a group takes the group's settings).
@@ -334,7 +362,8 @@ impl ExistingGroup for ActiveGroup<'_> {
             resource_type: None,
             location: String::new(),
             kind: None,
-            sku: EnterpriseSku::new(&size.sku_name(), None),
+            // Created with the group's settings: its capacity too, where its SKU has one.
+            sku: EnterpriseSku::new(&size.sku_name(), self.members.first().and_then(|m| m.cluster.sku.capacity)),
             zones: None,
             tags: None,
             properties: ClusterProperties {

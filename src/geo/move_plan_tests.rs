@@ -195,9 +195,23 @@ fn amr_cluster(name: &str, location: &str, sku: &str) -> Cluster {
 }
 
 fn amr_database(cluster: &str) -> Database {
+    amr_member(cluster, "orders", &[])
+}
+
+fn db_id(cluster: &str) -> String {
+    format!("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Cache/redisEnterprise/{cluster}/databases/default")
+}
+
+/// A database of `cluster` in group `nickname` listing `members`' databases.
+fn amr_member(cluster: &str, nickname: &str, members: &[&str]) -> Database {
+    let linked: Vec<serde_json::Value> =
+        members.iter().map(|m| serde_json::json!({ "id": db_id(m), "state": "Linked" })).collect();
     serde_json::from_value(serde_json::json!({
-        "id": format!("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Cache/redisEnterprise/{cluster}/databases/default"),
-        "properties": { "provisioningState": "Succeeded", "geoReplication": { "groupNickname": "orders" } }
+        "id": db_id(cluster),
+        "properties": {
+            "provisioningState": "Succeeded",
+            "geoReplication": { "groupNickname": nickname, "linkedDatabases": linked }
+        }
     }))
     .unwrap()
 }
@@ -229,4 +243,25 @@ fn the_group_rules_decide_through_active_group() {
     assert_eq!(plan.groups[0].refusals[0].code, "SkuMismatch");
     assert!(plan.groups[0].refusals[0].message.contains("every member must have the same SKU"));
     assert_eq!(plan.steps[1], MoveStep::CreateDatabases { group: GroupChoice::New { nickname: "a-group".into() } });
+}
+
+#[test]
+fn groups_are_gathered_from_the_fleet_by_nickname_and_members() {
+    let clusters: Vec<Cluster> =
+        ["a", "b", "c", "d", "e"].iter().map(|n| amr_cluster(n, "East US", "Balanced_B10")).collect();
+    let databases = vec![
+        amr_member("a", "orders", &["a", "b", "c"]),
+        amr_member("b", "ORDERS", &["c", "b", "a"]),
+        // Force-unlinked from `orders`: its own splinter.
+        amr_member("c", "orders", &["c"]),
+        amr_member("d", "catalog", &["d", "e"]),
+        amr_member("e", "catalog", &["d", "e"]),
+        // A database on no listed cluster, and one in no group, are left out.
+        amr_member("zz", "orders", &["a", "b", "c"]),
+        serde_json::from_value(serde_json::json!({ "id": db_id("e"), "properties": {} })).unwrap(),
+    ];
+    let groups = group_members(&clusters, &databases);
+    let shape: Vec<(&str, Vec<&str>)> =
+        groups.iter().map(|(n, m)| (n.as_str(), m.iter().map(|m| m.cluster.cluster_name()).collect())).collect();
+    assert_eq!(shape, [("orders", vec!["a", "b"]), ("orders", vec!["c"]), ("catalog", vec!["d", "e"])]);
 }

@@ -1,5 +1,7 @@
-//! `georep amr list [--resource-group RG] [--subscription ID]...`: the Managed Redis clusters, each
-//! with its databases (one request per cluster, a few at a time) for the group column.
+//! `georep amr list [--resource-group RG] [--subscription ID]... [--no-resource-graph]`: the Managed
+//! Redis clusters (one Resource Graph query across subscriptions, as `caches list`; ARM's lists for a
+//! resource group), each with its databases (one request per cluster, a few at a time) for the group
+//! column.
 
 use clap::Args;
 use futures::StreamExt;
@@ -18,6 +20,10 @@ pub struct ListArgs {
     /// Only this resource group.
     #[arg(long, short = 'g', value_name = "RG")]
     pub resource_group: Option<String>,
+    /// List each subscription with ARM's own lists instead of one Azure Resource Graph query (the
+    /// lists are also used when Resource Graph refuses, with 403 or 404).
+    #[arg(long)]
+    pub no_resource_graph: bool,
     #[command(flatten)]
     pub common: Common,
 }
@@ -38,7 +44,13 @@ pub async fn list(args: ListArgs, endpoint: Option<&str>) -> Result<(), Failure>
     let clusters = match rg {
         None => {
             let subs = session.all_subscriptions().await?;
-            session.client.clusters_in(&subs).await.map_err(|e| Failure::client("cannot list the clusters", e))?
+            let (clusters, source) = session
+                .client
+                .clusters_in(&subs, !args.no_resource_graph)
+                .await
+                .map_err(|e| Failure::client("cannot list the clusters", e))?;
+            tracing::debug!(?source, clusters = clusters.len(), subscriptions = subs.len(), "clusters listed");
+            clusters
         }
         Some(rg) => in_group(&session, rg).await?,
     };
