@@ -98,7 +98,7 @@ impl Reader {
             let found = subs.iter().find(|s| s.subscription_id.eq_ignore_ascii_case(id));
             found.map_or_else(|| id.to_string(), |s| s.display_name.clone())
         };
-        match self.managed.read(client, &ids, name).await {
+        match self.managed.read(client, &ids, self.scope.resource_graph, name).await {
             Ok(fleet) => match last {
                 Some(l) if **l == fleet => l.clone(),
                 _ => std::sync::Arc::new(fleet),

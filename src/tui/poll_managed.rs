@@ -1,5 +1,5 @@
-//! What one poll reads of Azure Managed Redis: the clusters (one list per subscription), then the
-//! databases of a bounded number of
+//! What one poll reads of Azure Managed Redis: the clusters through Resource Graph (or one list per
+//! subscription where it is refused or not wanted), then the databases of a bounded number of
 //! clusters: those never read, those whose group was busy when last read, then the longest unread.
 //! A fleet of a few dozen clusters is read whole every poll; a larger one within
 //! `clusters / DETAILS_PER_POLL` polls, and a poll never costs more than that many database reads.
@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use crate::arm::enterprise::{Cluster, Database, EnterpriseId, LinkState as MemberState, ResourceState};
-use crate::client::{ArmClient, ClientError};
+use crate::client::{ArmClient, CacheSource, ClientError};
 
 use super::managed::{ManagedFleet, cluster_id};
 use super::poll::DETAILS_PER_POLL;
@@ -16,8 +16,13 @@ use super::poll::DETAILS_PER_POLL;
 #[derive(Debug, Default)]
 pub struct ManagedReader {
     polls: u64,
+    /// The poll in which Resource Graph last refused, if it did.
+    graph_refused_in: Option<u64>,
     read: HashMap<EnterpriseId, (Vec<Database>, u64)>,
 }
+
+/// After Resource Graph refused, how many polls go through the per-subscription lists first.
+const GRAPH_RETRY_AFTER_POLLS: u64 = 20;
 
 impl ManagedReader {
     /// The clusters of `subscriptions` and the databases this poll reads, ready to show.
@@ -25,13 +30,21 @@ impl ManagedReader {
         &mut self,
         client: &ArmClient,
         subscriptions: &[String],
+        use_graph: bool,
         subscription_name: impl Fn(&str) -> String,
     ) -> Result<ManagedFleet, ClientError> {
         self.polls += 1;
         if subscriptions.is_empty() {
             return Ok(ManagedFleet::default());
         }
-        let clusters = client.clusters_in(subscriptions).await?;
+        let retry = self.graph_refused_in.is_none_or(|p| self.polls >= p + GRAPH_RETRY_AFTER_POLLS);
+        let ask_graph = use_graph && retry;
+        let (clusters, source) = client.clusters_in(subscriptions, ask_graph).await?;
+        match source {
+            CacheSource::PerSubscription if ask_graph => self.graph_refused_in = Some(self.polls),
+            CacheSource::ResourceGraph => self.graph_refused_in = None,
+            CacheSource::PerSubscription => {}
+        }
         let ids: Vec<EnterpriseId> = clusters.iter().filter_map(cluster_id).collect();
         self.read.retain(|id, _| ids.contains(id));
         let plan = self.plan(&clusters);
