@@ -44,6 +44,10 @@ mod dashboard;
 #[path = "console/fleet_geo.rs"]
 mod fleet_geo;
 
+/// Azure Managed Redis with 10,000 clusters.
+#[path = "console/managed.rs"]
+mod managed;
+
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -371,6 +375,29 @@ fn criterion_groups(c: &mut Criterion, fleet: &Fleet) {
             println!("{name}:\n{}", o.screen());
         }
     }
+    // Azure Managed Redis's blades with 10,000 clusters.
+    let amr = managed::managed();
+    assert_eq!(managed::count(&amr), managed::CLUSTERS);
+    let premium = Snapshot::build(
+        fleet.linking.subscriptions.clone(),
+        resources(&fleet.linking).0,
+        resources(&fleet.linking).1,
+        None,
+    );
+    for (name, screen) in [
+        ("amr_list", "list"),
+        ("amr_overview", "overview"),
+        ("amr_active_geo_replication", "active"),
+        ("amr_add_cache_to_group", "add"),
+        ("amr_dashboard", "dashboard"),
+    ] {
+        apps.push((name, managed::console(&premium, &amr, screen)));
+    }
+    if std::env::var_os("GEOREP_BENCH_SCREENS").is_some() {
+        for (name, o) in apps.iter_mut().filter(|(n, _)| n.starts_with("amr_")) {
+            println!("{name}:\n{}", o.screen());
+        }
+    }
     let mut g = c.benchmark_group("frame_10k");
     for (name, o) in &apps {
         let mut buf = Buffer::empty(area);
@@ -415,6 +442,23 @@ fn criterion_groups(c: &mut Criterion, fleet: &Fleet) {
         home.edit(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE), &data);
     }
     g.bench_function("home_refilter", |b| b.iter(|| home.refilter(black_box(&data))));
+    // Managed Redis, per poll: the fleet's indexes (in the poller) and Add cache to group's verdicts.
+    let (clusters, databases) = managed::fleet();
+    g.bench_function("amr_fleet_build", |b| {
+        b.iter_batched(
+            || (clusters.clone(), databases.clone()),
+            |(c, d)| georep::tui::managed::ManagedFleet::build(c, d, |s| s.to_string()),
+            BatchSize::LargeInput,
+        )
+    });
+    let mut amr_data = Data::default();
+    amr_data.apply(Arc::new(Snapshot::default().with_managed(amr.clone())));
+    let group_of = georep::arm::enterprise::EnterpriseId::cluster(SUBS[0].0, "rg-amr-20", "amr-04500");
+    // Made when a poll changed Managed Redis and Add cache to group is on top (not per frame, and not
+    // while another blade covers it).
+    g.bench_function("amr_add_cache_to_group_verdicts", |b| {
+        b.iter(|| georep::tui::blades::group_candidates::candidates(black_box(&amr_data), &group_of))
+    });
     let (caches, linked) = resources(&fleet.linking);
     let subs = fleet.linking.subscriptions.clone();
     // The poller's side (once per poll for the whole process, off every console's input path).

@@ -326,8 +326,8 @@ impl App {
                 Blade::Compatible(c) => c.refresh(&self.data),
                 Blade::Fleet(f) => f.mark_stale(),
                 Blade::ManagedList(m) => m.refilter(&self.data),
-                Blade::Candidates(c) => c.refresh(&self.data),
-                Blade::MovePlan(m) => m.refresh(&self.data),
+                Blade::Candidates(c) => c.mark_stale(),
+                Blade::MovePlan(m) => m.stale = true,
                 _ => {}
             }
         }
@@ -341,6 +341,19 @@ impl App {
             && f.stale()
         {
             f.refresh(&self.data, &self.link_changes);
+            self.dirty = true;
+        }
+        if let Some(Blade::MovePlan(m)) = self.stack.last_mut()
+            && m.stale
+        {
+            m.refresh(&self.data);
+            self.dirty = true;
+        }
+        // Add cache to group likewise: its verdicts are made again only when on screen.
+        if let Some(Blade::Candidates(c)) = self.stack.last_mut()
+            && c.stale()
+        {
+            c.refresh(&self.data);
             self.dirty = true;
         }
     }

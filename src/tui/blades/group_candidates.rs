@@ -35,25 +35,61 @@ pub struct Candidate {
     pub reasons: Vec<GroupIncompatibility>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct CandidatesState {
     /// The open cache (a member of the group).
     pub group_of: EnterpriseId,
     pub show_incompatible: bool,
     table: TableState,
     rows: Vec<Candidate>,
+    /// The fleet the rows were made from: a poll that changed nothing of Managed Redis shares it, and
+    /// the rows are not made again (10,000 clusters take tens of milliseconds).
+    made_from: Option<std::sync::Arc<crate::tui::managed::ManagedFleet>>,
+    /// The fleet changed since the rows were made (they are made again when the blade is on top).
+    stale: bool,
+}
+
+impl PartialEq for CandidatesState {
+    fn eq(&self, other: &Self) -> bool {
+        self.group_of == other.group_of
+            && self.show_incompatible == other.show_incompatible
+            && self.table == other.table
+            && self.rows == other.rows
+    }
 }
 
 impl CandidatesState {
     pub fn new(group_of: EnterpriseId, data: &Data) -> Self {
-        let mut s =
-            CandidatesState { group_of, show_incompatible: false, table: TableState::default(), rows: Vec::new() };
+        let mut s = CandidatesState {
+            group_of,
+            show_incompatible: false,
+            table: TableState::default(),
+            rows: Vec::new(),
+            made_from: None,
+            stale: true,
+        };
         s.refresh(data);
         s
     }
 
-    /// Every other Managed Redis cache with the rules' verdict: compatible first, by name.
+    /// The fleet may have changed: the rows are made again when next on screen.
+    pub fn mark_stale(&mut self) {
+        self.stale = true;
+    }
+
+    pub fn stale(&self) -> bool {
+        self.stale
+    }
+
+    /// Every other Managed Redis cache with the rules' verdict: compatible first, by name (unless the
+    /// fleet is the one the rows were made from).
     pub fn refresh(&mut self, data: &Data) {
+        self.stale = false;
+        let fleet = &data.snapshot().managed;
+        if self.made_from.as_ref().is_some_and(|m| std::sync::Arc::ptr_eq(m, fleet)) {
+            return;
+        }
+        self.made_from = Some(fleet.clone());
         let keep = self.selected().map(|c| c.id.clone());
         let mut rows = candidates(data, &self.group_of);
         rows.sort_by_key(|c| !c.reasons.is_empty());

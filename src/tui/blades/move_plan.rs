@@ -24,15 +24,18 @@ pub struct MovePlanState {
     pub secondary: ResourceId,
     pub scroll: u16,
     plan: Option<Box<MovePlan>>,
+    /// The fleet changed since the plan was made (made again when the blade is on top).
+    pub stale: bool,
 }
 
 impl MovePlanState {
     pub fn new(primary: ResourceId, secondary: ResourceId, data: &Data) -> Self {
         let plan = plan(data, &primary, &secondary).map(Box::new);
-        MovePlanState { primary, secondary, scroll: 0, plan }
+        MovePlanState { primary, secondary, scroll: 0, plan, stale: false }
     }
 
     pub fn refresh(&mut self, data: &Data) {
+        self.stale = false;
         self.plan = plan(data, &self.primary, &self.secondary).map(Box::new);
     }
 }
