@@ -154,9 +154,10 @@ pub(crate) async fn serve(args: ServeArgs) -> ExitCode {
         }
     };
     georep::say!(
-        "georep serve: Microsoft.Cache ARM emulator on {} (api-version {}, {} data plane, time scale {}{})",
+        "georep serve: Microsoft.Cache ARM emulator on {} (api-version {}, redisEnterprise {}, {} data plane, time scale {}{})",
         running.url(),
         georep::arm::API_VERSION,
+        georep::arm::enterprise::ENTERPRISE_API_VERSION,
         running.emulator.data_plane_name(),
         args.time_scale,
         if args.azure_like { ", Azure-like" } else { "" }

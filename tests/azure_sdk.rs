@@ -6,7 +6,8 @@
 //! on 127.0.0.1:0 and runs the script against it. `azure-mgmt-resourcegraph` pages through Resource
 //! Graph over a synthetic fleet of 2,500 caches (tests/python/sdk_graph.py). `azure-mgmt-redisenterprise`
 //! lists Managed Redis clusters and databases, creates a database into a group and waits for it,
-//! force-unlinks it and flushes (tests/python/sdk_enterprise.py).
+//! force-unlinks it and flushes, and azure-mgmt-monitor reads its geoReplicationHealthy
+//! (tests/python/sdk_enterprise.py).
 //!
 //! Without python3, venv or pip (or PyPI) the test prints why and passes as skipped, unless
 //! `GEOREP_REQUIRE_PYTHON=1` (as .ci/run sets), when it fails.
@@ -283,6 +284,7 @@ fn azure_sdk_for_python_drives_managed_redis() {
         "begin_force_unlink(not a member): HttpResponseError 400 NotInGroup",
         "begin_force_unlink(...).result(): amr-orders-jpe unlinked; amr-orders-eus lists 3 members",
         "begin_flush(...).result(): keys",
+        "newest maximum 1.0",
         "sdk enterprise: ok",
     ] {
         assert!(out.stdout.contains(expected), "sdk_enterprise.py output lacks {expected:?}:\n{}", out.stdout);

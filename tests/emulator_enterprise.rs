@@ -109,6 +109,10 @@ async fn every_rule_refuses_a_create_with_its_code() {
     let mut nameless = create_body("amr-orders-uks", &MEMBERS, json!({}));
     nameless["properties"]["geoReplication"]["groupNickname"] = json!(" ");
     emu.put(&db_path("amr-orders-uks"), nameless).await.error(400, "InvalidGeoReplication");
+    let mut without_self = create_body("amr-orders-uks", &MEMBERS, json!({}));
+    without_self["properties"]["geoReplication"]["linkedDatabases"].as_array_mut().unwrap().pop();
+    let e = emu.put(&db_path("amr-orders-uks"), without_self).await.error(400, "InvalidGeoReplication");
+    assert!(e["message"].as_str().unwrap().contains("must include the database being created"), "{e}");
     let mut bad_id = create_body("amr-orders-uks", &MEMBERS, json!({}));
     bad_id["properties"]["geoReplication"]["linkedDatabases"][0]["id"] = json!("/subscriptions/x/resourceGroups/y");
     emu.put(&db_path("amr-orders-uks"), bad_id).await.error(400, "InvalidLinkedDatabase");

@@ -6,7 +6,7 @@
 Lists clusters (by subscription and by resource group) and databases, creates a database into the demo
 group orders-geo with `databases.begin_create(...).result()`, force-unlinks it from another member with
 `begin_force_unlink(...).result()`, flushes a member and another one with `begin_flush(...).result()`
-and checks what each left behind. Any mismatch is an AssertionError (exit status 1); success prints
+and checks what each left behind, then reads geoReplicationHealthy with azure-mgmt-monitor. Any mismatch is an AssertionError (exit status 1); success prints
 `sdk enterprise: ok`. The bearer token over http to loopback: see sdk_flow.py's LoopbackBearerPolicy.
 """
 
@@ -15,6 +15,7 @@ import sys
 import time
 
 from azure.core.exceptions import HttpResponseError
+from azure.mgmt.monitor import MonitorManagementClient
 from azure.mgmt.redisenterprise import RedisEnterpriseManagementClient
 from azure.mgmt.redisenterprise.models import (
     Database,
@@ -124,6 +125,18 @@ def main():
     keys = {m: raw(client, m)["properties"]["dataPlane"]["datasetKeys"] for m in MEMBERS}
     assert keys == {"amr-orders-eus": 0, "amr-orders-weu": 0, "amr-orders-sea": GROUP_KEYS}, keys
     step(f"begin_flush(...).result(): keys {keys}")
+    monitor = MonitorManagementClient(
+        credential,
+        SUBSCRIPTION,
+        base_url=args.url,
+        authentication_policy=LoopbackBearerPolicy(credential, SCOPE),
+        retry_total=2,
+    )
+    got = monitor.metrics.list(eus.id, metricnames="geoReplicationHealthy", aggregation="Maximum,Minimum,Average")
+    series = got.value[0].timeseries[0].data
+    newest = [p for p in series if p.maximum is not None][-1]
+    assert got.value[0].name.value == "geoReplicationHealthy" and newest.maximum == 1.0, (got.value[0].name, newest)
+    step(f"metrics.list(geoReplicationHealthy): {len(series)} points, newest maximum {newest.maximum}")
     print("sdk enterprise: ok", flush=True)
 
 

@@ -180,6 +180,13 @@ pub(crate) fn create(
     }
     let (group, members) = match &geo {
         Some(geo) => {
+            if !geo.linked().iter().any(|l| l.database_id().is_some_and(|i| i == *id)) {
+                return Err(ArmError::bad_request(
+                    "InvalidGeoReplication",
+                    format!("geoReplication.linkedDatabases must include the database being created, '{id}'."),
+                )
+                .with_target("geoReplication.linkedDatabases"));
+            }
             let (nickname, members) = named_group(state, id, geo)?;
             check_rules(state, &nickname, &members, id, &settings, JoinBy::Create { replacing: None })?;
             (Some(nickname), members)
