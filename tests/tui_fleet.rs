@@ -130,8 +130,9 @@ async fn the_console_reads_a_10000_cache_fleet_in_bounded_polls() {
     c.wait_for("Home with every cache", WAIT, |s| s.contains("10000 of 10000")).await;
     eprintln!("Home listed 10,000 caches after {:.2?} (debug build)", start.elapsed());
 
-    // Two whole polls: each is the subscriptions, one Resource Graph query (10 pages of 1,000) and at
-    // most DETAILS_PER_POLL linked-server reads, whatever the fleet's ~1,100 links.
+    // Two whole polls: each is the subscriptions, one Resource Graph query for the caches (10 pages of
+    // 1,000), one for the Managed Redis clusters (one page: the synthetic fleet has none) and at most
+    // DETAILS_PER_POLL linked-server reads, whatever the fleet's ~1,100 links.
     let polls_from = lines(&log).len();
     let t = Instant::now();
     loop {
@@ -153,7 +154,7 @@ async fn the_console_reads_a_10000_cache_fleet_in_bounded_polls() {
         .collect();
     let k = kinds(&seen[at[0]..at[2]]);
     assert_eq!(k.get("subscriptions"), Some(&2), "{k:?}");
-    assert_eq!(k.get("resource graph"), Some(&20), "10 pages a poll: {k:?}");
+    assert_eq!(k.get("resource graph"), Some(&22), "10 pages of caches and 1 of clusters a poll: {k:?}");
     assert_eq!(k.get("list per subscription"), None, "no per-subscription lists: {k:?}");
     let details = k.get("linked servers").copied().unwrap_or(0);
     assert!(details <= 2 * DETAILS_PER_POLL, "{details} linked-server reads in 2 polls: {k:?}");

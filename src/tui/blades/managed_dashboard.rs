@@ -83,8 +83,7 @@ impl StatefulWidget for ManagedDashboardView<'_> {
                 let (text, tone) = match h.latest {
                     Some(v) if v >= 1.0 => ("Healthy (1): every link of the group replicates".to_string(), Tone::Ok),
                     Some(_) => (
-                        "Unhealthy (0): a link of the group does not replicate; alert when it stays at 0 for an hour"
-                            .to_string(),
+                        "Unhealthy (0): a link of the group does not replicate (alert after an hour at 0)".to_string(),
                         Tone::Bad,
                     ),
                     None => ("No value yet".to_string(), Tone::Busy),
