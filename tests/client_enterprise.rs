@@ -89,9 +89,9 @@ async fn lists_and_reads_clusters_and_databases() {
     }
     // Through Resource Graph (one query across subscriptions) the same clusters, as GET shows them.
     let subs = [SUB.to_string()];
-    let (graph, source) = c.clusters_across(&subs, true).await.unwrap();
+    let (graph, source) = c.clusters_in(&subs, true).await.unwrap();
     assert_eq!(source, CacheSource::ResourceGraph);
-    let (listed, source) = c.clusters_across(&subs, false).await.unwrap();
+    let (listed, source) = c.clusters_in(&subs, false).await.unwrap();
     assert_eq!(source, CacheSource::PerSubscription);
     assert_eq!(graph.len(), want.len());
     for g in &graph {

@@ -58,17 +58,6 @@ impl ArmClient {
         self.get_all(self.enterprise_url(&path)).await
     }
 
-    /// Every cluster of `subscriptions`, a list per subscription, all at once (see
-    /// [`ArmClient::clusters_across`] for one Resource Graph query instead).
-    pub async fn clusters_in(&self, subscriptions: &[String]) -> Result<Vec<Cluster>, ClientError> {
-        let lists = futures::future::join_all(subscriptions.iter().map(|s| self.list_clusters(s))).await;
-        let mut out = Vec::new();
-        for list in lists {
-            out.extend(list?);
-        }
-        Ok(out)
-    }
-
     /// The cluster `id` names (its own id, or the cluster of a database id).
     pub async fn get_cluster(&self, id: &EnterpriseId) -> Result<Cluster, ClientError> {
         self.get_json(&self.enterprise_url(&Self::cluster_path(id)?)).await

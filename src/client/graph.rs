@@ -83,6 +83,30 @@ impl ArmClient {
         Ok(rows.into_iter().map(as_cluster_body).collect())
     }
 
+    /// Every cluster in `subscriptions`: through Resource Graph when `use_graph` and it answers, else
+    /// (refused with 403 or 404, or not asked) a list per subscription, all at once.
+    pub async fn clusters_in(
+        &self,
+        subscriptions: &[String],
+        use_graph: bool,
+    ) -> Result<(Vec<Cluster>, CacheSource), ClientError> {
+        if use_graph {
+            match self.query_clusters(subscriptions).await {
+                Ok(clusters) => return Ok((clusters, CacheSource::ResourceGraph)),
+                Err(e) if matches!(e.status(), Some(403 | 404)) => {
+                    tracing::info!(error = %e, "Resource Graph refused the query: listing each subscription");
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let lists = futures::future::join_all(subscriptions.iter().map(|s| self.list_clusters(s))).await;
+        let mut out = Vec::new();
+        for list in lists {
+            out.extend(list?);
+        }
+        Ok((out, CacheSource::PerSubscription))
+    }
+
     /// Every cache in `subscriptions`: through Resource Graph when `use_graph` and it answers, else
     /// (refused with 403 or 404, or not asked) a list per subscription, all at once.
     pub async fn caches_in(
@@ -105,25 +129,6 @@ impl ArmClient {
             out.extend(list?);
         }
         Ok((out, CacheSource::PerSubscription))
-    }
-
-    /// Every cluster in `subscriptions`: through Resource Graph when `use_graph` and it answers, else
-    /// (refused with 403 or 404, or not asked) [`ArmClient::clusters_in`].
-    pub async fn clusters_across(
-        &self,
-        subscriptions: &[String],
-        use_graph: bool,
-    ) -> Result<(Vec<Cluster>, CacheSource), ClientError> {
-        if use_graph {
-            match self.query_clusters(subscriptions).await {
-                Ok(clusters) => return Ok((clusters, CacheSource::ResourceGraph)),
-                Err(e) if matches!(e.status(), Some(403 | 404)) => {
-                    tracing::info!(error = %e, "Resource Graph refused the query: listing each subscription");
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        Ok((self.clusters_in(subscriptions).await?, CacheSource::PerSubscription))
     }
 }
 

@@ -46,7 +46,7 @@ pub async fn list(args: ListArgs, endpoint: Option<&str>) -> Result<(), Failure>
             let subs = session.all_subscriptions().await?;
             let (clusters, source) = session
                 .client
-                .clusters_across(&subs, !args.no_resource_graph)
+                .clusters_in(&subs, !args.no_resource_graph)
                 .await
                 .map_err(|e| Failure::client("cannot list the clusters", e))?;
             tracing::debug!(?source, clusters = clusters.len(), subscriptions = subs.len(), "clusters listed");
