@@ -188,9 +188,7 @@ fn managed_blocked(data: &Data, call: &ManagedCall) -> Option<String> {
         }
         ManagedCall::ForceLink { database, members: ids, .. } | ManagedCall::Create { database, members: ids, .. } => {
             let anchor = ids.iter().find(|m| *m != database)?;
-            let verdict = crate::tui::blades::group_candidates::candidates(data, &anchor.cluster_id())
-                .into_iter()
-                .find(|c| c.id == database.cluster_id());
+            let verdict = crate::tui::blades::group_candidates::verdict(data, &anchor.cluster_id(), database);
             match verdict {
                 None => Some(format!("{} can no longer be added to this group.", database.cluster)),
                 Some(c) => c.reasons.first().map(|r| format!("This changed since the dialog opened: {}", r.message())),

@@ -39,7 +39,7 @@ impl ManagedReader {
         }
         let retry = self.graph_refused_in.is_none_or(|p| self.polls >= p + GRAPH_RETRY_AFTER_POLLS);
         let ask_graph = use_graph && retry;
-        let (clusters, source) = client.clusters_across(subscriptions, ask_graph).await?;
+        let (clusters, source) = client.clusters_in(subscriptions, ask_graph).await?;
         match source {
             CacheSource::PerSubscription if ask_graph => self.graph_refused_in = Some(self.polls),
             CacheSource::ResourceGraph => self.graph_refused_in = None,
