@@ -198,18 +198,18 @@ impl Data {
 
     pub fn set_caches(&mut self, caches: Vec<RedisResource>) {
         let s = &self.snap;
-        let snap = Snapshot::build(s.subscriptions.clone(), caches, s.linked.clone(), Some(s));
+        let snap = Snapshot::build_at(s.subscriptions.clone(), caches, s.linked.clone(), Some(s), self.wall);
         self.apply(Arc::new(snap));
     }
 
     pub fn set_linked(&mut self, linked: HashMap<ResourceId, Vec<LinkedServer>>) {
-        let snap = self.snap.with(self.snap.subscriptions.clone(), linked);
+        let snap = self.snap.with(self.snap.subscriptions.clone(), linked, self.wall);
         self.snap = Arc::new(snap);
         self.note_busy();
     }
 
     pub fn set_subscriptions(&mut self, subscriptions: Vec<Subscription>) {
-        let snap = self.snap.with(subscriptions, self.snap.linked.clone());
+        let snap = self.snap.with(subscriptions, self.snap.linked.clone(), self.wall);
         self.snap = Arc::new(snap);
     }
 

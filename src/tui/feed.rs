@@ -190,7 +190,7 @@ impl Poller {
         let Some(last) = self.tx.borrow().fetched.clone() else { return };
         let linked = reader.details(&self.client, &last.caches, &self.wanted.union(), true).await;
         if linked != last.linked {
-            let snap = Arc::new(last.with(last.subscriptions.clone(), linked));
+            let snap = Arc::new(last.with(last.subscriptions.clone(), linked, chrono::Utc::now()));
             self.publish(Some(&last), snap);
         }
     }
@@ -204,9 +204,9 @@ impl Poller {
                 && Arc::ptr_eq(&l.managed, &snap.managed)
         });
         if !unchanged {
-            // Made here, once for every console and off their input paths, rather than by the first
-            // console that shows Home ▸ Geo-replication.
-            snap.unprotected();
+            // Home ▸ Geo-replication's rows, made here once for every console and off their input
+            // paths, while a console shows them.
+            snap.prepare_fleet(last.map(|l| &**l));
         }
         let fetched = if unchanged { last.cloned() } else { Some(snap) };
         self.tx.send_replace(Arc::new(Polled { fetched, failure: None }));

@@ -1,7 +1,10 @@
 //! The fleet's geo-replication as rows: every link once (from its primary's details, else its
 //! secondary's, else "reading…" from a cache that says it has a link whose details are not read yet),
-//! and every unprotected Premium cache with what could protect it. Made when the data changes, never
-//! while drawing.
+//! and every unprotected Premium cache with what could protect it. Made once per snapshot for every
+//! console of the process (by the poller while a console shows them), never while drawing; a console
+//! adds only the health its own metrics give the pairs it read ([`with_health`]).
+
+use std::sync::Arc;
 
 use crate::tui::snapshot::Snapshot;
 use fnv::{FnvHashMap, FnvHashSet};
@@ -87,58 +90,93 @@ fn words(words: &[&str]) -> String {
     out
 }
 
-fn region_of(data: &Data, id: &ResourceId) -> String {
-    data.cache(id).map(|c| c.location.clone()).unwrap_or_else(|| "—".into())
+fn region_of(snap: &Snapshot, id: &ResourceId) -> String {
+    snap.cache(id).map(|c| c.location.clone()).unwrap_or_else(|| "—".into())
 }
 
-fn health(data: &Data, primary: &ResourceId, secondary: &ResourceId, state: &LinkState) -> Health {
-    let read = if data.health.is_empty() { None } else { data.geo_health(primary) };
-    let read = read.filter(|h| &h.watch.secondary == secondary || &h.watch.primary == secondary);
-    if let Some(healthy) = read.and_then(|h| h.healthy) {
-        return if healthy >= 1.0 { Health::Healthy } else { Health::Unhealthy };
-    }
+/// What a link's state says of its health, before any metrics.
+fn state_health(state: Option<&LinkState>) -> Health {
     match state {
-        LinkState::Failed => Health::Failed,
-        s if s.in_flight() => Health::InFlight,
-        _ => Health::NotRead,
+        None => Health::Reading,
+        Some(LinkState::Failed) => Health::Failed,
+        Some(s) if s.in_flight() => Health::InFlight,
+        Some(_) => Health::NotRead,
     }
+}
+
+/// What the console's metrics say of the pair's health, where it read them.
+fn metrics_health(data: &Data, primary: &ResourceId, secondary: &ResourceId) -> Option<Health> {
+    let read = data.geo_health(primary)?;
+    let read = Some(read).filter(|h| &h.watch.secondary == secondary || &h.watch.primary == secondary)?;
+    read.healthy.map(|healthy| if healthy >= 1.0 { Health::Healthy } else { Health::Unhealthy })
 }
 
 /// A link's pair and regions: (primary, its region), (secondary, its region).
 type Pair = ((ResourceId, String), (ResourceId, String));
 
-fn row(data: &Data, changes: &LinkChanges, pair: Pair, state: Option<LinkState>) -> LinkRow {
-    let ((primary, primary_region), (secondary, secondary_region)) = pair;
-    let health = match &state {
-        Some(s) => health(data, &primary, &secondary, s),
-        None => Health::Reading,
-    };
-    let status = state.as_ref().map_or_else(|| "reading…".to_string(), |s| s.to_string());
-    let search = words(&[&primary.name, &secondary.name, &primary_region, &secondary_region, &status, health.label()]);
-    let changed = changes.pair(&primary, &secondary);
-    LinkRow { primary, secondary, primary_region, secondary_region, state, health, changed, search }
+impl LinkRow {
+    fn new(changes: &LinkChanges, pair: Pair, state: Option<LinkState>) -> LinkRow {
+        let ((primary, primary_region), (secondary, secondary_region)) = pair;
+        let health = state_health(state.as_ref());
+        let changed = changes.pair(&primary, &secondary);
+        let search = String::new();
+        let mut row = LinkRow { primary, secondary, primary_region, secondary_region, state, health, changed, search };
+        row.search = row.words();
+        row
+    }
+
+    /// What a filter matches: the caches, the regions, the status and the health.
+    fn words(&self) -> String {
+        let status = self.state.as_ref().map_or_else(|| "reading…".to_string(), |s| s.to_string());
+        let (p, s) = (&self.primary.name, &self.secondary.name);
+        words(&[p, s, &self.primary_region, &self.secondary_region, &status, self.health.label()])
+    }
 }
 
-/// Every link of the fleet, once each (in no particular order: the view sorts them).
-pub fn links(data: &Data, changes: &LinkChanges) -> Vec<LinkRow> {
+/// The fleet's links with the health the console's metrics give the pairs it read (the snapshot's
+/// rows know only what the states say): the same rows, shared, when the metrics change none.
+pub fn with_health(rows: &Arc<Vec<LinkRow>>, data: &Data) -> Arc<Vec<LinkRow>> {
+    let mut out = rows.clone();
+    if data.health.is_empty() {
+        return out;
+    }
+    for i in 0..rows.len() {
+        let r = &rows[i];
+        if r.state.is_none() {
+            continue;
+        }
+        let Some(health) = metrics_health(data, &r.primary, &r.secondary) else { continue };
+        if health != r.health {
+            let row = &mut Arc::make_mut(&mut out)[i];
+            row.health = health;
+            row.search = row.words();
+        }
+    }
+    out
+}
+
+/// Every link of the fleet, once each (in no particular order: the view sorts them), with the health
+/// its state implies ([`with_health`] adds the metrics a console read).
+pub fn links(snap: &Snapshot) -> Vec<LinkRow> {
+    let changes = snap.changes();
     // Each linked cache's view of its link, with its own region; the peer's region is in the entry.
     let mut views = Vec::new();
     let mut unread = Vec::new();
-    for (i, (c, id)) in data.caches().iter().zip(data.ids()).enumerate() {
+    for (i, (c, id)) in snap.caches.iter().zip(&snap.ids).enumerate() {
         if c.linked_server_ids().next().is_none() {
             continue;
         }
-        match data.link(id) {
+        match snap.link(id) {
             Some(link) => views.push((id, c.location.clone(), link)),
             None => unread.push(i),
         }
     }
-    if views.len() < data.linked().len() {
+    if views.len() < snap.linked.len() {
         // Entries of caches that no longer list a link (the details are from an earlier poll).
         let seen: FnvHashSet<&ResourceId> = views.iter().map(|(id, _, _)| *id).collect();
-        for id in data.linked().keys().filter(|id| !seen.contains(id)) {
-            if let Some(link) = data.link(id) {
-                views.push((id, region_of(data, id), link));
+        for id in snap.linked.keys().filter(|id| !seen.contains(id)) {
+            if let Some(link) = snap.link(id) {
+                views.push((id, region_of(snap, id), link));
             }
         }
     }
@@ -154,7 +192,7 @@ pub fn links(data: &Data, changes: &LinkChanges) -> Vec<LinkRow> {
         let there = link.entry.properties.linked_redis_cache_location.clone();
         let (me, peer) = (((*id).clone(), here.clone()), (link.peer.clone(), there));
         let pair = if link.role == Role::Secondary { (peer, me) } else { (me, peer) };
-        out.push(row(data, changes, pair, Some(link.state())));
+        out.push(LinkRow::new(changes, pair, Some(link.state())));
     }
     // Caches that say they have a link whose details are not read yet.
     if unread.is_empty() {
@@ -162,8 +200,8 @@ pub fn links(data: &Data, changes: &LinkChanges) -> Vec<LinkRow> {
     }
     // Caches that say they have a link whose details are not read: their peer found by name in the
     // same subscription (a link joins caches of one subscription).
-    let by_name: FnvHashMap<(String, String), usize> = data
-        .ids()
+    let by_name: FnvHashMap<(String, String), usize> = snap
+        .ids
         .iter()
         .enumerate()
         .map(|(i, id)| ((id.subscription.to_ascii_lowercase(), id.name.to_ascii_lowercase()), i))
@@ -175,22 +213,21 @@ pub fn links(data: &Data, changes: &LinkChanges) -> Vec<LinkRow> {
     };
     let mut unread_pairs = FnvHashSet::default();
     for i in unread {
-        let me = &data.ids()[i];
-        let Some(peer_name) =
-            data.caches()[i].linked_server_ids().find_map(|l| ResourceId::parse(l).ok()?.linked_server)
+        let me = &snap.ids[i];
+        let Some(peer_name) = snap.caches[i].linked_server_ids().find_map(|l| ResourceId::parse(l).ok()?.linked_server)
         else {
             continue;
         };
         let peer = by_name
             .get(&(me.subscription.to_ascii_lowercase(), peer_name.to_ascii_lowercase()))
-            .map(|j| data.ids()[*j].clone())
+            .map(|j| snap.ids[*j].clone())
             .unwrap_or_else(|| ResourceId::cache(&me.subscription, &me.resource_group, &peer_name));
         if listed.contains(&(me, &peer)) || listed.contains(&(&peer, me)) || !unread_pairs.insert(unordered(me, &peer))
         {
             continue;
         }
-        let pair = ((me.clone(), region_of(data, me)), (peer.clone(), region_of(data, &peer)));
-        out.push(row(data, changes, pair, None));
+        let pair = ((me.clone(), region_of(snap, me)), (peer.clone(), region_of(snap, &peer)));
+        out.push(LinkRow::new(changes, pair, None));
     }
     out
 }

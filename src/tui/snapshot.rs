@@ -5,14 +5,17 @@
 //! swapping one pointer and redoing only what depends on what changed ([`Snapshot::revs`]).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
+
+use chrono::{DateTime, Utc};
 
 use crate::arm::{LinkedServer, RedisResource, ReplicationRole, ResourceId, Subscription};
 use crate::geo::{FromResources, LinkPhase, World};
 
 use super::data::{LinkView, Role};
-use super::fleet_links::UnprotectedRow;
+use super::fleet_links::{LinkRow, UnprotectedRow};
+use super::link_changes::LinkChanges;
 use super::managed::ManagedFleet;
 
 /// Revisions are unique in the process: equal revisions mean the same cache, unchanged.
@@ -52,19 +55,37 @@ pub struct Snapshot {
     pub busy: Vec<ResourceId>,
     /// Each cache's name and subscription name in characters, for the lists' column widths.
     pub widths: Vec<(u16, u16)>,
+    /// When each link's state last changed, carried from snapshot to snapshot.
+    changes: Arc<LinkChanges>,
+    /// Every link of the fleet as Home ▸ Geo-replication lists it ([`Snapshot::links`]).
+    links: OnceLock<Arc<Vec<LinkRow>>>,
     /// The Premium caches nobody protects, with what could ([`Snapshot::unprotected`]).
     unprotected: OnceLock<Arc<Vec<UnprotectedRow>>>,
+    /// A console showed Home ▸ Geo-replication from this snapshot: the poller makes the next one's
+    /// rows before publishing it ([`Snapshot::prepare_fleet`]).
+    fleet_shown: AtomicBool,
     /// Azure Managed Redis: its clusters, their databases and groups.
     pub managed: Arc<ManagedFleet>,
 }
 
 impl Snapshot {
-    /// Prepares what was read. `previous` lends its revisions to the caches that did not change.
+    /// Prepares what was read now. `previous` lends its revisions to the caches that did not change.
     pub fn build(
+        subscriptions: Vec<Subscription>,
+        caches: Vec<RedisResource>,
+        linked: HashMap<ResourceId, Vec<LinkedServer>>,
+        previous: Option<&Snapshot>,
+    ) -> Snapshot {
+        Snapshot::build_at(subscriptions, caches, linked, previous, Utc::now())
+    }
+
+    /// Prepares what was read at `wall` (when a link seen to change state changed).
+    pub fn build_at(
         subscriptions: Vec<Subscription>,
         mut caches: Vec<RedisResource>,
         linked: HashMap<ResourceId, Vec<LinkedServer>>,
         previous: Option<&Snapshot>,
+        wall: DateTime<Utc>,
     ) -> Snapshot {
         // Sorted and sifted in place: at 10,000 caches each copy of the list is ~15 MB, and the previous
         // snapshot is still alive while this one is made.
@@ -94,7 +115,36 @@ impl Snapshot {
             .zip(&s.ids)
             .map(|(c, id)| (chars(c.name()), chars(s.subscription_name(&id.subscription))))
             .collect();
+        let before = previous.map(|p| p.changes.clone()).unwrap_or_default();
+        s.changes = Arc::new(before.next(&s, wall));
         s
+    }
+
+    /// When each link's state last changed (every console of the process shares the record).
+    pub fn changes(&self) -> &LinkChanges {
+        &self.changes
+    }
+
+    /// Every link of the fleet, made once per snapshot for every console of the process.
+    pub fn links(&self) -> &Arc<Vec<LinkRow>> {
+        self.links.get_or_init(|| Arc::new(super::fleet_links::links(self)))
+    }
+
+    /// Home ▸ Geo-replication's rows, for a console that shows them: the links and the unprotected
+    /// caches. Made here if the poller did not make them ahead; either way the poller makes the next
+    /// snapshot's before publishing it, off the consoles' input paths.
+    pub fn fleet(&self) -> (&Arc<Vec<LinkRow>>, &Arc<Vec<UnprotectedRow>>) {
+        self.fleet_shown.store(true, Ordering::Relaxed);
+        (self.links(), self.unprotected())
+    }
+
+    /// The poller's side of [`Snapshot::fleet`]: makes the rows when a console showed them from the
+    /// previous snapshot, and only then (nobody pays for a view nobody opens).
+    pub fn prepare_fleet(&self, previous: Option<&Snapshot>) {
+        if previous.is_some_and(|p| p.fleet_shown.load(Ordering::Relaxed)) {
+            self.links();
+            self.unprotected();
+        }
     }
 
     /// Every Premium cache with no link, with how many caches could be its secondary and the nearest
@@ -104,9 +154,14 @@ impl Snapshot {
         self.unprotected.get_or_init(|| Arc::new(super::fleet_links::unprotected(self)))
     }
 
-    /// The same caches with other subscriptions or links (each revision kept).
-    pub fn with(&self, subscriptions: Vec<Subscription>, linked: HashMap<ResourceId, Vec<LinkedServer>>) -> Snapshot {
-        let s = Snapshot::build(subscriptions, self.caches.clone(), linked, Some(self));
+    /// The same caches with other subscriptions or links (each revision kept), read at `wall`.
+    pub fn with(
+        &self,
+        subscriptions: Vec<Subscription>,
+        linked: HashMap<ResourceId, Vec<LinkedServer>>,
+        wall: DateTime<Utc>,
+    ) -> Snapshot {
+        let s = Snapshot::build_at(subscriptions, self.caches.clone(), linked, Some(self), wall);
         s.with_managed(self.managed.clone())
     }
 
@@ -175,5 +230,32 @@ impl Snapshot {
             self.role(id).label(),
         ];
         words.join("\u{1f}").to_ascii_lowercase()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The poller makes Home ▸ Geo-replication's rows only after a console showed them, and stops
+    /// once no console does.
+    #[test]
+    fn the_fleet_rows_are_made_ahead_only_while_a_console_shows_them() {
+        let made = |s: &Snapshot| s.links.get().is_some() && s.unprotected.get().is_some();
+        let build = |previous: Option<&Snapshot>| {
+            let s = Snapshot::build(Vec::new(), Vec::new(), HashMap::new(), previous);
+            s.prepare_fleet(previous);
+            s
+        };
+        let first = build(None);
+        assert!(!made(&first), "nobody showed them yet");
+        let unseen = build(Some(&first));
+        assert!(!made(&unseen), "the previous one was not shown");
+        let _ = unseen.fleet();
+        assert!(made(&unseen), "a console that shows them gets them");
+        let next = build(Some(&unseen));
+        assert!(made(&next), "made ahead: the previous snapshot was shown");
+        let after = build(Some(&next));
+        assert!(!made(&after), "the view was closed: nobody showed the previous one");
     }
 }

@@ -251,9 +251,7 @@ impl App {
                 self.stack.push(Blade::Compatible(CompatibleState::new(primary, &self.data)))
             }
             Outcome::Open(Open::Details(id)) => self.stack.push(Blade::Details(id, 0)),
-            Outcome::Open(Open::FleetGeoReplication) => {
-                self.stack.push(Blade::Fleet(FleetState::new(&self.data, &self.link_changes)))
-            }
+            Outcome::Open(Open::FleetGeoReplication) => self.stack.push(Blade::Fleet(FleetState::new(&self.data))),
             Outcome::Open(Open::ManagedList) => {
                 self.stack.clear();
                 self.stack.push(Blade::ManagedList(ManagedListState::new(&self.data)));

@@ -96,8 +96,6 @@ pub struct App {
     watching_managed: Option<super::managed_health::ManagedWatch>,
     /// The caches whose links the poller was last told to read every poll.
     watching_links: Vec<crate::arm::ResourceId>,
-    /// When each link's state last changed, as this console saw it (Home ▸ Geo-replication).
-    link_changes: super::link_changes::LinkChanges,
 }
 
 impl App {
@@ -130,7 +128,6 @@ impl App {
             watching: None,
             watching_managed: None,
             watching_links: Vec::new(),
-            link_changes: Default::default(),
         }
     }
 
@@ -225,7 +222,6 @@ impl App {
             Action::FrameDrawn(hits) => self.frame_drawn(hits),
             Action::Polled(snapshot) => {
                 let old = self.data.apply(snapshot);
-                self.link_changes.observe(&self.data);
                 self.data_changed();
                 return vec![Effect::Release(super::snapshot::Retired(old))];
             }
@@ -235,12 +231,10 @@ impl App {
             }
             Action::CachesLoaded(caches) => {
                 self.data.set_caches(caches);
-                self.link_changes.observe(&self.data);
                 self.data_changed();
             }
             Action::LinkedServersLoaded(linked) => {
                 self.data.set_linked(linked);
-                self.link_changes.observe(&self.data);
                 self.data_changed();
             }
             Action::PollFailed { error, retry_in } => {
@@ -340,7 +334,7 @@ impl App {
         if let Some(Blade::Fleet(f)) = self.stack.last_mut()
             && f.stale()
         {
-            f.refresh(&self.data, &self.link_changes);
+            f.refresh(&self.data);
             self.dirty = true;
         }
         if let Some(Blade::MovePlan(m)) = self.stack.last_mut()

@@ -14,7 +14,6 @@ use crate::tui::data::Data;
 use crate::tui::filter::{self, Typed};
 use crate::tui::fleet_links::{self, Health, LinkRow, UnprotectedRow};
 use crate::tui::hits::Target;
-use crate::tui::link_changes::LinkChanges;
 use crate::tui::view::{MenuItem, Open, Outcome};
 use crate::tui::widgets::list;
 
@@ -107,7 +106,9 @@ pub struct FleetState {
     pub editing: bool,
     pub link_sort: LinkSort,
     pub unprotected_sort: UnprotectedSort,
-    pub links: Vec<LinkRow>,
+    /// Shared with the snapshot (made once per poll for every console of the process), with this
+    /// console's metrics' health where it read any.
+    pub links: std::sync::Arc<Vec<LinkRow>>,
     /// Shared with the snapshot (made once per poll for every console of the process).
     pub unprotected: std::sync::Arc<Vec<UnprotectedRow>>,
     /// The shown tab's rows that pass the filter, sorted: indexes into `links` or `unprotected`.
@@ -124,9 +125,9 @@ pub struct FleetState {
 }
 
 impl FleetState {
-    pub fn new(data: &Data, changes: &LinkChanges) -> Self {
+    pub fn new(data: &Data) -> Self {
         let mut s = FleetState::default();
-        s.refresh(data, changes);
+        s.refresh(data);
         s
     }
 
@@ -153,10 +154,11 @@ impl FleetState {
     }
 
     /// Makes the rows from the fleet as it is now, keeping the selected row.
-    pub fn refresh(&mut self, data: &Data, changes: &LinkChanges) {
+    pub fn refresh(&mut self, data: &Data) {
         let keep = self.selected_id().cloned();
-        self.links = fleet_links::links(data, changes);
-        self.unprotected = data.snapshot().unprotected().clone();
+        let (links, unprotected) = data.snapshot().fleet();
+        self.links = fleet_links::with_health(links, data);
+        self.unprotected = unprotected.clone();
         self.stale = false;
         self.apply();
         if let Some(k) = keep {
