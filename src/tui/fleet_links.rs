@@ -63,7 +63,7 @@ pub struct LinkRow {
     /// The link's state; `None` until its details are read (roles unknown then).
     pub state: Option<LinkState>,
     pub health: Health,
-    /// When this console saw its state change.
+    /// When the process saw its state change ([`super::link_changes`]).
     pub changed: Option<DateTime<Utc>>,
     /// Lower-cased words a filter matches.
     pub search: String,
