@@ -179,9 +179,10 @@ impl Poller {
         };
         let linked = reader.details(&self.client, &caches, &self.wanted.union(), false).await;
         let managed = reader.managed(&self.client, &subs, last.as_ref().map(|l| &l.managed)).await;
-        let snap = Arc::new(Snapshot::build(subs, caches, linked, last.as_deref()).with_managed(managed));
-        let busy = !snap.busy.is_empty() || snap.managed.ids.iter().any(|id| snap.managed.busy(id));
-        self.publish(last.as_ref(), snap);
+        let prev = last.clone();
+        let build = move || Snapshot::build(subs, caches, linked, prev.as_deref()).with_managed(managed);
+        let Some(fetched) = self.publish(last, build).await else { return intervals.busy };
+        let busy = !fetched.busy.is_empty() || fetched.managed.ids.iter().any(|id| fetched.managed.busy(id));
         if busy { intervals.busy } else { intervals.idle }
     }
 
@@ -190,26 +191,50 @@ impl Poller {
         let Some(last) = self.tx.borrow().fetched.clone() else { return };
         let linked = reader.details(&self.client, &last.caches, &self.wanted.union(), true).await;
         if linked != last.linked {
-            let snap = Arc::new(last.with(last.subscriptions.clone(), linked, chrono::Utc::now()));
-            self.publish(Some(&last), snap);
+            let prev = last.clone();
+            let build = move || prev.with(prev.subscriptions.clone(), linked, chrono::Utc::now());
+            self.publish(Some(last), build).await;
         }
     }
 
     /// Publishes `snap` unless it says what `last` said.
-    fn publish(&self, last: Option<&Arc<Snapshot>>, snap: Arc<Snapshot>) {
-        let unchanged = last.is_some_and(|l| {
-            l.revs == snap.revs
-                && l.linked == snap.linked
-                && l.subscriptions == snap.subscriptions
-                && Arc::ptr_eq(&l.managed, &snap.managed)
-        });
-        if !unchanged {
+    /// Builds the snapshot on the blocking pool (at 10,000 caches it is tens of milliseconds of CPU,
+    /// which on a runtime worker would hold up the sessions' keys), and publishes it unless it says
+    /// what `last` said. Returns what is published (`None` if the build panicked: logged, nothing
+    /// published).
+    async fn publish(
+        &self,
+        last: Option<Arc<Snapshot>>,
+        build: impl FnOnce() -> Snapshot + Send + 'static,
+    ) -> Option<Arc<Snapshot>> {
+        let prev = last.clone();
+        let made = tokio::task::spawn_blocking(move || {
+            let snap = build();
+            let unchanged = prev.as_ref().is_some_and(|l| {
+                l.revs == snap.revs
+                    && l.linked == snap.linked
+                    && l.subscriptions == snap.subscriptions
+                    && Arc::ptr_eq(&l.managed, &snap.managed)
+            });
+            if unchanged {
+                return None;
+            }
             // Home ▸ Geo-replication's rows, made here once for every console and off their input
             // paths, while a console shows them.
-            snap.prepare_fleet(last.map(|l| &**l));
-        }
-        let fetched = if unchanged { last.cloned() } else { Some(snap) };
-        self.tx.send_replace(Arc::new(Polled { fetched, failure: None }));
+            snap.prepare_fleet(prev.as_deref());
+            Some(Arc::new(snap))
+        })
+        .await;
+        let fetched = match made {
+            Ok(Some(snap)) => Some(snap),
+            Ok(None) => last,
+            Err(e) => {
+                tracing::error!(error = %e, "building a poll's snapshot failed");
+                return None;
+            }
+        };
+        self.tx.send_replace(Arc::new(Polled { fetched: fetched.clone(), failure: None }));
+        fetched
     }
 }
 
