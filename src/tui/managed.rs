@@ -20,6 +20,46 @@ pub struct ManagedFleet {
     pub search: Vec<String>,
 }
 
+/// A Managed Redis cache's status as the lists show it: a resource state, or (when the service gives
+/// none) the provisioning state.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ManagedStatus {
+    Resource(ResourceState),
+    Provisioning(crate::arm::enterprise::EnterpriseProvisioningState),
+}
+
+impl std::fmt::Display for ManagedStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ManagedStatus::Resource(s) => s.fmt(f),
+            ManagedStatus::Provisioning(s) => s.fmt(f),
+        }
+    }
+}
+
+impl ManagedStatus {
+    /// Running (or provisioned), something under way, or failed/disabled.
+    pub fn tone(&self) -> super::widgets::Tone {
+        use super::widgets::Tone;
+        use crate::arm::enterprise::EnterpriseProvisioningState as P;
+        use ResourceState as R;
+        match self {
+            ManagedStatus::Resource(R::Running) | ManagedStatus::Provisioning(P::Succeeded) => Tone::Ok,
+            ManagedStatus::Resource(
+                R::CreateFailed
+                | R::UpdateFailed
+                | R::DeleteFailed
+                | R::EnableFailed
+                | R::DisableFailed
+                | R::ScalingFailed
+                | R::Disabled,
+            )
+            | ManagedStatus::Provisioning(P::Failed | P::Canceled) => Tone::Bad,
+            _ => Tone::Busy,
+        }
+    }
+}
+
 /// A member of a group, as the database the console looks from lists it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Member {
@@ -81,7 +121,7 @@ impl ManagedFleet {
                     subscription_name(&id.subscription),
                     c.location.clone(),
                     c.sku.label(),
-                    fleet.status(id),
+                    fleet.status(id).map(|s| s.to_string()).unwrap_or_default(),
                     fleet.geo_label(id),
                 ];
                 words.join("\u{1f}").to_ascii_lowercase()
@@ -144,18 +184,20 @@ impl ManagedFleet {
     }
 
     /// The Home list's status: the cluster's resource state (or provisioning state), and its
-    /// database's when that one is busy.
-    pub fn status(&self, id: &EnterpriseId) -> String {
-        let Some(c) = self.cluster(id) else { return String::new() };
+    /// database's when the cluster runs and the database does not.
+    pub fn status(&self, id: &EnterpriseId) -> Option<ManagedStatus> {
+        let c = self.cluster(id)?;
         let own = match &c.properties.resource_state {
-            Some(s) => s.to_string(),
-            None => c.provisioning_state().to_string(),
+            Some(s) => ManagedStatus::Resource(s.clone()),
+            None => ManagedStatus::Provisioning(c.provisioning_state()),
         };
         let db = self.database(id).and_then(|d| d.properties.resource_state.clone());
-        match db {
-            Some(s) if s != ResourceState::Running && own == "Running" => s.to_string(),
+        Some(match db {
+            Some(s) if s != ResourceState::Running && own == ManagedStatus::Resource(ResourceState::Running) => {
+                ManagedStatus::Resource(s)
+            }
             _ => own,
-        }
+        })
     }
 
     /// The Home list's geo column: the group's nickname and this member's state, "—" outside any

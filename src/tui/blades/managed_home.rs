@@ -157,11 +157,9 @@ impl ManagedListView<'_> {
         let fleet = data.managed();
         let (c, id) = (&fleet.clusters[i], &fleet.ids[i]);
         let selected = pos == self.state.selected() && self.ctx.focused;
-        let status = fleet.status(id);
-        let tone = match status.as_str() {
-            "Running" | "Succeeded" => widgets::Tone::Ok,
-            s if s.ends_with("Failed") || s == "Disabled" => widgets::Tone::Bad,
-            _ => widgets::Tone::Busy,
+        let (status, tone) = match fleet.status(id) {
+            Some(s) => (s.to_string(), s.tone()),
+            None => (String::new(), widgets::Tone::Busy),
         };
         let status_style = if selected { t.selected } else { tone.style(t) };
         let sub = data.subscription_name(&id.subscription).to_string();

@@ -31,8 +31,10 @@ fn or_dash(v: Option<String>) -> String {
 /// The cluster's and database's settings, as the portal's Essentials.
 fn essentials(ctx: Ctx<'_>, id: &EnterpriseId, c: &Cluster, db: Option<&Database>) -> Vec<Line<'static>> {
     let (t, fleet) = (ctx.theme, ctx.data.managed());
-    let status = fleet.status(id);
-    let tone = if status == "Running" || status == "Succeeded" { Tone::Ok } else { Tone::Busy };
+    let (status, tone) = match fleet.status(id) {
+        Some(s) => (s.to_string(), s.tone()),
+        None => ("—".to_string(), Tone::Busy),
+    };
     let v = |s: String| Span::styled(s, t.value);
     let mut out = vec![
         pair(t, "Status", Span::styled(status, tone.style(t))),
