@@ -21,7 +21,7 @@ use crate::tui::widgets::{self, Tone, progress};
 use super::geo_replication::READ_ONLY_NOTICE;
 
 /// The buttons, as commands: a click on one is its key.
-pub const BUTTONS: [(Command, &str, &str); 4] = [
+pub const BUTTONS: [widgets::buttons::Button; 4] = [
     (Command::AddLink, "+ Add cache to group", "+ Add"),
     (Command::Unlink, "✕ Force unlink", "✕ Unlink"),
     (Command::Flush, "⌫ Flush caches", "⌫ Flush"),
@@ -193,29 +193,16 @@ pub struct ActiveGeoView<'a> {
 
 impl ActiveGeoView<'_> {
     fn buttons(&self, row: Rect, buf: &mut Buffer, hits: &mut Hits) {
-        let t = self.ctx.theme;
         let commands = action_commands(self.ctx.data, self.id, self.state, self.ctx.read_only);
-        let long: usize = BUTTONS.iter().map(|(_, l, _)| l.chars().count() + 6).sum();
-        let fits_long = long <= row.width as usize;
-        let gap = if fits_long { 2 } else { 1 };
-        let mut x = row.x;
-        for (i, (cmd, long_label, short)) in BUTTONS.iter().enumerate() {
-            let label = if fits_long { long_label } else { short };
-            let off = commands.iter().any(|c| c.command == *cmd && !c.enabled());
-            let style = if self.ctx.focused && self.state.on_buttons && self.state.button == i {
-                t.button_focused
-            } else if off {
-                t.button_disabled
-            } else {
-                t.button
-            };
-            let text = format!("[ {label} ]");
-            let w = (text.chars().count() as u16).min(row.right().saturating_sub(x));
-            let r = Rect::new(x, row.y, w, 1);
-            Paragraph::new(Span::styled(text, style)).render(r, buf);
-            hits.push(r, Target::Command(*cmd));
-            x = (x + w + gap).min(row.right());
-        }
+        let focused = (self.ctx.focused && self.state.on_buttons).then_some(self.state.button);
+        let buttons = widgets::buttons::ButtonRow {
+            theme: self.ctx.theme,
+            buttons: &BUTTONS,
+            commands: &commands,
+            focused,
+            reserve: 0,
+        };
+        buttons.render(row, buf, hits);
     }
 
     fn table(&self, rows: &[Member], area: Rect, buf: &mut Buffer, hits: &mut Hits) {

@@ -23,7 +23,7 @@ use super::progress_panel;
 pub const READ_ONLY_NOTICE: &str = "Read-only session: it can browse and watch, not link, unlink or fail over.";
 
 /// The buttons, as commands: a click on one is its key.
-pub const BUTTONS: [(Command, &str, &str); 4] = [
+pub const BUTTONS: [widgets::buttons::Button; 4] = [
     (Command::AddLink, "+ Add cache replication link", "+ Add"),
     (Command::Unlink, "✕ Unlink caches", "✕ Unlink"),
     (Command::Failover, "⇄ Failover", "⇄ Failover"),
@@ -202,32 +202,13 @@ pub struct GeoReplicationView<'a> {
 impl GeoReplicationView<'_> {
     fn buttons(&self, row: Rect, buf: &mut Buffer, hits: &mut Hits) {
         let t = self.ctx.theme;
-        let focused = self.ctx.focused && self.active;
         let commands = action_commands(self.ctx.data, self.id, self.ctx.read_only);
-        let long: usize = BUTTONS.iter().map(|(_, l, _)| l.chars().count() + 6).sum();
+        let focused = (self.ctx.focused && self.active && self.geo.on_buttons).then_some(self.geo.button);
         // A read-only session keeps room for saying so after the buttons.
         let note = if self.ctx.read_only { 20 } else { 0 };
-        let fits_long = long + note <= row.width as usize;
-        // Narrow: short labels, one space apart.
-        let gap = if fits_long { 2 } else { 1 };
-        let mut x = row.x;
-        for (i, (cmd, long_label, short)) in BUTTONS.iter().enumerate() {
-            let label = if fits_long { long_label } else { short };
-            let off = commands.iter().any(|c| c.command == *cmd && !c.enabled());
-            let style = if focused && self.geo.on_buttons && self.geo.button == i {
-                t.button_focused
-            } else if off {
-                t.button_disabled
-            } else {
-                t.button
-            };
-            let text = format!("[ {label} ]");
-            let w = (text.chars().count() as u16).min(row.right().saturating_sub(x));
-            let r = Rect::new(x, row.y, w, 1);
-            Paragraph::new(Span::styled(text, style)).render(r, buf);
-            hits.push(r, Target::Command(*cmd));
-            x = (x + w + gap).min(row.right());
-        }
+        let buttons =
+            widgets::buttons::ButtonRow { theme: t, buttons: &BUTTONS, commands: &commands, focused, reserve: note };
+        let x = buttons.render(row, buf, hits);
         if self.ctx.read_only && x + 18 <= row.right() {
             Paragraph::new(Span::styled("read-only session", t.muted)).render(Rect::new(x, row.y, 18, 1), buf);
         }

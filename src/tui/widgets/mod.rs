@@ -1,5 +1,6 @@
 //! Small pieces shared by blades.
 
+pub mod buttons;
 pub mod dialog;
 pub mod list;
 pub mod progress;
