@@ -124,3 +124,22 @@ fn managed_dashboard() {
     o.send(Action::ManagedMetricsLoaded(Ok(Box::new(health))));
     snap("managed_dashboard", &mut o);
 }
+
+#[test]
+fn the_resource_menu_moves_as_lists_do() {
+    let mut o = managed_console();
+    open(&mut o, "amr-orders-eus", '1');
+    // `1` puts the keyboard in the Overview; Tab moves it to the menu. Down stops at the last item.
+    o.key(KeyCode::Tab);
+    for (key, marked) in [
+        (KeyCode::Down, "▶ Active geo-rep"),
+        (KeyCode::Down, "▶ Geo-rep dashboard"),
+        (KeyCode::Down, "▶ Geo-rep dashboard"),
+        (KeyCode::Home, "▶ Overview"),
+        (KeyCode::End, "▶ Geo-rep dashboard"),
+    ] {
+        o.key(key);
+        let screen = o.screen();
+        assert!(screen.contains(marked), "after {key:?}, {marked:?}:\n{screen}");
+    }
+}

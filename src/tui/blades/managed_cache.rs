@@ -107,17 +107,13 @@ impl ManagedState {
 
     fn menu_command(&mut self, cmd: Command) -> Outcome {
         let i = self.item.index();
-        let last = ManagedItem::ALL.len() - 1;
-        let to = match cmd {
-            Command::Up => i.saturating_sub(1),
-            Command::Down => (i + 1).min(last),
-            Command::First => 0,
-            Command::Last => last,
-            Command::Enter | Command::Right => {
-                self.show(self.item);
-                return Outcome::Consumed;
-            }
-            _ => return Outcome::Ignored,
+        if matches!(cmd, Command::Enter | Command::Right) {
+            self.show(self.item);
+            return Outcome::Consumed;
+        }
+        // The lists' movement (one place for what Up, Down, Home and End do).
+        let Some(to) = crate::tui::widgets::list::moved(i, cmd, ManagedItem::ALL.len(), 1) else {
+            return Outcome::Ignored;
         };
         if to != i {
             self.scroll = 0;
